@@ -1,0 +1,90 @@
+# Invoice platform toolkit. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+RUN         := .run
+LOCALAWS_PORT  ?= 4566
+LOCALAWS_DELAY ?= 2
+PGPORT      ?= 54329
+ENV         ?= local
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup demo test up down lint syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.in constraints.txt scripts/find-python.sh
+	@PYTHON_BIN=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
+	  echo "setup: creating $(VENV) with $$PYTHON_BIN"; rm -rf $(VENV); "$$PYTHON_BIN" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.in -c constraints.txt
+	@mkdir -p collections/ansible_collections/invoice && ln -sfn ../../.. collections/ansible_collections/invoice/platform
+	@touch $(STAMP)
+	@echo "setup: $(VENV) is ready (Python $$($(PY) -c 'import platform; print(platform.python_version())'))"
+
+setup: $(STAMP) ## Create .venv (Python 3.12) with the pinned dependencies; safe to run again
+
+pg-start: ## Start the throwaway PostgreSQL 15 cluster on 127.0.0.1:$(PGPORT)
+	@PGPORT=$(PGPORT) scripts/pg.sh start
+
+pg-stop: ## Stop the PostgreSQL cluster
+	@PGPORT=$(PGPORT) scripts/pg.sh stop
+
+localaws-start: $(STAMP) ## Start the local AWS endpoint on 127.0.0.1:$(LOCALAWS_PORT) in the background
+	@mkdir -p $(RUN)
+	@if [ -f $(RUN)/localaws.pid ] && kill -0 $$(cat $(RUN)/localaws.pid) 2>/dev/null; then \
+	  echo "localaws: already running (pid $$(cat $(RUN)/localaws.pid)) on http://127.0.0.1:$(LOCALAWS_PORT)"; exit 0; fi; \
+	nohup $(PY) -m tools.localaws --port $(LOCALAWS_PORT) --apprunner-delay $(LOCALAWS_DELAY) >$(RUN)/localaws.log 2>&1 & echo $$! >$(RUN)/localaws.pid; \
+	for i in $$(seq 1 100); do \
+	  if curl -sf -o /dev/null -X POST http://127.0.0.1:$(LOCALAWS_PORT)/moto-api/reset; then echo "localaws: http://127.0.0.1:$(LOCALAWS_PORT) (log: $(RUN)/localaws.log)"; exit 0; fi; \
+	  if ! kill -0 $$(cat $(RUN)/localaws.pid) 2>/dev/null; then cat $(RUN)/localaws.log >&2; rm -f $(RUN)/localaws.pid; echo "localaws: failed to start (log above)" >&2; exit 1; fi; \
+	  sleep 0.2; done; echo "localaws: no answer after 20 s (log: $(RUN)/localaws.log)" >&2; exit 1
+
+localaws-stop: ## Stop the local AWS endpoint
+	@if [ -f $(RUN)/localaws.pid ]; then kill $$(cat $(RUN)/localaws.pid) 2>/dev/null || true; rm -f $(RUN)/localaws.pid; echo "localaws: stopped"; fi
+
+up: localaws-start pg-start ## Start the local AWS endpoint and PostgreSQL
+
+down: localaws-stop pg-stop ## Stop everything `make up` / `make demo` started
+
+demo: up ## Converge the whole stack on the local endpoint and print the outputs
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) LOCAL_DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) \
+	  ansible-playbook site.yml -i inventories/local
+	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
+
+lint: $(STAMP) ## ruff, yamllint, ansible-lint
+	ruff check .
+	ruff format --check .
+	yamllint -s .
+	ansible-lint
+
+syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
+	@for p in site.yml playbooks/*.yml; do \
+	  ansible-playbook --syntax-check -i inventories/local "$$p" >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
+	  echo "syntax ok: $$p"; done
+
+pytest: $(STAMP) ## pytest (starts its own local endpoint and PostgreSQL on free ports)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+molecule: $(STAMP) ## molecule role scenarios against the local endpoint
+	tools/run-molecule.sh
+
+test: setup lint syntax pytest molecule ## Every quality gate: lint, syntax-check, pytest, molecule
+
+bench: $(STAMP) ## Benchmarks (see bench/README.md)
+	$(PY) -m bench
+
+lock: ## Re-pin constraints.txt from a fresh resolve of requirements.in
+	rm -rf $(RUN)/lockvenv && "$$(scripts/find-python.sh)" -m venv $(RUN)/lockvenv && \
+	$(RUN)/lockvenv/bin/pip install --quiet -r requirements.in && \
+	{ echo "# Full pinned set (pip freeze of a \`make setup\` venv on Python 3.12). Regenerate with \`make lock\`."; $(RUN)/lockvenv/bin/pip freeze; } > constraints.txt
+
+clean: down ## Remove the virtualenv, run state and outputs
+	rm -rf $(VENV) $(RUN) outputs collections

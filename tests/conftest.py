@@ -1,0 +1,89 @@
+"""Shared fixtures: the local AWS endpoint and a throwaway PostgreSQL cluster.
+
+Both are the real components the project runs (``tools.localaws`` and ``scripts/pg.sh``),
+started once per test session on free loopback ports.
+
+- ``localaws_server``: the endpoint (session scope). ``LOCALAWS_URL`` in the environment
+  makes the tests use an endpoint that is already running instead.
+- ``localaws``: per test: resets every backend (moto's ``/moto-api/reset``), points boto3
+  and Ansible at the endpoint through the environment, yields the URL.
+- ``pg_url``: a PostgreSQL 15 cluster (session scope). ``TEST_DATABASE_URL`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+
+# Fake credentials only: nothing in the test suite may reach a real account.
+AWS_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def reset_localaws(url: str) -> None:
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 (loopback URL)
+        resp.read()
+
+
+@pytest.fixture(scope="session")
+def localaws_server() -> Iterator[str]:
+    url = os.environ.get("LOCALAWS_URL")
+    if url:
+        yield url
+        return
+    from tools.localaws import LocalAWS
+
+    delay = float(os.environ.get("LOCALAWS_APPRUNNER_DELAY", "0.5"))
+    server = LocalAWS("127.0.0.1", free_port(), apprunner_delay=delay).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def localaws(localaws_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    reset_localaws(localaws_server)
+    for key, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", localaws_server)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield localaws_server
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    port = free_port()
+    root = Path("/tmp") / f"invoice-toolkit-pg-test-{port}"
+    env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": str(root)}
+    script = ROOT / "scripts" / "pg.sh"
+    out = subprocess.run([str(script), "start"], env=env, check=True, capture_output=True, text=True)
+    try:
+        yield out.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(script), "destroy"], env=env, check=False, capture_output=True)
