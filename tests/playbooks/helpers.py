@@ -1,0 +1,104 @@
+"""Run playbooks of this repository from tests and read their results.
+
+``run_playbook`` runs ``ansible-playbook`` as a user would (same ansible.cfg, an inventory
+of ``inventories/``), with the ``ansible.posix.json`` callback so the outcome of every task
+can be asserted on. The environment is the test's (the ``localaws`` fixture has pointed it
+at the local endpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """The recap for localhost: ok, changed, failures, skipped, ..."""
+        return self.data.get("stats", {}).get("localhost", {})
+
+    @property
+    def changed(self) -> int:
+        return int(self.stats.get("changed", 0))
+
+    @property
+    def failed(self) -> int:
+        return int(self.stats.get("failures", 0)) + int(self.stats.get("unreachable", 0))
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every task result for localhost, in order: {"name", "action", "result"}."""
+        out = []
+        for play in self.data.get("plays", []):
+            for task in play.get("tasks", []):
+                result = task.get("hosts", {}).get("localhost")
+                if result is not None:
+                    out.append({"name": task["task"]["name"], "result": result, "action": result.get("action")})
+        return out
+
+    def task(self, name: str) -> dict[str, Any]:
+        """The result of the last task whose name is ``name`` (KeyError when it did not run)."""
+        found = [t["result"] for t in self.tasks() if t["name"] == name or t["name"].endswith(f" : {name}")]
+        if not found:
+            raise KeyError(f"task {name!r} did not run; tasks: {[t['name'] for t in self.tasks()]}")
+        return found[-1]
+
+    def changed_tasks(self) -> list[str]:
+        return [t["name"] for t in self.tasks() if t["result"].get("changed")]
+
+    def failure_messages(self) -> list[str]:
+        return [str(t["result"].get("msg", "")) for t in self.tasks() if t["result"].get("failed")]
+
+    def explain(self) -> str:
+        return f"rc={self.rc}\nfailures={self.failure_messages()}\nstderr:\n{self.stderr[-4000:]}"
+
+
+def run_playbook(
+    playbook: str | Path,
+    inventory: str = "local",
+    *,
+    extra_vars: dict[str, Any] | None = None,
+    check: bool = False,
+    diff: bool = False,
+    tags: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> PlaybookRun:
+    """Run ``playbook`` (path relative to the repository root) against ``inventories/<inventory>``."""
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / inventory), str(ROOT / playbook)]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    if tags:
+        cmd += ["--tags", ",".join(tags)]
+    run_env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(env or {}),
+    }
+    proc = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    except json.JSONDecodeError:
+        data = {}
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
