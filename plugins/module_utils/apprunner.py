@@ -1,0 +1,301 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Shared code of the App Runner modules (invoice.platform.apprunner_*).
+
+Clients passed in are made with ``retry_decorator=AWSRetry.jittered_backoff()``; every
+call here passes ``aws_retry=True``. Errors are raised as :class:`AnsibleAppRunnerError`
+whose message names the action and carries the AWS error (code, operation, message);
+modules end with ``module.fail_json_aws_error(e)``.
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Modules are responsible for handling this.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+    compare_aws_tags,
+)
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.invoice.platform.plugins.module_utils._apprunner.transformations import (
+    OptionError,  # noqa: F401
+    parse_secret_reference,
+    secrets_fingerprint,
+)
+from ansible_collections.invoice.platform.plugins.module_utils._apprunner.waiters import (
+    AppRunnerWaiterFactory,
+    waiter_config,
+)
+
+# Operation outcomes that mean the change did not land.
+FAILED_OPERATION_STATES = ("FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED")
+
+# Maps whose keys are the user's own names: never snake_cased in return values.
+USER_KEYED_MAPS = ["Tags", "RuntimeEnvironmentVariables", "RuntimeEnvironmentSecrets"]
+
+
+class AnsibleAppRunnerError(AnsibleAWSError):
+    pass
+
+
+class AppRunnerErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleAppRunnerError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+def _paginate(method, result_key, **params):
+    """All items of an App Runner List* call (botocore has no paginators for App Runner)."""
+    items = []
+    while True:
+        page = method(aws_retry=True, **params)
+        items.extend(page.get(result_key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+        params["NextToken"] = token
+
+
+def to_ansible(resource, tags=None):
+    """camel_dict_to_snake_dict of a resource, user-keyed maps kept as they are."""
+    result = camel_dict_to_snake_dict(resource, ignore_list=USER_KEYED_MAPS)
+    if tags is not None:
+        result["tags"] = tags
+    return result
+
+
+# ---- services ----------------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.common_error_handler("list App Runner services")
+def list_services(client):
+    return _paginate(client.list_services, "ServiceSummaryList", MaxResults=20)
+
+
+@AppRunnerErrorHandler.list_error_handler("describe App Runner service {arn}")
+def describe_service(client, arn):
+    return client.describe_service(aws_retry=True, ServiceArn=arn)["Service"]
+
+
+def find_service(client, name):
+    """The live (not DELETED) service called ``name`` as DescribeService returns it, or None."""
+    for summary in list_services(client):
+        if summary.get("ServiceName") == name and summary.get("Status") != "DELETED":
+            service = describe_service(client, summary["ServiceArn"])
+            if service and service.get("Status") != "DELETED":
+                return service
+    return None
+
+
+@AppRunnerErrorHandler.common_error_handler("list operations of App Runner service {arn}")
+def list_operations(client, arn, max_results=20):
+    return client.list_operations(aws_retry=True, ServiceArn=arn, MaxResults=max_results).get(
+        "OperationSummaryList", []
+    )
+
+
+def wait_for_service(client, arn, timeout, deleted=False):
+    """Wait until no operation runs on the service (or until it is gone when ``deleted``)."""
+    waiter = AppRunnerWaiterFactory().get_waiter(client, "service_deleted" if deleted else "service_settled")
+    try:
+        waiter.wait(ServiceArn=arn, WaiterConfig=waiter_config(timeout))
+    except botocore.exceptions.WaiterError as e:
+        last = (e.last_response or {}).get("Service", {}).get("Status", "unknown")
+        what = "deletion of" if deleted else "the operation on"
+        if "Max attempts exceeded" in str(e):
+            raise AnsibleAppRunnerError(
+                message=f"Timed out after {timeout}s waiting for {what} App Runner service {arn} (status {last}); "
+                "raise wait_timeout or check the service's operations",
+            ) from e
+        raise AnsibleAppRunnerError(
+            message=f"App Runner service {arn} reached status {last} while waiting for {what} it: {e}", exception=e
+        ) from e
+
+
+def check_operation(client, arn, operation_id):
+    """Raise if operation ``operation_id`` failed or was rolled back; return its summary."""
+    if not operation_id:
+        return None
+    for operation in list_operations(client, arn):
+        if operation.get("Id") != operation_id:
+            continue
+        status = operation.get("Status")
+        if status in ("ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"):
+            raise AnsibleAppRunnerError(
+                message=f"The deployment of App Runner service {arn} was rolled back: operation {operation_id} "
+                f"({operation.get('Type')}) ended in {status}; the service runs its previous configuration. "
+                "Read the service's deployment logs for the cause",
+            )
+        if status == "FAILED":
+            raise AnsibleAppRunnerError(
+                message=f"Operation {operation_id} ({operation.get('Type')}) on App Runner service {arn} failed",
+            )
+        return operation
+    return None
+
+
+def in_progress_operation(client, arn):
+    """The newest operation still running on the service, or None."""
+    for operation in list_operations(client, arn, max_results=5):
+        if operation.get("Status") in ("PENDING", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS"):
+            return operation
+    return None
+
+
+@AppRunnerErrorHandler.common_error_handler("create App Runner service {params[ServiceName]}")
+def create_service(client, params):
+    return client.create_service(aws_retry=True, **params)
+
+
+@AppRunnerErrorHandler.common_error_handler("update App Runner service {arn}")
+def update_service(client, arn, params):
+    return client.update_service(aws_retry=True, ServiceArn=arn, **params)
+
+
+@AppRunnerErrorHandler.common_error_handler("start a deployment of App Runner service {arn}")
+def start_deployment(client, arn):
+    return client.start_deployment(aws_retry=True, ServiceArn=arn)["OperationId"]
+
+
+@AppRunnerErrorHandler.common_error_handler("pause App Runner service {arn}")
+def pause_service(client, arn):
+    return client.pause_service(aws_retry=True, ServiceArn=arn)
+
+
+@AppRunnerErrorHandler.common_error_handler("resume App Runner service {arn}")
+def resume_service(client, arn):
+    return client.resume_service(aws_retry=True, ServiceArn=arn)
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete App Runner service {arn}")
+def delete_service(client, arn):
+    return client.delete_service(aws_retry=True, ServiceArn=arn)
+
+
+# ---- tags --------------------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.list_error_handler("list tags of {arn}", {})
+def get_tags(client, arn):
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceArn=arn).get("Tags"))
+
+
+@AppRunnerErrorHandler.common_error_handler("update tags of {arn}")
+def ensure_tags(client, arn, current_tags, tags, *, purge_tags, check_mode, keep=()):
+    """Converge the tags of an App Runner resource. ``keep`` lists keys never purged."""
+    if tags is None:
+        return False
+    current = dict(current_tags or {})
+    to_add, to_remove = compare_aws_tags(current, tags, purge_tags=purge_tags)
+    to_remove = [k for k in to_remove if k not in keep]
+    if not to_add and not to_remove:
+        return False
+    if check_mode:
+        return True
+    if to_remove:
+        client.untag_resource(aws_retry=True, ResourceArn=arn, TagKeys=to_remove)
+    if to_add:
+        client.tag_resource(aws_retry=True, ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_add))
+    return True
+
+
+# ---- auto scaling configurations -----------------------------------------------------------
+
+
+@AppRunnerErrorHandler.common_error_handler("list auto scaling configurations named {name}")
+def list_auto_scaling_revisions(client, name, latest_only=False):
+    """Summaries of the active revisions of an auto scaling configuration, oldest first."""
+    params = dict(AutoScalingConfigurationName=name, LatestOnly=latest_only, MaxResults=100)
+    items = _paginate(client.list_auto_scaling_configurations, "AutoScalingConfigurationSummaryList", **params)
+    items = [i for i in items if i.get("AutoScalingConfigurationName") == name and i.get("Status") != "INACTIVE"]
+    return sorted(items, key=lambda i: i.get("AutoScalingConfigurationRevision", 0))
+
+
+@AppRunnerErrorHandler.list_error_handler("describe auto scaling configuration {arn}")
+def describe_auto_scaling_configuration(client, arn):
+    return client.describe_auto_scaling_configuration(aws_retry=True, AutoScalingConfigurationArn=arn)[
+        "AutoScalingConfiguration"
+    ]
+
+
+def resolve_auto_scaling_configuration(client, value, option="auto_scaling_configuration"):
+    """ARN of the latest revision of the configuration named ``value`` (ARNs pass through)."""
+    if value is None or value.startswith("arn:"):
+        return value
+    revisions = list_auto_scaling_revisions(client, value, latest_only=True)
+    if not revisions:
+        raise AnsibleAppRunnerError(
+            message=f"{option}: no active App Runner auto scaling configuration named {value!r}"
+        )
+    return revisions[-1]["AutoScalingConfigurationArn"]
+
+
+# ---- VPC connectors ----------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.common_error_handler("list VPC connectors")
+def list_vpc_connectors(client):
+    return _paginate(client.list_vpc_connectors, "VpcConnectors", MaxResults=100)
+
+
+def find_vpc_connector(client, name):
+    """The newest ACTIVE revision of the VPC connector called ``name``, or None."""
+    active = [
+        c for c in list_vpc_connectors(client) if c.get("VpcConnectorName") == name and c.get("Status") == "ACTIVE"
+    ]
+    return max(active, key=lambda c: c.get("VpcConnectorRevision", 0)) if active else None
+
+
+def resolve_vpc_connector(client, value, option="vpc_connector"):
+    if value is None or value.startswith("arn:"):
+        return value
+    connector = find_vpc_connector(client, value)
+    if connector is None:
+        raise AnsibleAppRunnerError(message=f"{option}: no active App Runner VPC connector named {value!r}")
+    return connector["VpcConnectorArn"]
+
+
+# ---- secrets -----------------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.common_error_handler("read the version of secret {secret_id}")
+def _secret_version(client, secret_id):
+    secret = client.describe_secret(aws_retry=True, SecretId=secret_id)
+    for version_id, stages in (secret.get("VersionIdsToStages") or {}).items():
+        if "AWSCURRENT" in stages:
+            return version_id
+    return ""
+
+
+@AppRunnerErrorHandler.common_error_handler("read the version of SSM parameter {name}")
+def _parameter_version(client, name):
+    candidates = sorted({name, name.lstrip("/"), "/" + name.lstrip("/")})
+    found = client.describe_parameters(
+        aws_retry=True, ParameterFilters=[dict(Key="Name", Option="Equals", Values=candidates)]
+    ).get("Parameters", [])
+    if not found:
+        raise AnsibleAppRunnerError(message=f"secrets: SSM parameter {name!r} does not exist")
+    return str(max(p.get("Version", 0) for p in found))
+
+
+def secret_versions_fingerprint(ssm_client, secrets_client, references):
+    """Fingerprint of the current versions of the referenced secrets and parameters.
+
+    Read-only calls that never return a secret's value: Secrets Manager DescribeSecret
+    (the version id staged AWSCURRENT) and SSM DescribeParameters (the parameter Version).
+    """
+    versions = {}
+    for ref in references:
+        kind, ident = parse_secret_reference(ref)
+        if kind == "secretsmanager":
+            versions[ref] = _secret_version(secrets_client, ident)
+        else:
+            versions[ref] = _parameter_version(ssm_client, ident)
+    return secrets_fingerprint(versions)
