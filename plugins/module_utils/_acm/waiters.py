@@ -47,7 +47,7 @@ class AcmWaiterFactory(BaseWaiterFactory):
                     dict(
                         state="success",
                         matcher="path",
-                        argument=f"length({_OPTIONS}[].ResourceRecord) == length({_OPTIONS} || `[]`)"
+                        argument=f"length(({_OPTIONS} || `[]`)[].ResourceRecord) == length({_OPTIONS} || `[]`)"
                         f" && length({_OPTIONS} || `[]`) > `0`",
                         expected=True,
                     ),

@@ -49,9 +49,12 @@ def test_request_validate_update_delete(zone: str) -> None:
             cert_task("check again", check=True, tags=tags),
             cert_task("apply again", tags=tags),
             cert_task("retag", diff=True, tags={"invoice:env": "prod", "owner": "platform"}),
-            cert_task("case and order do not matter", domain_name="App.Example.com.",
-                      subject_alternative_names=["WWW.example.com", "app.example.com"],
-                      tags={"invoice:env": "prod", "owner": "platform"}),
+            cert_task(
+                "case and order do not matter",
+                domain_name="App.Example.com.",
+                subject_alternative_names=["WWW.example.com", "app.example.com"],
+                tags={"invoice:env": "prod", "owner": "platform"},
+            ),
             cert_task("delete check", check=True, state="absent"),
             cert_task("delete", state="absent"),
             cert_task("delete again", state="absent"),
@@ -88,7 +91,9 @@ def test_request_validate_update_delete(zone: str) -> None:
     assert boto3.client("acm").list_certificates()["CertificateSummaryList"] == []
 
     # The validation records stay in the zone (another certificate for these names reuses them).
-    names = {r["Name"] for r in boto3.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]}
+    names = {
+        r["Name"] for r in boto3.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    }
     assert {r["name"] for r in applied["validation_records"]} <= names
 
 
@@ -114,14 +119,20 @@ def test_without_zone_it_returns_records_and_does_not_wait(localaws: str, monkey
     result = run.result("no zone")
     assert result["changed"] is True
     assert result["certificate"]["status"] == "PENDING_VALIDATION"
-    assert {r["name"].split(".", 1)[1] for r in result["validation_records"]} == {"app.example.com.", "www.example.com."}
+    assert {r["name"].split(".", 1)[1] for r in result["validation_records"]} == {
+        "app.example.com.",
+        "www.example.com.",
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ({"domain_name": "not a domain"}, "domain_name: 'not a domain' is not a fully qualified domain name"),
-        ({"subject_alternative_names": ["ok.example.com", "bad..example.com"]}, "subject_alternative_names: 'bad..example.com'"),
+        (
+            {"subject_alternative_names": ["ok.example.com", "bad..example.com"]},
+            "subject_alternative_names: 'bad..example.com'",
+        ),
         ({"route53_zone_id": "Z1"}, "mutually exclusive: route53_zone_id|route53_zone_name"),
         ({"wait_timeout": 0}, "wait_timeout must be a positive number"),
     ],
