@@ -4,14 +4,22 @@ moto's server finds a service by matching the request's host against
 ``moto.backend_index.backend_url_patterns`` and then importing ``moto.<name>`` through
 ``moto.backends.get_backend``. ``register_backends`` extends both at start-up, so one
 endpoint serves moto's services and ours; moto's own files are never patched.
+
+:class:`LocalAWSMiddleware` wraps moto's WSGI application: it records every AWS call
+(call log), injects faults (throttling), and serves the control API under ``/_localaws/``
+(see README.md). ``POST /moto-api/reset`` also clears the call log and the faults.
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
+import json
 import os
 import socket
-from threading import Event, Thread
+from collections.abc import Callable, Iterable
+from threading import Thread
+from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -20,7 +28,11 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-_registered = False
+from tools.localaws import calllog
+from tools.localaws.calllog import Call, CallLog
+from tools.localaws.faults import Faults, FaultSettingsError, throttle_response
+
+_state = {"registered": False}
 
 
 def register_backends(apprunner_delay: float | None = None) -> None:
@@ -29,15 +41,14 @@ def register_backends(apprunner_delay: float | None = None) -> None:
     Safe to call more than once. ``apprunner_delay`` sets how long App Runner
     operations stay ``OPERATION_IN_PROGRESS`` (seconds).
     """
-    global _registered
     if apprunner_delay is not None:
         os.environ["LOCALAWS_APPRUNNER_DELAY"] = str(apprunner_delay)
-    if _registered:
+    if _state["registered"]:
         return
     from tools.localaws import backends  # noqa: PLC0415 (imported late: registration has side effects)
 
     backends.register_all()
-    _registered = True
+    _state["registered"] = True
 
 
 def check_loopback(host: str) -> None:
@@ -62,6 +73,97 @@ def check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _json_response(start_response: StartResponse, status: int, payload: Any, reason: str = "OK") -> Iterable[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class LocalAWSMiddleware:
+    """Call log, fault injection and the ``/_localaws/`` control API around moto's app."""
+
+    def __init__(self, app: WSGIApp, calls: CallLog | None = None, faults: Faults | None = None) -> None:
+        self.app = app
+        self.calls = calls or CallLog()
+        self.faults = faults or Faults()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith("/_localaws/"):
+            return self._control(environ, method, path, start_response)
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            if path.rstrip("/") == "/moto-api/reset" and method == "POST":
+                self.calls.clear()
+                self.faults.clear()
+            return self.app(environ, start_response)
+        call = self._identify(environ)
+        code = self.faults.throttle(call)
+        if code is not None:
+            status, headers, body = throttle_response(call, code)
+            self.calls.record(call, method, status)
+            start_response(f"{status} Bad Request", headers)
+            return [body]
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            self.calls.record(call, method, int(status.split(" ", 1)[0]))
+            return start_response(status, headers, *args)
+
+        return self.app(environ, recording_start_response)
+
+    @staticmethod
+    def _form_body(environ: dict[str, Any]) -> str | None:
+        """The body of a form-encoded (query protocol) request, left readable for moto."""
+        if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            return None
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        return raw.decode("utf-8", errors="replace")
+
+    def _identify(self, environ: dict[str, Any]) -> Call:
+        try:
+            return calllog.identify(environ, self._form_body(environ))
+        except Exception:  # a request we cannot classify is still served
+            return Call(None, None, None)
+
+    def _control(  # noqa: PLR0911 (one return per control route)
+        self, environ: dict[str, Any], method: str, path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        route = path.rstrip("/")
+        if route == "/_localaws/calls" and method == "GET":
+            return _json_response(start_response, 200, {"calls": self.calls.snapshot()})
+        if route == "/_localaws/calls/reset" and method == "POST":
+            self.calls.clear()
+            return _json_response(start_response, 200, {"calls": []})
+        if route == "/_localaws/faults" and method == "GET":
+            return _json_response(start_response, 200, {"faults": self.faults.describe()})
+        if route == "/_localaws/faults" and method == "DELETE":
+            self.faults.clear()
+            return _json_response(start_response, 200, {"faults": None})
+        if route == "/_localaws/faults" and method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                settings = json.loads(environ["wsgi.input"].read(length) or b"null")
+                described = self.faults.set(settings)
+            except (ValueError, FaultSettingsError) as exc:
+                return _json_response(start_response, 400, {"error": str(exc)}, "Bad Request")
+            return _json_response(start_response, 200, {"faults": described})
+        return _json_response(
+            start_response,
+            404,
+            {"error": f"no control endpoint {method} {path}; see tools/localaws/README.md"},
+            "Not Found",
+        )
+
+
 class LocalAWS:
     """The endpoint in a background thread (tests) or the foreground (CLI)."""
 
@@ -72,7 +174,8 @@ class LocalAWS:
         self.apprunner_delay = apprunner_delay
         self._server: BaseWSGIServer | None = None
         self._thread: Thread | None = None
-        self._ready = Event()
+        self.calls = CallLog()
+        self.faults = Faults()
 
     @property
     def url(self) -> str:
@@ -81,13 +184,14 @@ class LocalAWS:
     def _make_server(self) -> BaseWSGIServer:
         register_backends(self.apprunner_delay)
         os.environ.setdefault("MOTO_PORT", str(self.port))
-        app = DomainDispatcherApplication(create_backend_app)
+        app = LocalAWSMiddleware(DomainDispatcherApplication(create_backend_app), self.calls, self.faults)
+        Thread(target=calllog.warm_up, name="localaws-warm-up", daemon=True).start()
         server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         if self.port == 0:
             self.port = server.server_address[1]
         return server
 
-    def start(self) -> "LocalAWS":
+    def start(self) -> LocalAWS:
         if self.port:
             check_port_free(self.host, self.port)
         self._server = self._make_server()

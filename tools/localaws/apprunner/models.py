@@ -1,0 +1,935 @@
+"""App Runner state, kept per account and region by moto's ``BackendDict``.
+
+States move the way the App Runner API reference documents them, computed lazily from
+timestamps (no threads): an action that starts an operation (create, update, pause,
+resume, start-deployment, delete) puts the service in ``OPERATION_IN_PROGRESS`` for
+``LOCALAWS_APPRUNNER_DELAY`` seconds (read when the operation starts), after which the
+operation is ``SUCCEEDED`` and the service ``RUNNING`` / ``PAUSED`` / ``DELETED``. A deleted
+service disappears (``ResourceNotFoundException``) once its deletion has ended. Custom
+domains move from ``pending_certificate_dns_validation`` to ``active`` after the same delay.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import os
+import random
+import string
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.core.base_backend import BackendDict, BaseBackend
+
+from tools.localaws.apprunner.exceptions import (
+    InvalidRequestException,
+    InvalidStateException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+)
+
+DEFAULT_DELAY = 2.0
+MAX_AUTO_SCALING_REVISIONS = 5  # per configuration name (AWS quota)
+MAX_AUTO_SCALING_NAMES = 10  # per account and region, besides the AWS-managed DefaultConfiguration
+DEFAULT_AUTO_SCALING_NAME = "DefaultConfiguration"
+MAX_TAGS = 50
+
+CPU_ALIASES = {"0.25 vCPU": "256", "0.5 vCPU": "512", "1 vCPU": "1024", "2 vCPU": "2048", "4 vCPU": "4096"}
+MEMORY_ALIASES = {
+    "0.5 GB": "512",
+    "1 GB": "1024",
+    "2 GB": "2048",
+    "3 GB": "3072",
+    "4 GB": "4096",
+    "6 GB": "6144",
+    "8 GB": "8192",
+    "10 GB": "10240",
+    "12 GB": "12288",
+}
+# The CPU/memory pairs App Runner accepts (API reference, InstanceConfiguration).
+VALID_INSTANCE_SIZES = {
+    "256": {"512", "1024"},
+    "512": {"1024"},
+    "1024": {"2048", "3072", "4096"},
+    "2048": {"4096", "6144"},
+    "4096": {"8192", "10240", "12288"},
+}
+HEALTH_CHECK_DEFAULTS = {
+    "Protocol": "TCP",
+    "Path": "/",
+    "Interval": 5,
+    "Timeout": 2,
+    "HealthyThreshold": 1,
+    "UnhealthyThreshold": 5,
+}
+
+
+def operation_delay() -> float:
+    """Seconds an operation stays in progress (``LOCALAWS_APPRUNNER_DELAY``, default 2)."""
+    raw = os.environ.get("LOCALAWS_APPRUNNER_DELAY", str(DEFAULT_DELAY))
+    try:
+        delay = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"LOCALAWS_APPRUNNER_DELAY must be a number of seconds, got {raw!r}") from exc
+    return max(delay, 0.0)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hex32() -> str:
+    return uuid.uuid4().hex
+
+
+def _random_label(length: int = 10) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(random.choice(alphabet) for _ in range(length))  # noqa: S311 (not a secret)
+
+
+def _locked[T](method: Callable[..., T]) -> Callable[..., T]:
+    """Run a backend method under the backend's lock, after settling timed transitions."""
+
+    @functools.wraps(method)
+    def wrapper(self: AppRunnerBackend, *args: Any, **kwargs: Any) -> T:
+        with self.lock:
+            self.settle()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def paginate[T](
+    items: list[T], max_results: int | None, next_token: str | None, default: int
+) -> tuple[list[T], str | None]:
+    """One page of ``items`` and the token of the next page (None on the last page)."""
+    start = 0
+    if next_token:
+        try:
+            start = int(base64.urlsafe_b64decode(next_token.encode()).decode().removeprefix("offset:"))
+        except ValueError as exc:
+            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API") from exc
+        if start < 0:
+            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API")
+    end = start + (max_results or default)
+    token = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else None
+    return items[start:end], token
+
+
+class Operation:
+    """One asynchronous operation on a service (ListOperations' OperationSummary)."""
+
+    def __init__(self, op_type: str, target_arn: str, target_status: str, delay: float) -> None:
+        self.id = str(uuid.uuid4())
+        self.type = op_type
+        self.target_arn = target_arn
+        self.target_status = target_status
+        self.started_at = _now()
+        self.ends_at = time.time() + delay
+        self.ended_at: datetime | None = None
+
+    def finish_if_due(self, now: float) -> bool:
+        if self.ended_at is None and now >= self.ends_at:
+            self.ended_at = datetime.fromtimestamp(self.ends_at, UTC)
+        return self.ended_at is not None
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "Id": self.id,
+            "Type": self.type,
+            "Status": "SUCCEEDED" if self.ended_at else "IN_PROGRESS",
+            "TargetArn": self.target_arn,
+            "StartedAt": self.started_at,
+            "UpdatedAt": self.ended_at or self.started_at,
+        }
+        if self.ended_at:
+            out["EndedAt"] = self.ended_at
+        return out
+
+
+class CustomDomain:
+    def __init__(self, domain: str, www: bool, delay: float) -> None:
+        self.domain = domain
+        self.www = www
+        self.active_at = time.time() + delay
+        self.deleting_until: float | None = None
+        names = [domain] + ([f"www.{domain}"] if www else [])
+        self.records = [
+            {
+                "Name": f"_{_hex32()}.{name}.",
+                "Type": "CNAME",
+                "Value": f"_{_hex32()}.{_random_label()}.acm-validations.aws.",
+            }
+            for name in names
+        ]
+
+    def describe(self, now: float) -> dict[str, Any]:
+        if self.deleting_until is not None:
+            status, record_status = "deleting", "SUCCESS"
+        elif now >= self.active_at:
+            status, record_status = "active", "SUCCESS"
+        else:
+            status, record_status = "pending_certificate_dns_validation", "PENDING_VALIDATION"
+        return {
+            "DomainName": self.domain,
+            "EnableWWWSubdomain": self.www,
+            "CertificateValidationRecords": [{**r, "Status": record_status} for r in self.records],
+            "Status": status,
+        }
+
+
+class Service:
+    def __init__(self, backend: AppRunnerBackend, name: str) -> None:
+        self.name = name
+        self.id = _hex32()
+        self.arn = backend.arn(f"service/{name}/{self.id}")
+        self.url = f"{_random_label()}.{backend.region_name}.awsapprunner.com"
+        self.created_at = self.updated_at = _now()
+        self.deleted_at: datetime | None = None
+        self.settled_status = "RUNNING"
+        self.pending: Operation | None = None
+        self.operations: list[Operation] = []  # newest first
+        self.domains: dict[str, CustomDomain] = {}
+        self.config: dict[str, Any] = {}
+
+    @property
+    def status(self) -> str:
+        return "OPERATION_IN_PROGRESS" if self.pending else self.settled_status
+
+    def start(self, op_type: str, target_status: str) -> Operation:
+        operation = Operation(op_type, self.arn, target_status, operation_delay())
+        self.operations.insert(0, operation)
+        self.pending = operation
+        self.updated_at = operation.started_at
+        return operation
+
+    def settle(self, now: float) -> None:
+        if self.pending and self.pending.finish_if_due(now):
+            self.settled_status = self.pending.target_status
+            if self.settled_status == "DELETED":
+                self.deleted_at = self.pending.ended_at
+            self.pending = None
+        for name, domain in list(self.domains.items()):
+            if domain.deleting_until is not None and now >= domain.deleting_until:
+                del self.domains[name]
+
+    @property
+    def auto_scaling_arn(self) -> str:
+        return str(self.config["AutoScalingConfigurationArn"])
+
+    @property
+    def vpc_connector_arn(self) -> str | None:
+        egress = self.config["NetworkConfiguration"]["EgressConfiguration"]
+        return egress.get("VpcConnectorArn")
+
+    @property
+    def active(self) -> bool:
+        """True until the service is deleted (or its deletion has started)."""
+        return not (self.settled_status == "DELETED" or (self.pending and self.pending.type == "DELETE_SERVICE"))
+
+    def summary(self) -> dict[str, Any]:
+        out = {
+            "ServiceName": self.name,
+            "ServiceId": self.id,
+            "ServiceArn": self.arn,
+            "ServiceUrl": self.url,
+            "CreatedAt": self.created_at,
+            "UpdatedAt": self.updated_at,
+            "Status": self.status,
+        }
+        return out
+
+    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        out = self.summary()
+        if self.deleted_at:
+            out["DeletedAt"] = self.deleted_at
+        config = copy.deepcopy(self.config)
+        out["SourceConfiguration"] = config["SourceConfiguration"]
+        out["InstanceConfiguration"] = config["InstanceConfiguration"]
+        out["HealthCheckConfiguration"] = config["HealthCheckConfiguration"]
+        out["NetworkConfiguration"] = config["NetworkConfiguration"]
+        out["ObservabilityConfiguration"] = config["ObservabilityConfiguration"]
+        if config.get("EncryptionConfiguration"):
+            out["EncryptionConfiguration"] = config["EncryptionConfiguration"]
+        asc = backend.auto_scaling_configs.get(self.auto_scaling_arn)
+        if asc is not None:
+            out["AutoScalingConfigurationSummary"] = asc.summary(backend)
+        return out
+
+
+class RevisionedResource:
+    """A named, revisioned App Runner resource (auto scaling, VPC connector, observability)."""
+
+    kind = ""
+
+    def __init__(self, backend: AppRunnerBackend, name: str, revision: int) -> None:
+        self.name = name
+        self.revision = revision
+        self.arn = backend.arn(f"{self.kind}/{name}/{revision}/{_hex32()}")
+        self.created_at = _now()
+        self.deleted_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        return "INACTIVE" if self.deleted_at else "ACTIVE"
+
+
+class AutoScalingConfiguration(RevisionedResource):
+    kind = "autoscalingconfiguration"
+
+    def __init__(
+        self, backend: AppRunnerBackend, name: str, revision: int, *, max_concurrency: int, min_size: int, max_size: int
+    ) -> None:
+        super().__init__(backend, name, revision)
+        self.max_concurrency = max_concurrency
+        self.min_size = min_size
+        self.max_size = max_size
+        self.is_default = False
+
+    def summary(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        return {
+            "AutoScalingConfigurationArn": self.arn,
+            "AutoScalingConfigurationName": self.name,
+            "AutoScalingConfigurationRevision": self.revision,
+            "Status": self.status,
+            "CreatedAt": self.created_at,
+            "HasAssociatedService": backend.has_associated_service(self.arn),
+            "IsDefault": self.is_default,
+        }
+
+    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        out = self.summary(backend)
+        out.update(
+            {
+                "Latest": backend.latest_revision(backend.auto_scaling_configs, self.name) is self,
+                "MaxConcurrency": self.max_concurrency,
+                "MinSize": self.min_size,
+                "MaxSize": self.max_size,
+            }
+        )
+        if self.deleted_at:
+            out["DeletedAt"] = self.deleted_at
+        return out
+
+
+class VpcConnector(RevisionedResource):
+    kind = "vpcconnector"
+
+    def __init__(
+        self, backend: AppRunnerBackend, name: str, revision: int, subnets: list[str], groups: list[str]
+    ) -> None:
+        super().__init__(backend, name, revision)
+        self.subnets = subnets
+        self.security_groups = groups
+
+    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "VpcConnectorName": self.name,
+            "VpcConnectorArn": self.arn,
+            "VpcConnectorRevision": self.revision,
+            "Subnets": list(self.subnets),
+            "SecurityGroups": list(self.security_groups),
+            "Status": self.status,
+            "CreatedAt": self.created_at,
+        }
+        if self.deleted_at:
+            out["DeletedAt"] = self.deleted_at
+        return out
+
+
+class ObservabilityConfiguration(RevisionedResource):
+    kind = "observabilityconfiguration"
+
+    def __init__(self, backend: AppRunnerBackend, name: str, revision: int, trace: dict[str, Any] | None) -> None:
+        super().__init__(backend, name, revision)
+        self.trace = trace
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "ObservabilityConfigurationArn": self.arn,
+            "ObservabilityConfigurationName": self.name,
+            "ObservabilityConfigurationRevision": self.revision,
+        }
+
+    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        out = self.summary()
+        out.update(
+            {
+                "Latest": backend.latest_revision(backend.observability_configs, self.name) is self,
+                "Status": self.status,
+                "CreatedAt": self.created_at,
+            }
+        )
+        if self.trace:
+            out["TraceConfiguration"] = dict(self.trace)
+        if self.deleted_at:
+            out["DeletedAt"] = self.deleted_at
+        return out
+
+
+class Connection:
+    def __init__(self, backend: AppRunnerBackend, name: str, provider: str) -> None:
+        self.name = name
+        self.provider = provider
+        self.arn = backend.arn(f"connection/{name}/{_hex32()}")
+        self.created_at = _now()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "ConnectionName": self.name,
+            "ConnectionArn": self.arn,
+            "ProviderType": self.provider,
+            "Status": "PENDING_HANDSHAKE",
+            "CreatedAt": self.created_at,
+        }
+
+
+def _normalise_instance(given: dict[str, Any] | None) -> dict[str, Any]:
+    config = dict(given or {})
+    cpu = CPU_ALIASES.get(config.get("Cpu", "1024"), config.get("Cpu", "1024"))
+    memory = MEMORY_ALIASES.get(config.get("Memory", "2048"), config.get("Memory", "2048"))
+    if memory not in VALID_INSTANCE_SIZES.get(cpu, set()):
+        allowed = ", ".join(sorted(VALID_INSTANCE_SIZES.get(cpu, set()), key=int)) or "none"
+        raise InvalidRequestException(
+            f"InstanceConfiguration: Cpu {cpu} with Memory {memory} is not a supported combination "
+            f"(Memory for Cpu {cpu}: {allowed})"
+        )
+    config["Cpu"], config["Memory"] = cpu, memory
+    return config
+
+
+def _normalise_health_check(given: dict[str, Any] | None) -> dict[str, Any]:
+    config = {**HEALTH_CHECK_DEFAULTS, **(given or {})}
+    return config
+
+
+def _normalise_source(given: dict[str, Any]) -> dict[str, Any]:
+    source = copy.deepcopy(given)
+    image, code = source.get("ImageRepository"), source.get("CodeRepository")
+    if bool(image) == bool(code):
+        raise InvalidRequestException(
+            "SourceConfiguration must contain exactly one of ImageRepository and CodeRepository"
+        )
+    auth = source.get("AuthenticationConfiguration") or {}
+    if image:
+        public = image["ImageRepositoryType"] == "ECR_PUBLIC"
+        if public and source.get("AutoDeploymentsEnabled"):
+            raise InvalidRequestException(
+                "SourceConfiguration.AutoDeploymentsEnabled: automatic deployments are not supported for ECR_PUBLIC"
+            )
+        if not public and not auth.get("AccessRoleArn"):
+            raise InvalidRequestException(
+                "SourceConfiguration.AuthenticationConfiguration.AccessRoleArn is required for a private ECR image"
+            )
+        source.setdefault("AutoDeploymentsEnabled", not public)
+        image_config = image.setdefault("ImageConfiguration", {})
+        image_config.setdefault("Port", "8080")
+    else:
+        if not auth.get("ConnectionArn"):
+            raise InvalidRequestException(
+                "SourceConfiguration.AuthenticationConfiguration.ConnectionArn is required for a CodeRepository"
+            )
+        source.setdefault("AutoDeploymentsEnabled", True)
+    return source
+
+
+class AppRunnerBackend(BaseBackend):
+    """App Runner for one account and region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.lock = threading.RLock()
+        self.services: dict[str, Service] = {}
+        self.auto_scaling_configs: dict[str, AutoScalingConfiguration] = {}
+        self.vpc_connectors: dict[str, VpcConnector] = {}
+        self.observability_configs: dict[str, ObservabilityConfiguration] = {}
+        self.connections: dict[str, Connection] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+        default = AutoScalingConfiguration(
+            self, DEFAULT_AUTO_SCALING_NAME, 1, max_concurrency=100, min_size=1, max_size=25
+        )
+        default.is_default = True
+        self.auto_scaling_configs[default.arn] = default
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def arn(self, resource: str) -> str:
+        return f"arn:aws:apprunner:{self.region_name}:{self.account_id}:{resource}"
+
+    def settle(self) -> None:
+        now = time.time()
+        for arn, service in list(self.services.items()):
+            service.settle(now)
+            if service.settled_status == "DELETED":
+                del self.services[arn]
+                self.tags.pop(arn, None)
+
+    def _service(self, arn: str) -> Service:
+        service = self.services.get(arn)
+        if service is None:
+            raise ResourceNotFoundException(f"Resource with ARN {arn!r} doesn't exist (no such service)")
+        return service
+
+    def _idle_service(self, arn: str, action: str) -> Service:
+        service = self._service(arn)
+        if service.pending is not None:
+            raise InvalidStateException(
+                f"Cannot {action} service {service.name} ({arn}): operation {service.pending.id} "
+                f"({service.pending.type}) is in progress; wait until the service status is not "
+                "OPERATION_IN_PROGRESS"
+            )
+        return service
+
+    @staticmethod
+    def _find_revision(collection: dict[str, Any], arn: str, kind: str, active_only: bool = True) -> Any:
+        """A revision by full ARN, or the latest active one for an ARN that ends at the name."""
+        found = collection.get(arn)
+        if found is None:
+            parts = arn.split("/")
+            if len(parts) in (2, 3):
+                name = parts[1]
+                prefix = arn.rsplit(":", 1)[0]
+                candidates = [
+                    r
+                    for r in collection.values()
+                    if r.arn.startswith(prefix) and r.name == name and r.status == "ACTIVE"
+                    if len(parts) == 2 or str(r.revision) == parts[2]
+                ]
+                found = max(candidates, key=lambda r: r.revision) if candidates else None
+        if found is None or (active_only and found.status != "ACTIVE"):
+            raise ResourceNotFoundException(f"{kind} {arn!r} doesn't exist (or is INACTIVE)")
+        return found
+
+    @staticmethod
+    def latest_revision(collection: dict[str, Any], name: str) -> Any:
+        active = [r for r in collection.values() if r.name == name and r.status == "ACTIVE"]
+        return max(active, key=lambda r: r.revision) if active else None
+
+    def has_associated_service(self, arn: str) -> bool:
+        return any(s.auto_scaling_arn == arn for s in self.services.values() if s.active)
+
+    def _known_arns(self) -> set[str]:
+        arns: set[str] = set(self.services) | set(self.connections)
+        for collection in (self.auto_scaling_configs, self.vpc_connectors, self.observability_configs):
+            arns.update(arn for arn, r in collection.items() if r.status == "ACTIVE")
+        return arns
+
+    def _set_tags(self, arn: str, tags: list[dict[str, str]] | None) -> None:
+        merged = {**self.tags.get(arn, {}), **{t["Key"]: t.get("Value", "") for t in tags or []}}
+        if len(merged) > MAX_TAGS:
+            raise InvalidRequestException(f"Too many tags for {arn}: {len(merged)} (at most {MAX_TAGS})")
+        self.tags[arn] = merged
+
+    def _next_revision(self, collection: dict[str, Any], name: str) -> int:
+        return max((r.revision for r in collection.values() if r.name == name), default=0) + 1
+
+    def _resolve_service_config(self, given: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+        """The stored configuration after applying ``given`` top-level sections onto ``current``."""
+        config = copy.deepcopy(current) if current else {}
+        if "SourceConfiguration" in given or current is None:
+            config["SourceConfiguration"] = _normalise_source(given["SourceConfiguration"])
+        if "InstanceConfiguration" in given or current is None:
+            config["InstanceConfiguration"] = _normalise_instance(given.get("InstanceConfiguration"))
+        if "HealthCheckConfiguration" in given or current is None:
+            config["HealthCheckConfiguration"] = _normalise_health_check(given.get("HealthCheckConfiguration"))
+        if "NetworkConfiguration" in given or current is None:
+            config["NetworkConfiguration"] = self._normalise_network(given.get("NetworkConfiguration"))
+        if "ObservabilityConfiguration" in given or current is None:
+            config["ObservabilityConfiguration"] = self._normalise_observability(
+                given.get("ObservabilityConfiguration")
+            )
+        if "EncryptionConfiguration" in given:
+            config["EncryptionConfiguration"] = dict(given["EncryptionConfiguration"])
+        if given.get("AutoScalingConfigurationArn"):
+            asc = self._find_revision(
+                self.auto_scaling_configs, given["AutoScalingConfigurationArn"], "Auto scaling configuration"
+            )
+            config["AutoScalingConfigurationArn"] = asc.arn
+        elif current is None:
+            default = next(c for c in self.auto_scaling_configs.values() if c.is_default)
+            config["AutoScalingConfigurationArn"] = default.arn
+        return config
+
+    def _normalise_network(self, given: dict[str, Any] | None) -> dict[str, Any]:
+        given = given or {}
+        egress = {"EgressType": "DEFAULT", **(given.get("EgressConfiguration") or {})}
+        if egress["EgressType"] == "VPC":
+            if not egress.get("VpcConnectorArn"):
+                raise InvalidRequestException(
+                    "NetworkConfiguration.EgressConfiguration.VpcConnectorArn is required when EgressType is VPC"
+                )
+            egress["VpcConnectorArn"] = self._find_revision(
+                self.vpc_connectors, egress["VpcConnectorArn"], "VPC connector"
+            ).arn
+        elif egress.get("VpcConnectorArn"):
+            raise InvalidRequestException(
+                "NetworkConfiguration.EgressConfiguration.VpcConnectorArn is only valid when EgressType is VPC"
+            )
+        ingress = {"IsPubliclyAccessible": True, **(given.get("IngressConfiguration") or {})}
+        return {
+            "EgressConfiguration": egress,
+            "IngressConfiguration": ingress,
+            "IpAddressType": given.get("IpAddressType", "IPV4"),
+        }
+
+    def _normalise_observability(self, given: dict[str, Any] | None) -> dict[str, Any]:
+        config = dict(given or {"ObservabilityEnabled": False})
+        if config.get("ObservabilityEnabled"):
+            arn = config.get("ObservabilityConfigurationArn")
+            if not arn:
+                raise InvalidRequestException(
+                    "ObservabilityConfiguration.ObservabilityConfigurationArn is required when "
+                    "ObservabilityEnabled is true"
+                )
+            config["ObservabilityConfigurationArn"] = self._find_revision(
+                self.observability_configs, arn, "Observability configuration"
+            ).arn
+        return config
+
+    # -- services --------------------------------------------------------------------------
+
+    @_locked
+    def create_service(self, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        name = params["ServiceName"]
+        if any(s.name == name for s in self.services.values()):
+            raise InvalidRequestException(f"Service with the provided name already exists: {name}")
+        service = Service(self, name)
+        service.config = self._resolve_service_config(params, None)
+        self._set_tags(service.arn, params.get("Tags"))
+        self.services[service.arn] = service
+        operation = service.start("CREATE_SERVICE", "RUNNING")
+        return service.describe(self), operation.id
+
+    @_locked
+    def describe_service(self, arn: str) -> dict[str, Any]:
+        return self._service(arn).describe(self)
+
+    @_locked
+    def list_services(self, max_results: int | None, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        services = sorted(self.services.values(), key=lambda s: s.created_at)
+        page, token = paginate(services, max_results, next_token, 20)
+        return [s.summary() for s in page], token
+
+    @_locked
+    def update_service(self, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        service = self._idle_service(params["ServiceArn"], "update")
+        if service.settled_status == "PAUSED":
+            raise InvalidStateException(f"Cannot update service {service.name}: it is PAUSED; resume it first")
+        service.config = self._resolve_service_config(params, service.config)
+        operation = service.start("UPDATE_SERVICE", "RUNNING")
+        return service.describe(self), operation.id
+
+    @_locked
+    def delete_service(self, arn: str) -> tuple[dict[str, Any], str]:
+        service = self._idle_service(arn, "delete")
+        operation = service.start("DELETE_SERVICE", "DELETED")
+        for domain in service.domains.values():
+            domain.deleting_until = operation.ends_at
+        return service.describe(self), operation.id
+
+    @_locked
+    def pause_service(self, arn: str) -> tuple[dict[str, Any], str]:
+        service = self._idle_service(arn, "pause")
+        if service.settled_status != "RUNNING":
+            raise InvalidStateException(
+                f"Cannot pause service {service.name}: its status is {service.status}, not RUNNING"
+            )
+        operation = service.start("PAUSE_SERVICE", "PAUSED")
+        return service.describe(self), operation.id
+
+    @_locked
+    def resume_service(self, arn: str) -> tuple[dict[str, Any], str]:
+        service = self._idle_service(arn, "resume")
+        if service.settled_status != "PAUSED":
+            raise InvalidStateException(
+                f"Cannot resume service {service.name}: its status is {service.status}, not PAUSED"
+            )
+        operation = service.start("RESUME_SERVICE", "RUNNING")
+        return service.describe(self), operation.id
+
+    @_locked
+    def start_deployment(self, arn: str) -> str:
+        service = self._idle_service(arn, "start a deployment of")
+        if service.settled_status != "RUNNING":
+            raise InvalidStateException(
+                f"Cannot start a deployment of service {service.name}: its status is {service.status}, not RUNNING"
+            )
+        return service.start("START_DEPLOYMENT", "RUNNING").id
+
+    @_locked
+    def list_operations(
+        self, arn: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        service = self._service(arn)
+        page, token = paginate(service.operations, max_results, next_token, 20)
+        return [o.summary() for o in page], token
+
+    # -- custom domains ----------------------------------------------------------------------
+
+    def _domains_response(self, service: Service) -> dict[str, Any]:
+        return {"DNSTarget": service.url, "ServiceArn": service.arn, "VpcDNSTargets": []}
+
+    @_locked
+    def associate_custom_domain(self, arn: str, domain: str, www: bool) -> dict[str, Any]:
+        service = self._service(arn)
+        if not service.active:
+            raise InvalidStateException(f"Cannot associate a domain with service {service.name}: it is being deleted")
+        if domain in service.domains:
+            raise InvalidRequestException(f"Domain {domain} is already associated with service {service.name}")
+        custom = CustomDomain(domain, www, operation_delay())
+        service.domains[domain] = custom
+        return {**self._domains_response(service), "CustomDomain": custom.describe(time.time())}
+
+    @_locked
+    def describe_custom_domains(
+        self, arn: str, max_results: int | None, next_token: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        service = self._service(arn)
+        now = time.time()
+        page, token = paginate(list(service.domains.values()), max_results, next_token, 5)
+        return {**self._domains_response(service), "CustomDomains": [d.describe(now) for d in page]}, token
+
+    @_locked
+    def disassociate_custom_domain(self, arn: str, domain: str) -> dict[str, Any]:
+        service = self._service(arn)
+        custom = service.domains.get(domain)
+        if custom is None:
+            raise ResourceNotFoundException(f"Domain {domain} is not associated with service {service.name}")
+        if custom.deleting_until is not None:
+            raise InvalidStateException(f"Domain {domain} is already being disassociated from {service.name}")
+        custom.deleting_until = time.time() + operation_delay()
+        return {**self._domains_response(service), "CustomDomain": custom.describe(time.time())}
+
+    # -- auto scaling configurations ---------------------------------------------------------
+
+    @_locked
+    def create_auto_scaling_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["AutoScalingConfigurationName"]
+        if name == DEFAULT_AUTO_SCALING_NAME:
+            raise InvalidRequestException(f"{DEFAULT_AUTO_SCALING_NAME} is reserved for the AWS-managed configuration")
+        max_concurrency = params.get("MaxConcurrency", 100)
+        min_size, max_size = params.get("MinSize", 1), params.get("MaxSize", 25)
+        if max_size > 25:
+            raise InvalidRequestException(f"MaxSize {max_size} is out of range: MaxSize must be between 1 and 25")
+        if min_size > max_size:
+            raise InvalidRequestException(f"MinSize ({min_size}) must be less than or equal to MaxSize ({max_size})")
+        active = [c for c in self.auto_scaling_configs.values() if c.status == "ACTIVE"]
+        same_name = [c for c in active if c.name == name]
+        if len(same_name) >= MAX_AUTO_SCALING_REVISIONS:
+            raise ServiceQuotaExceededException(
+                f"Auto scaling configuration {name} already has {MAX_AUTO_SCALING_REVISIONS} active revisions "
+                "(quota: 5 per name); delete one first"
+            )
+        names = {c.name for c in active if c.name != DEFAULT_AUTO_SCALING_NAME}
+        if not same_name and len(names) >= MAX_AUTO_SCALING_NAMES:
+            raise ServiceQuotaExceededException(
+                f"Cannot create auto scaling configuration {name}: the account already has "
+                f"{MAX_AUTO_SCALING_NAMES} configuration names (quota: 10)"
+            )
+        revision = self._next_revision(self.auto_scaling_configs, name)
+        config = AutoScalingConfiguration(
+            self, name, revision, max_concurrency=max_concurrency, min_size=min_size, max_size=max_size
+        )
+        self._set_tags(config.arn, params.get("Tags"))
+        self.auto_scaling_configs[config.arn] = config
+        return config.describe(self)
+
+    @_locked
+    def describe_auto_scaling_configuration(self, arn: str) -> dict[str, Any]:
+        config = self._find_revision(self.auto_scaling_configs, arn, "Auto scaling configuration", active_only=False)
+        return config.describe(self)
+
+    @_locked
+    def list_auto_scaling_configurations(
+        self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        configs = [c for c in self.auto_scaling_configs.values() if c.status == "ACTIVE"]
+        if name:
+            configs = [c for c in configs if c.name == name]
+        if latest_only:
+            configs = [c for c in configs if self.latest_revision(self.auto_scaling_configs, c.name) is c]
+        configs.sort(key=lambda c: (c.name, c.revision))
+        page, token = paginate(configs, max_results, next_token, 100)
+        return [c.summary(self) for c in page], token
+
+    @_locked
+    def delete_auto_scaling_configuration(self, arn: str, delete_all: bool) -> dict[str, Any]:
+        config = self._find_revision(self.auto_scaling_configs, arn, "Auto scaling configuration")
+        if config.name == DEFAULT_AUTO_SCALING_NAME:
+            raise InvalidRequestException(f"The AWS-managed {DEFAULT_AUTO_SCALING_NAME} can't be deleted")
+        targets = (
+            [c for c in self.auto_scaling_configs.values() if c.name == config.name and c.status == "ACTIVE"]
+            if delete_all
+            else [config]
+        )
+        for target in targets:
+            users = [s.name for s in self.services.values() if s.active and s.auto_scaling_arn == target.arn]
+            if users:
+                raise InvalidRequestException(
+                    f"Auto scaling configuration {target.arn} is in use by service(s) {', '.join(users)}; "
+                    "associate them with another configuration first"
+                )
+            if target.is_default:
+                raise InvalidRequestException(
+                    f"Auto scaling configuration {target.arn} is the account default; "
+                    "make another configuration the default first"
+                )
+        deleted_at = _now()
+        for target in targets:
+            target.deleted_at = deleted_at
+        return config.describe(self)
+
+    @_locked
+    def update_default_auto_scaling_configuration(self, arn: str) -> dict[str, Any]:
+        config = self._find_revision(self.auto_scaling_configs, arn, "Auto scaling configuration")
+        for other in self.auto_scaling_configs.values():
+            other.is_default = other is config
+        return config.describe(self)
+
+    @_locked
+    def list_services_for_auto_scaling_configuration(
+        self, arn: str, max_results: int | None, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        config = self._find_revision(self.auto_scaling_configs, arn, "Auto scaling configuration")
+        arns = [s.arn for s in self.services.values() if s.active and s.auto_scaling_arn == config.arn]
+        return paginate(arns, max_results, next_token, 100)
+
+    # -- VPC connectors ----------------------------------------------------------------------
+
+    @_locked
+    def create_vpc_connector(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["VpcConnectorName"]
+        if not params["Subnets"]:
+            raise InvalidRequestException("Subnets must contain at least one subnet ID")
+        revision = self._next_revision(self.vpc_connectors, name)
+        connector = VpcConnector(self, name, revision, list(params["Subnets"]), list(params.get("SecurityGroups", [])))
+        self._set_tags(connector.arn, params.get("Tags"))
+        self.vpc_connectors[connector.arn] = connector
+        return connector.describe(self)
+
+    @_locked
+    def describe_vpc_connector(self, arn: str) -> dict[str, Any]:
+        return self._find_revision(self.vpc_connectors, arn, "VPC connector", active_only=False).describe(self)
+
+    @_locked
+    def list_vpc_connectors(
+        self, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        connectors = sorted(
+            (c for c in self.vpc_connectors.values() if c.status == "ACTIVE"), key=lambda c: (c.name, c.revision)
+        )
+        page, token = paginate(connectors, max_results, next_token, 100)
+        return [c.describe(self) for c in page], token
+
+    @_locked
+    def delete_vpc_connector(self, arn: str) -> dict[str, Any]:
+        connector = self._find_revision(self.vpc_connectors, arn, "VPC connector")
+        users = [s.name for s in self.services.values() if s.active and s.vpc_connector_arn == connector.arn]
+        if users:
+            raise InvalidRequestException(
+                f"VPC connector {connector.arn} is in use by service(s) {', '.join(users)}; "
+                "change their egress configuration first"
+            )
+        connector.deleted_at = _now()
+        return connector.describe(self)
+
+    # -- observability configurations -------------------------------------------------------
+
+    @_locked
+    def create_observability_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ObservabilityConfigurationName"]
+        revision = self._next_revision(self.observability_configs, name)
+        config = ObservabilityConfiguration(self, name, revision, params.get("TraceConfiguration"))
+        self._set_tags(config.arn, params.get("Tags"))
+        self.observability_configs[config.arn] = config
+        return config.describe(self)
+
+    @_locked
+    def describe_observability_configuration(self, arn: str) -> dict[str, Any]:
+        return self._find_revision(
+            self.observability_configs, arn, "Observability configuration", active_only=False
+        ).describe(self)
+
+    @_locked
+    def list_observability_configurations(
+        self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        configs = [c for c in self.observability_configs.values() if c.status == "ACTIVE"]
+        if name:
+            configs = [c for c in configs if c.name == name]
+        if latest_only:
+            configs = [c for c in configs if self.latest_revision(self.observability_configs, c.name) is c]
+        configs.sort(key=lambda c: (c.name, c.revision))
+        page, token = paginate(configs, max_results, next_token, 100)
+        return [c.summary() for c in page], token
+
+    @_locked
+    def delete_observability_configuration(self, arn: str) -> dict[str, Any]:
+        config = self._find_revision(self.observability_configs, arn, "Observability configuration")
+        users = [
+            s.name
+            for s in self.services.values()
+            if s.active and s.config["ObservabilityConfiguration"].get("ObservabilityConfigurationArn") == config.arn
+        ]
+        if users:
+            raise InvalidRequestException(
+                f"Observability configuration {config.arn} is in use by service(s) {', '.join(users)}"
+            )
+        config.deleted_at = _now()
+        return config.describe(self)
+
+    # -- connections -------------------------------------------------------------------------
+
+    @_locked
+    def create_connection(self, name: str, provider: str, tags: list[dict[str, str]] | None) -> dict[str, Any]:
+        if any(c.name == name for c in self.connections.values()):
+            raise InvalidRequestException(f"Connection with the provided name already exists: {name}")
+        connection = Connection(self, name, provider)
+        self._set_tags(connection.arn, tags)
+        self.connections[connection.arn] = connection
+        return connection.describe()
+
+    @_locked
+    def list_connections(
+        self, name: str | None, max_results: int | None, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        connections = [c for c in self.connections.values() if not name or c.name == name]
+        page, token = paginate(connections, max_results, next_token, 100)
+        return [c.describe() for c in page], token
+
+    @_locked
+    def delete_connection(self, arn: str) -> dict[str, Any]:
+        connection = self.connections.pop(arn, None)
+        if connection is None:
+            raise ResourceNotFoundException(f"Connection {arn!r} doesn't exist")
+        self.tags.pop(arn, None)
+        return {**connection.describe(), "Status": "DELETED"}
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def _tagged(self, arn: str) -> str:
+        if arn not in self._known_arns():
+            raise ResourceNotFoundException(f"Resource {arn!r} doesn't exist")
+        return arn
+
+    @_locked
+    def tag_resource(self, arn: str, tags: list[dict[str, str]]) -> None:
+        self._set_tags(self._tagged(arn), tags)
+
+    @_locked
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        current = self.tags.setdefault(self._tagged(arn), {})
+        for key in keys:
+            current.pop(key, None)
+
+    @_locked
+    def list_tags_for_resource(self, arn: str) -> list[dict[str, str]]:
+        return [{"Key": k, "Value": v} for k, v in self.tags.get(self._tagged(arn), {}).items()]
+
+
+apprunner_backends = BackendDict(AppRunnerBackend, "apprunner")

@@ -1,0 +1,232 @@
+"""App Runner's JSON 1.0 API: parse, validate against botocore's model, call the backend.
+
+moto's ``BaseResponse`` picks the method from ``X-Amz-Target`` (``AppRunner.CreateService``
+-> ``create_service``) and serialises the returned ``ActionResult`` and any raised
+``ServiceException`` with botocore's ``apprunner`` output and error shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.model import ServiceModel
+from moto.core.responses import ActionResult, BaseResponse
+
+from tools.localaws.apprunner.exceptions import InvalidRequestException
+from tools.localaws.apprunner.models import AppRunnerBackend, apprunner_backends
+from tools.localaws.validation import validation_errors, validation_message
+
+
+@cache
+def service_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("apprunner")
+
+
+class AppRunnerResponse(BaseResponse):
+    def __init__(self) -> None:
+        super().__init__(service_name="apprunner")
+
+    @property
+    def backend(self) -> AppRunnerBackend:
+        return apprunner_backends[self.current_account][self.region]
+
+    def call_action(self) -> Any:
+        # Validate before any backend method runs; errors are serialised like the backend's.
+        self._params = self._load_params()
+        return super().call_action()
+
+    def _load_params(self) -> dict[str, Any]:
+        raw = self.body or "{}"
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            return {"__invalid_json__": True}
+        return params if isinstance(params, dict) else {"__invalid_json__": True}
+
+    def _validated(self) -> dict[str, Any]:
+        if self._params.get("__invalid_json__"):
+            raise InvalidRequestException("The request body is not a JSON object")
+        operation = service_model().operation_model(self._get_action())
+        errors = validation_errors(operation, self._params)
+        if errors:
+            raise InvalidRequestException(validation_message(errors))
+        return self._params
+
+    # -- services ----------------------------------------------------------------------------
+
+    def create_service(self) -> ActionResult:
+        service, operation_id = self.backend.create_service(self._validated())
+        return ActionResult({"Service": service, "OperationId": operation_id})
+
+    def describe_service(self) -> ActionResult:
+        params = self._validated()
+        return ActionResult({"Service": self.backend.describe_service(params["ServiceArn"])})
+
+    def list_services(self) -> ActionResult:
+        params = self._validated()
+        services, token = self.backend.list_services(params.get("MaxResults"), params.get("NextToken"))
+        return ActionResult({"ServiceSummaryList": services, "NextToken": token})
+
+    def update_service(self) -> ActionResult:
+        service, operation_id = self.backend.update_service(self._validated())
+        return ActionResult({"Service": service, "OperationId": operation_id})
+
+    def delete_service(self) -> ActionResult:
+        service, operation_id = self.backend.delete_service(self._validated()["ServiceArn"])
+        return ActionResult({"Service": service, "OperationId": operation_id})
+
+    def pause_service(self) -> ActionResult:
+        service, operation_id = self.backend.pause_service(self._validated()["ServiceArn"])
+        return ActionResult({"Service": service, "OperationId": operation_id})
+
+    def resume_service(self) -> ActionResult:
+        service, operation_id = self.backend.resume_service(self._validated()["ServiceArn"])
+        return ActionResult({"Service": service, "OperationId": operation_id})
+
+    def start_deployment(self) -> ActionResult:
+        return ActionResult({"OperationId": self.backend.start_deployment(self._validated()["ServiceArn"])})
+
+    def list_operations(self) -> ActionResult:
+        params = self._validated()
+        operations, token = self.backend.list_operations(
+            params["ServiceArn"], params.get("MaxResults"), params.get("NextToken")
+        )
+        return ActionResult({"OperationSummaryList": operations, "NextToken": token})
+
+    # -- custom domains ----------------------------------------------------------------------
+
+    def associate_custom_domain(self) -> ActionResult:
+        params = self._validated()
+        return ActionResult(
+            self.backend.associate_custom_domain(
+                params["ServiceArn"], params["DomainName"], params.get("EnableWWWSubdomain", True)
+            )
+        )
+
+    def describe_custom_domains(self) -> ActionResult:
+        params = self._validated()
+        result, token = self.backend.describe_custom_domains(
+            params["ServiceArn"], params.get("MaxResults"), params.get("NextToken")
+        )
+        return ActionResult({**result, "NextToken": token})
+
+    def disassociate_custom_domain(self) -> ActionResult:
+        params = self._validated()
+        return ActionResult(self.backend.disassociate_custom_domain(params["ServiceArn"], params["DomainName"]))
+
+    # -- auto scaling configurations ---------------------------------------------------------
+
+    def create_auto_scaling_configuration(self) -> ActionResult:
+        config = self.backend.create_auto_scaling_configuration(self._validated())
+        return ActionResult({"AutoScalingConfiguration": config})
+
+    def describe_auto_scaling_configuration(self) -> ActionResult:
+        arn = self._validated()["AutoScalingConfigurationArn"]
+        return ActionResult({"AutoScalingConfiguration": self.backend.describe_auto_scaling_configuration(arn)})
+
+    def list_auto_scaling_configurations(self) -> ActionResult:
+        params = self._validated()
+        configs, token = self.backend.list_auto_scaling_configurations(
+            params.get("AutoScalingConfigurationName"),
+            bool(params.get("LatestOnly")),
+            params.get("MaxResults"),
+            params.get("NextToken"),
+        )
+        return ActionResult({"AutoScalingConfigurationSummaryList": configs, "NextToken": token})
+
+    def delete_auto_scaling_configuration(self) -> ActionResult:
+        params = self._validated()
+        config = self.backend.delete_auto_scaling_configuration(
+            params["AutoScalingConfigurationArn"], bool(params.get("DeleteAllRevisions"))
+        )
+        return ActionResult({"AutoScalingConfiguration": config})
+
+    def update_default_auto_scaling_configuration(self) -> ActionResult:
+        arn = self._validated()["AutoScalingConfigurationArn"]
+        return ActionResult({"AutoScalingConfiguration": self.backend.update_default_auto_scaling_configuration(arn)})
+
+    def list_services_for_auto_scaling_configuration(self) -> ActionResult:
+        params = self._validated()
+        arns, token = self.backend.list_services_for_auto_scaling_configuration(
+            params["AutoScalingConfigurationArn"], params.get("MaxResults"), params.get("NextToken")
+        )
+        return ActionResult({"ServiceArnList": arns, "NextToken": token})
+
+    # -- VPC connectors ----------------------------------------------------------------------
+
+    def create_vpc_connector(self) -> ActionResult:
+        return ActionResult({"VpcConnector": self.backend.create_vpc_connector(self._validated())})
+
+    def describe_vpc_connector(self) -> ActionResult:
+        arn = self._validated()["VpcConnectorArn"]
+        return ActionResult({"VpcConnector": self.backend.describe_vpc_connector(arn)})
+
+    def list_vpc_connectors(self) -> ActionResult:
+        params = self._validated()
+        connectors, token = self.backend.list_vpc_connectors(params.get("MaxResults"), params.get("NextToken"))
+        return ActionResult({"VpcConnectors": connectors, "NextToken": token})
+
+    def delete_vpc_connector(self) -> ActionResult:
+        arn = self._validated()["VpcConnectorArn"]
+        return ActionResult({"VpcConnector": self.backend.delete_vpc_connector(arn)})
+
+    # -- observability configurations -------------------------------------------------------
+
+    def create_observability_configuration(self) -> ActionResult:
+        config = self.backend.create_observability_configuration(self._validated())
+        return ActionResult({"ObservabilityConfiguration": config})
+
+    def describe_observability_configuration(self) -> ActionResult:
+        arn = self._validated()["ObservabilityConfigurationArn"]
+        return ActionResult({"ObservabilityConfiguration": self.backend.describe_observability_configuration(arn)})
+
+    def list_observability_configurations(self) -> ActionResult:
+        params = self._validated()
+        configs, token = self.backend.list_observability_configurations(
+            params.get("ObservabilityConfigurationName"),
+            bool(params.get("LatestOnly")),
+            params.get("MaxResults"),
+            params.get("NextToken"),
+        )
+        return ActionResult({"ObservabilityConfigurationSummaryList": configs, "NextToken": token})
+
+    def delete_observability_configuration(self) -> ActionResult:
+        arn = self._validated()["ObservabilityConfigurationArn"]
+        return ActionResult({"ObservabilityConfiguration": self.backend.delete_observability_configuration(arn)})
+
+    # -- connections -------------------------------------------------------------------------
+
+    def create_connection(self) -> ActionResult:
+        params = self._validated()
+        connection = self.backend.create_connection(
+            params["ConnectionName"], params["ProviderType"], params.get("Tags")
+        )
+        return ActionResult({"Connection": connection})
+
+    def list_connections(self) -> ActionResult:
+        params = self._validated()
+        connections, token = self.backend.list_connections(
+            params.get("ConnectionName"), params.get("MaxResults"), params.get("NextToken")
+        )
+        return ActionResult({"ConnectionSummaryList": connections, "NextToken": token})
+
+    def delete_connection(self) -> ActionResult:
+        return ActionResult({"Connection": self.backend.delete_connection(self._validated()["ConnectionArn"])})
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def tag_resource(self) -> ActionResult:
+        params = self._validated()
+        self.backend.tag_resource(params["ResourceArn"], params["Tags"])
+        return ActionResult({})
+
+    def untag_resource(self) -> ActionResult:
+        params = self._validated()
+        self.backend.untag_resource(params["ResourceArn"], params["TagKeys"])
+        return ActionResult({})
+
+    def list_tags_for_resource(self) -> ActionResult:
+        return ActionResult({"Tags": self.backend.list_tags_for_resource(self._validated()["ResourceArn"])})
