@@ -1,0 +1,98 @@
+"""Types shared by the extractors: the result, the error and the protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+# invoices columns that extraction fills (plus "vendor_name", which the API resolves to vendor_id)
+INVOICE_FIELDS: tuple[str, ...] = (
+    "invoice_number",
+    "vendor_name",
+    "customer_name",
+    "customer_account_number",
+    "invoice_date",
+    "due_date",
+    "issue_date",
+    "service_period_start",
+    "service_period_end",
+    "currency",
+    "amount_due",
+    "total_amount",
+    "subtotal",
+    "total_taxes",
+    "total_fees",
+    "total_recurring",
+    "total_one_time",
+    "total_usage",
+    "line_item_count",
+    "purchase_order_number",
+    "payment_terms",
+    "contact_email",
+    "contact_phone",
+)
+
+# line_items columns that extraction fills (no ids)
+LINE_ITEM_FIELDS: tuple[str, ...] = (
+    "line_number",
+    "description",
+    "category",
+    "charge_type",
+    "service_period_start",
+    "service_period_end",
+    "quantity",
+    "unit_of_measure",
+    "unit_price",
+    "subtotal",
+    "tax_amount",
+    "fee_amount",
+    "total_amount",
+    "sku",
+    "product_code",
+)
+
+INVOICE_DATE_FIELDS = ("invoice_date", "due_date", "issue_date", "service_period_start", "service_period_end")
+INVOICE_MONEY_FIELDS = (
+    "amount_due",
+    "total_amount",
+    "subtotal",
+    "total_taxes",
+    "total_fees",
+    "total_recurring",
+    "total_one_time",
+    "total_usage",
+)
+LINE_DATE_FIELDS = ("service_period_start", "service_period_end")
+LINE_MONEY_FIELDS = ("subtotal", "tax_amount", "fee_amount", "total_amount")
+LINE_PRECISE_FIELDS = ("quantity", "unit_price")  # DECIMAL(12,4) in the schema
+
+
+class ExtractionError(Exception):
+    """The file can't be extracted. ``str()`` is safe to show to users (no secrets, no internals)."""
+
+
+@dataclass
+class ExtractionResult:
+    invoice: dict[str, Any]
+    line_items: list[dict[str, Any]]
+    confidence: float
+    warnings: list[str]
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = field(default_factory=lambda: Decimal("0"))
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class Extractor(Protocol):
+    async def extract(
+        self,
+        content: bytes,
+        media_type: str,
+        *,
+        prompt: str | None = None,
+        vendor_name: str | None = None,
+    ) -> ExtractionResult: ...
+
+    async def aclose(self) -> None: ...
