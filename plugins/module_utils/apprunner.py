@@ -299,3 +299,92 @@ def secret_versions_fingerprint(ssm_client, secrets_client, references):
         else:
             versions[ref] = _parameter_version(ssm_client, ident)
     return secrets_fingerprint(versions)
+
+
+@AppRunnerErrorHandler.common_error_handler("create auto scaling configuration {params[AutoScalingConfigurationName]}")
+def create_auto_scaling_configuration(client, params):
+    return client.create_auto_scaling_configuration(aws_retry=True, **params)["AutoScalingConfiguration"]
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete auto scaling configuration {arn}")
+def delete_auto_scaling_configuration(client, arn, all_revisions=False):
+    client.delete_auto_scaling_configuration(
+        aws_retry=True, AutoScalingConfigurationArn=arn, DeleteAllRevisions=all_revisions
+    )
+    return True
+
+
+@AppRunnerErrorHandler.common_error_handler("create VPC connector {params[VpcConnectorName]}")
+def create_vpc_connector(client, params):
+    return client.create_vpc_connector(aws_retry=True, **params)["VpcConnector"]
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete VPC connector {arn}")
+def delete_vpc_connector(client, arn):
+    client.delete_vpc_connector(aws_retry=True, VpcConnectorArn=arn)
+    return True
+
+
+def services_using_vpc_connector(client, arn):
+    """Names of the live services whose egress goes through the VPC connector ``arn``."""
+    users = []
+    for summary in list_services(client):
+        if summary.get("Status") == "DELETED":
+            continue
+        service = describe_service(client, summary["ServiceArn"]) or {}
+        egress = service.get("NetworkConfiguration", {}).get("EgressConfiguration", {})
+        if egress.get("VpcConnectorArn") == arn:
+            users.append(service["ServiceName"])
+    return users
+
+
+def find_service_arn(client, value, option="service"):
+    """ARN of the live service called ``value`` (ARNs pass through)."""
+    if value.startswith("arn:"):
+        return value
+    for summary in list_services(client):
+        if summary.get("ServiceName") == value and summary.get("Status") != "DELETED":
+            return summary["ServiceArn"]
+    raise AnsibleAppRunnerError(message=f"{option}: no App Runner service named {value!r}")
+
+
+# ---- custom domains -----------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.common_error_handler("describe the custom domains of {arn}")
+def describe_custom_domains(client, arn):
+    """(DNSTarget, [CustomDomain, ...]) of a service."""
+    params = dict(ServiceArn=arn, MaxResults=5)
+    domains, target = [], None
+    while True:
+        page = client.describe_custom_domains(aws_retry=True, **params)
+        target = page.get("DNSTarget", target)
+        domains.extend(page.get("CustomDomains", []))
+        if not page.get("NextToken"):
+            return target, domains
+        params["NextToken"] = page["NextToken"]
+
+
+@AppRunnerErrorHandler.common_error_handler("associate custom domain {domain} with {arn}")
+def associate_custom_domain(client, arn, domain, www):
+    return client.associate_custom_domain(aws_retry=True, ServiceArn=arn, DomainName=domain, EnableWWWSubdomain=www)
+
+
+@AppRunnerErrorHandler.deletion_error_handler("disassociate custom domain {domain} from {arn}")
+def disassociate_custom_domain(client, arn, domain):
+    client.disassociate_custom_domain(aws_retry=True, ServiceArn=arn, DomainName=domain)
+    return True
+
+
+def wait_for_custom_domain(client, arn, domain, waiter_name, timeout):
+    waiter = AppRunnerWaiterFactory(domain).get_waiter(client, waiter_name)
+    try:
+        waiter.wait(ServiceArn=arn, WaiterConfig=waiter_config(timeout))
+    except botocore.exceptions.WaiterError as e:
+        statuses = [
+            d.get("Status") for d in (e.last_response or {}).get("CustomDomains", []) if d.get("DomainName") == domain
+        ]
+        raise AnsibleAppRunnerError(
+            message=f"Gave up waiting ({waiter_name}) for custom domain {domain} of {arn} after {timeout}s "
+            f"(status {statuses[0] if statuses else 'unknown'}): {e}",
+        ) from e

@@ -55,6 +55,7 @@ class AppRunnerWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
         domain_status = _domain_status(self._domain_name)
+        domain_records = f"CustomDomains[?DomainName=='{self._domain_name}'].CertificateValidationRecords[]"
         data = dict(
             service_settled=dict(
                 operation="DescribeService",
@@ -93,6 +94,20 @@ class AppRunnerWaiterFactory(BaseWaiterFactory):
                         dict(state="failure", matcher="path", argument=domain_status, expected=value)
                         for value in ("create_failed", "CREATE_FAILED", "delete_failed", "DELETE_FAILED")
                     ],
+                    *_retry_on_errors(),
+                ],
+            ),
+            custom_domain_records_ready=dict(
+                operation="DescribeCustomDomains",
+                delay=5,
+                maxAttempts=240,
+                acceptors=[
+                    dict(
+                        state="success",
+                        matcher="path",
+                        argument=f"length({domain_records}) > `0`",
+                        expected=True,
+                    ),
                     *_retry_on_errors(),
                 ],
             ),
