@@ -63,9 +63,26 @@ def _paginate(method, result_key, **params):
         params["NextToken"] = token
 
 
+def snake_keep_user_keys(data):
+    """camel_dict_to_snake_dict at every depth, except below the keys in USER_KEYED_MAPS.
+
+    (camel_dict_to_snake_dict's ignore_list applies to the top level only, and environment
+    variables sit deep inside SourceConfiguration.)
+    """
+    if isinstance(data, list):
+        return [snake_keep_user_keys(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    result = {}
+    for key, value in data.items():
+        snake_key = next(iter(camel_dict_to_snake_dict({key: None})))
+        result[snake_key] = value if key in USER_KEYED_MAPS else snake_keep_user_keys(value)
+    return result
+
+
 def to_ansible(resource, tags=None):
-    """camel_dict_to_snake_dict of a resource, user-keyed maps kept as they are."""
-    result = camel_dict_to_snake_dict(resource, ignore_list=USER_KEYED_MAPS)
+    """The resource with snake_case keys; user-keyed maps (environment, tags) kept as they are."""
+    result = snake_keep_user_keys(resource)
     if tags is not None:
         result["tags"] = tags
     return result

@@ -342,10 +342,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
-    USER_KEYED_MAPS,
     AnsibleAppRunnerError,
     check_operation,
     create_service,
@@ -359,6 +357,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.apprunner import 
     resolve_vpc_connector,
     resume_service,
     secret_versions_fingerprint,
+    snake_keep_user_keys,
     start_deployment,
     to_ansible,
     update_service,
@@ -377,7 +376,7 @@ UPDATABLE_SECTIONS = (
 
 
 def snake(data):
-    return camel_dict_to_snake_dict(data, ignore_list=USER_KEYED_MAPS)
+    return snake_keep_user_keys(data)
 
 
 def validate_options(module):
