@@ -1,0 +1,171 @@
+#!/usr/bin/python
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: cloudfront_origin_access_control
+short_description: Manage a CloudFront Origin Access Control
+version_added: 0.1.0
+description:
+  - Creates, updates and deletes a CloudFront Origin Access Control (OAC), the way a
+    distribution signs its requests to a private S3 bucket.
+  - Neither amazon.aws nor community.aws has a module for Origin Access Controls (only for the
+    legacy Origin Access Identities).
+  - "Identity rule: the OAC is the one with this O(name) (CloudFront refuses two OACs with the
+    same name in an account)."
+  - Origin Access Controls have no tags.
+author:
+  - Invoice platform team
+options:
+  name:
+    description: Name of the Origin Access Control.
+    type: str
+    required: true
+  description:
+    description: Description of the Origin Access Control.
+    type: str
+    default: ""
+  origin_type:
+    description: Type of origin the OAC is for.
+    type: str
+    choices: [s3, mediastore, lambda, mediapackagev2]
+    default: s3
+  signing_behavior:
+    description: Which requests CloudFront signs.
+    type: str
+    choices: [always, never, no-override]
+    default: always
+  state:
+    description: Whether the OAC should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - A run with nothing to change makes one read call, ListOriginAccessControls.
+  - Deleting an OAC that a distribution still uses fails with the AWS message.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Origin Access Control for the web bucket
+  invoice.platform.cloudfront_origin_access_control:
+    name: invoice-prod-web
+    description: CloudFront to the invoice-prod-web bucket
+"""
+
+RETURN = r"""
+origin_access_control:
+  description: The Origin Access Control.
+  returned: when it exists (not in check mode before it is created)
+  type: dict
+  contains:
+    id:
+      description: ID, referenced by distributions' origins.
+      type: str
+      sample: E1ABCDEFGHIJKL
+    name:
+      description: Name.
+      type: str
+    description:
+      description: Description.
+      type: str
+    signing_protocol:
+      description: Always C(sigv4).
+      type: str
+    signing_behavior:
+      description: Which requests CloudFront signs.
+      type: str
+    origin_access_control_origin_type:
+      description: Type of origin.
+      type: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
+    AnsibleCloudFrontError,
+    create_origin_access_control,
+    delete_origin_access_control,
+    get_origin_access_control_etag,
+    list_origin_access_controls,
+    update_origin_access_control,
+)
+
+MANAGED = ("Name", "Description", "SigningProtocol", "SigningBehavior", "OriginAccessControlOriginType")
+
+
+def desired_config(params):
+    return dict(
+        Name=params["name"],
+        Description=params["description"] or "",
+        SigningProtocol="sigv4",
+        SigningBehavior=params["signing_behavior"],
+        OriginAccessControlOriginType=params["origin_type"],
+    )
+
+
+def view(config):
+    return camel_dict_to_snake_dict({k: config.get(k) or "" for k in MANAGED})
+
+
+def find_by_name(client, name):
+    return next((item for item in list_origin_access_controls(client) if item["Name"] == name), None)
+
+
+def ensure_present(module, client):
+    desired = desired_config(module.params)
+    current = find_by_name(client, module.params["name"])
+    if current is None:
+        diff = dict(before={}, after=view(desired))
+        if module.check_mode:
+            module.exit_json(changed=True, diff=diff)
+        created = create_origin_access_control(client, desired)
+        result = dict(Id=created["Id"], **created["OriginAccessControlConfig"])
+        module.exit_json(changed=True, diff=diff, origin_access_control=camel_dict_to_snake_dict(result))
+    before, after = view(current), view(desired)
+    changed = before != after
+    if changed and not module.check_mode:
+        etag = get_origin_access_control_etag(client, current["Id"])
+        update_origin_access_control(client, current["Id"], desired, etag)
+    keys = [k for k in after if before[k] != after[k]]
+    diff = dict(before={k: before[k] for k in keys}, after={k: after[k] for k in keys})
+    result = dict(Id=current["Id"], **desired) if changed else current
+    module.exit_json(changed=changed, diff=diff, origin_access_control=camel_dict_to_snake_dict(result))
+
+
+def ensure_absent(module, client):
+    current = find_by_name(client, module.params["name"])
+    if current is None:
+        module.exit_json(changed=False, diff=dict(before={}, after={}))
+    if not module.check_mode:
+        etag = get_origin_access_control_etag(client, current["Id"])
+        delete_origin_access_control(client, current["Id"], etag)
+    module.exit_json(changed=True, diff=dict(before=view(current), after={}))
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        description=dict(type="str", default=""),
+        origin_type=dict(type="str", choices=["s3", "mediastore", "lambda", "mediapackagev2"], default="s3"),
+        signing_behavior=dict(type="str", choices=["always", "never", "no-override"], default="always"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if not module.params["name"].strip():
+        module.fail_json(msg="name: must not be empty")
+    client = module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        if module.params["state"] == "absent":
+            ensure_absent(module, client)
+        ensure_present(module, client)
+    except AnsibleCloudFrontError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
