@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from starlette.requests import Request
+
+from app import tables
+from app.auth import current_user, issue_token, verify_password
+from app.endpoints.common import client_ip, db, settings
+from app.responses import JSON, ApiError
+from app.validation import email as email_value
+from app.validation import json_body
+
+USER_FIELDS = ("id", "email", "name", "role", "created_at", "last_login")
+
+
+async def _too_many(request: Request, address: str, account: str) -> int | None:
+    """Seconds to wait when this address or account has too many recent failures."""
+    conf = settings(request)
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=conf.login_window_seconds)
+    la = tables.login_attempts
+    query = sa.select(
+        sa.func.count().filter(la.c.ip_address == address).label("by_ip"),
+        sa.func.count().filter(la.c.email == account).label("by_account"),
+    ).where(
+        la.c.succeeded.is_(False), la.c.created_at > since, sa.or_(la.c.ip_address == address, la.c.email == account)
+    )
+    row = await db(request).fetch_one(query)
+    assert row is not None
+    if row["by_ip"] >= conf.login_max_attempts_ip or row["by_account"] >= conf.login_max_attempts_account:
+        return conf.login_window_seconds
+    return None
+
+
+async def login(request: Request) -> JSON:
+    """
+    summary: Log in with email and password
+    description: >
+      Returns a JWT (HS256, 8 h) for an existing, active account. Unknown emails never log in.
+      Rate-limited per client address and per account (429 with Retry-After).
+    tags: [auth]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email, password]
+            properties:
+              email: {type: string, format: email}
+              password: {type: string}
+    responses:
+      200: {description: "{message, token, user}"}
+      400: {description: Missing or malformed field}
+      401: {description: Wrong email or password, or account deactivated}
+      429: {description: Too many failed attempts}
+    """
+    body = await json_body(request)
+    if not body.get("email") or not body.get("password"):
+        field = "email" if not body.get("email") else "password"
+        raise ApiError(400, "Email and password are required", field=field)
+    account = email_value(body.get("email"))
+    password = body.get("password")
+    if not isinstance(password, str) or len(password) > 1024:
+        raise ApiError(400, "password must be a string of at most 1024 characters", field="password")
+    address = client_ip(request)
+    wait = await _too_many(request, address, account)
+    if wait:
+        raise ApiError(429, "Too many failed login attempts; try again later", headers={"Retry-After": str(wait)})
+    database = db(request)
+    user = await database.fetch_one(tables.users.select().where(sa.func.lower(tables.users.c.email) == account))
+    ok = verify_password(user["password_hash"] if user else None, password)
+    await database.execute(tables.login_attempts.insert().values(email=account, ip_address=address, succeeded=ok))
+    if not ok or user is None:
+        raise ApiError(401, "Invalid email or password")
+    if not user["is_active"]:
+        raise ApiError(401, "Account is deactivated. Please contact administrator.")
+    await database.execute(
+        tables.users.update().where(tables.users.c.id == user["id"]).values(last_login=sa.func.now())
+    )
+    conf = settings(request)
+    token = issue_token(dict(user._mapping), str(conf.jwt_secret), conf.jwt_ttl_seconds)
+    return JSON(
+        {
+            "message": "Login successful",
+            "token": token,
+            "expires_in": conf.jwt_ttl_seconds,
+            "user": {k: user[k] for k in ("id", "email", "name", "role", "created_at")},
+        }
+    )
+
+
+async def me(request: Request) -> JSON:
+    """
+    summary: The logged-in user
+    tags: [auth]
+    responses:
+      200: {description: "{user}"}
+      401: {description: No valid token}
+    """
+    user = current_user(request)
+    row = await db(request).fetch_one(
+        sa.select(*[tables.users.c[f] for f in USER_FIELDS]).where(tables.users.c.id == user.id)
+    )
+    if row is None:
+        raise ApiError(401, "Invalid or expired token")
+    return JSON({"user": dict(row._mapping)})
+
+
+async def logout(request: Request) -> JSON:
+    """
+    summary: Log out
+    description: Revokes every token issued to this user so far (all sessions), on every instance within seconds.
+    tags: [auth]
+    responses:
+      200: {description: "{message}"}
+    """
+    user = current_user(request)
+    await db(request).execute(
+        tables.users.update().where(tables.users.c.id == user.id).values(token_version=tables.users.c.token_version + 1)
+    )
+    request.app.state.user_cache.forget(user.id)
+    return JSON({"message": "Logout successful"})

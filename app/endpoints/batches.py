@@ -1,0 +1,400 @@
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from app import ingest, tables
+from app.auth import current_user, requires
+from app.endpoints.common import db, settings, storage
+from app.endpoints.invoices import batch_name_expr
+from app.responses import JSON, ApiError, bad_request, not_found
+from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
+
+pb = tables.processing_batches
+bf = tables.batch_files
+bj = tables.batch_jobs
+v = tables.vendors
+i = tables.invoices
+BATCH_STATUSES = ("pending", "processing", "completed", "failed", "partial")
+
+
+def _counts() -> Any:
+    return (
+        sa.select(
+            bf.c.batch_id,
+            sa.func.count().label("total_file_count"),
+            sa.func.count().filter(bf.c.status == "processed").label("processed_count"),
+            sa.func.count().filter(bf.c.status == "failed").label("failed_count"),
+        )
+        .group_by(bf.c.batch_id)
+        .subquery("counts")
+    )
+
+
+def _batch_select() -> sa.Select:
+    counts = _counts()
+    return sa.select(
+        pb,
+        v.c.name.label("vendor_name"),
+        v.c.display_name.label("vendor_display_name"),
+        batch_name_expr().label("batch_name"),
+        sa.func.coalesce(counts.c.total_file_count, 0).label("total_file_count"),
+        sa.func.coalesce(counts.c.processed_count, 0).label("processed_count"),
+        sa.func.coalesce(counts.c.failed_count, 0).label("failed_count"),
+    ).select_from(pb.outerjoin(v, pb.c.vendor_id == v.c.id).outerjoin(counts, counts.c.batch_id == pb.c.id))
+
+
+async def _batch(request: Request, batch_id: str) -> dict[str, Any]:
+    row = await db(request).fetch_one(_batch_select().where(pb.c.id == batch_id))
+    if row is None:
+        raise not_found("Batch", "id")
+    return dict(row._mapping)
+
+
+async def list_batches(request: Request) -> JSON:
+    """
+    summary: List batches, newest first
+    tags: [batches]
+    parameters:
+      - {name: page, in: query, schema: {type: integer, default: 1}}
+      - {name: limit, in: query, schema: {type: integer, default: 10, maximum: 100}}
+      - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
+      - {name: status, in: query, schema: {type: string, enum: [pending, processing, completed, failed, partial]}}
+    responses:
+      200: {description: "{batches, pagination: {page, limit, total, pages}}"}
+    """
+    page = query_int(request, "page", 1, minimum=1, maximum=1_000_000)
+    limit = query_int(request, "limit", 10, minimum=1, maximum=100)
+    where = []
+    if vendor_id := uuid_value(request.query_params.get("vendor_id"), "vendor_id", required=False):
+        where.append(pb.c.vendor_id == vendor_id)
+    if status := request.query_params.get("status"):
+        if status not in BATCH_STATUSES:
+            raise bad_request("status", f"status must be one of {', '.join(BATCH_STATUSES)}")
+        where.append(pb.c.status == status)
+    database = db(request)
+    records = await database.fetch_all(
+        _batch_select().where(*where).order_by(pb.c.created_at.desc()).limit(limit).offset((page - 1) * limit)
+    )
+    total = await database.fetch_val(sa.select(sa.func.count()).select_from(pb).where(*where))
+    return JSON(
+        {
+            "batches": [dict(r._mapping) for r in records],
+            "pagination": {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)},
+        }
+    )
+
+
+async def batch_names(request: Request) -> JSON:
+    """
+    summary: Batch names for the invoice filter ("Single Upload" first)
+    tags: [batches]
+    responses:
+      200: {description: "{batches: [{name}]}"}
+    """
+    records = await db(request).fetch_all(
+        sa.select(batch_name_expr().label("name"))
+        .select_from(pb)
+        .where(pb.c.status.in_(("completed", "partial", "processing")))
+        .order_by(pb.c.created_at.desc())
+    )
+    return JSON({"batches": [{"name": "Single Upload"}, *({"name": r["name"]} for r in records)]})
+
+
+def _files_query(batch_id: str) -> sa.Select:
+    return (
+        sa.select(
+            *[c for c in bf.c if c.name != "file_path"],
+            i.c.invoice_number,
+            i.c.customer_name,
+            i.c.total_amount,
+        )
+        .select_from(bf.outerjoin(i, bf.c.invoice_id == i.c.id))
+        .where(bf.c.batch_id == batch_id)
+        .order_by(bf.c.created_at, bf.c.filename)
+    )
+
+
+async def get_batch(request: Request) -> JSON:
+    """
+    summary: One batch with its files
+    tags: [batches]
+    responses:
+      200: {description: "{batch, files}"}
+      404: {description: Unknown batch}
+    """
+    batch_id = path_id(request)
+    batch = await _batch(request, batch_id)
+    files = await db(request).fetch_all(_files_query(batch_id))
+    return JSON({"batch": batch, "files": [dict(r._mapping) for r in files]})
+
+
+@requires("reviewer")
+async def init_batch(request: Request) -> JSON:
+    """
+    summary: Start a new (pending) batch for a vendor
+    tags: [batches]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [vendor_id]
+            properties:
+              vendor_id: {type: string, format: uuid}
+              folder_path: {type: string, description: "a label only; nothing is read from the server's disk"}
+    responses:
+      201: {description: "{batch, message}"}
+      404: {description: Unknown vendor}
+    """
+    body = await json_body(request)
+    vendor_id = uuid_value(body.get("vendor_id"), "vendor_id")
+    folder = string(body.get("folder_path"), "folder_path", max_length=1024)
+    database = db(request)
+    if not await database.fetch_val(sa.select(v.c.id).where(v.c.id == vendor_id, v.c.active.is_(True))):
+        raise ApiError(404, "Vendor not found or inactive", field="vendor_id")
+    batch_id = await database.execute(
+        pb.insert()
+        .values(vendor_id=vendor_id, folder_path=folder, status="pending", created_by=current_user(request).id)
+        .returning(pb.c.id)
+    )
+    return JSON(
+        {"batch": await _batch(request, str(batch_id)), "message": "Batch initialized successfully"}, status_code=201
+    )
+
+
+@requires("reviewer")
+async def add_files(request: Request) -> JSON:
+    """
+    summary: Add files to a pending batch (multipart, field `files`, repeated)
+    description: All files are checked first; if one is bad nothing is stored.
+    tags: [batches]
+    requestBody:
+      content:
+        multipart/form-data:
+          schema:
+            type: object
+            required: [files]
+            properties:
+              files: {type: array, items: {type: string, format: binary}}
+    responses:
+      201: {description: "{message, files}"}
+      400: {description: No files, or the batch is not pending}
+      404: {description: Unknown batch}
+      413: {description: A file is too large, or too many files}
+      415: {description: A file is not a PDF/HTML/PNG/JPEG or does not match its name}
+    """
+    batch_id = path_id(request)
+    conf = settings(request)
+    database = db(request)
+    batch = await database.fetch_one(sa.select(pb.c.status, pb.c.vendor_id).where(pb.c.id == batch_id))
+    if batch is None:
+        raise not_found("Batch", "id")
+    if batch["status"] != "pending":
+        raise bad_request("id", "Cannot add files to batch that is not in pending status")
+    async with request.form(max_files=conf.max_batch_files, max_fields=5, max_part_size=64 * 1024) as form:
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+        if not uploads:
+            raise bad_request("files", "No files provided")
+        checked = []
+        for index, upload in enumerate(uploads):
+            field = f"files[{index}]"
+            name = ingest.check_filename(upload.filename, field)
+            _, size = await ingest.hash_file_async(upload.file)
+            if size == 0:
+                raise bad_request(field, f"{field} ({name}) is empty")
+            if size > conf.max_upload_bytes:
+                raise ApiError(413, f"{field} ({name}) is larger than {conf.max_upload_bytes} bytes", field=field)
+            media_type = ingest.check_content(name, await upload.read(ingest.SNIFF_BYTES), field)
+            await upload.seek(0)
+            file_type = ingest.FILE_TYPES[media_type]
+            checked.append(
+                (upload, name, size, media_type, file_type, ingest.storage_key("batches", batch_id, file_type))
+            )
+        store = storage(request)
+        written: list[str] = []
+        try:
+            async with database.transaction():
+                locked = await database.fetch_val(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+                if locked != "pending":
+                    raise bad_request("id", "Cannot add files to batch that is not in pending status")
+                ids = []
+                for upload, name, size, media_type, file_type, key in checked:
+                    ids.append(
+                        await database.execute(
+                            bf.insert()
+                            .values(
+                                batch_id=batch_id,
+                                filename=name,
+                                file_path=key,
+                                file_type=file_type,
+                                file_size=size,
+                                status="pending",
+                            )
+                            .returning(bf.c.id)
+                        )
+                    )
+                    written.append(key)
+                    await store.put_file(key, upload.file, media_type)
+                await database.execute(
+                    pb.update().where(pb.c.id == batch_id).values(total_files=pb.c.total_files + len(checked))
+                )
+        except BaseException:
+            for key in written:
+                await store.delete(key)
+            raise
+    files = await database.fetch_all(_files_query(batch_id).where(bf.c.id.in_([str(x) for x in ids])))
+    return JSON(
+        {"message": f"{len(checked)} files added to batch successfully", "files": [dict(r._mapping) for r in files]},
+        status_code=201,
+    )
+
+
+async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...], message: str) -> JSON:
+    database = db(request)
+    async with database.transaction():
+        batch = await database.fetch_one(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+        if batch is None:
+            raise not_found("Batch", "id")
+        if batch["status"] not in from_statuses:
+            raise ApiError(409, f"Batch is {batch['status']}; this needs {' or '.join(from_statuses)}", field="id")
+        if "pending" in from_statuses:
+            files = await database.fetch_val(
+                sa.select(sa.func.count()).select_from(bf).where(bf.c.batch_id == batch_id)
+            )
+            if not files:
+                raise bad_request("id", "Batch has no files; add files first")
+        else:
+            await database.execute(
+                bf.update()
+                .where(bf.c.batch_id == batch_id, bf.c.status == "failed")
+                .values(status="pending", error_message=None)
+            )
+        await database.execute(
+            sa.text(
+                "INSERT INTO batch_jobs (batch_id, batch_file_id) "
+                "SELECT f.batch_id, f.id FROM batch_files f WHERE f.batch_id = :batch_id AND f.status = 'pending' "
+                "AND NOT EXISTS (SELECT 1 FROM batch_jobs j "
+                "WHERE j.batch_file_id = f.id AND j.status IN ('queued', 'running'))"
+            ).bindparams(batch_id=batch_id)
+        )
+        await database.execute(
+            pb.update()
+            .where(pb.c.id == batch_id)
+            .values(status="processing", started_at=sa.func.now(), completed_at=None, error_message=None)
+        )
+    return JSON({"message": message, "batchId": batch_id, "status": "processing"}, status_code=202)
+
+
+@requires("reviewer")
+async def process_batch(request: Request) -> JSON:
+    """
+    summary: Queue a pending batch for background processing
+    description: Any instance's worker picks the files up (jobs live in the database).
+    tags: [batches]
+    responses:
+      202: {description: "{message, batchId, status}"}
+      404: {description: Unknown batch}
+      409: {description: The batch is not pending}
+    """
+    return await _queue(request, path_id(request), ("pending",), "Batch processing started")
+
+
+@requires("reviewer")
+async def resume_batch(request: Request) -> JSON:
+    """
+    summary: Queue a failed or partial batch's failed files again
+    tags: [batches]
+    responses:
+      202: {description: "{message, batchId, status}"}
+      404: {description: Unknown batch}
+      409: {description: The batch is not failed or partial}
+    """
+    return await _queue(request, path_id(request), ("failed", "partial"), "Batch processing resumed")
+
+
+@requires("reviewer")
+async def delete_batch(request: Request) -> JSON:
+    """
+    summary: Delete a batch that is not processing; invoices made from it stay
+    tags: [batches]
+    responses:
+      200: {description: "{message}"}
+      404: {description: Unknown batch}
+      409: {description: The batch is processing}
+    """
+    batch_id = path_id(request)
+    database = db(request)
+    async with database.transaction():
+        batch = await database.fetch_one(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+        if batch is None:
+            raise not_found("Batch", "id")
+        if batch["status"] == "processing":
+            raise ApiError(409, "Batch is processing; wait for it to finish", field="id")
+        orphan_keys = await database.fetch_all(
+            sa.select(bf.c.file_path).where(
+                bf.c.batch_id == batch_id,
+                ~sa.exists(sa.select(i.c.id).where(i.c.file_path == bf.c.file_path)),
+            )
+        )
+        await database.execute(pb.delete().where(pb.c.id == batch_id))
+    for row in orphan_keys:
+        await storage(request).delete(row["file_path"])
+    return JSON({"message": "Batch deleted successfully"})
+
+
+async def batch_progress(request: Request) -> JSON:
+    """
+    summary: Progress of a batch (optionally with files)
+    tags: [batches]
+    parameters:
+      - {name: includeFiles, in: query, schema: {type: boolean}}
+    responses:
+      200:
+        description: >
+          {batchId, status, totalFiles, processedFiles, failedFiles, pendingFiles,
+          processingFiles, skippedFiles, completionPercentage, startedAt, completedAt, errorMessage}
+      404: {description: Unknown batch}
+    """
+    batch_id = path_id(request)
+    include = boolean(request.query_params.get("includeFiles"), "includeFiles", default=False)
+    database = db(request)
+    row = await database.fetch_one(
+        sa.select(
+            pb.c.status,
+            pb.c.started_at,
+            pb.c.completed_at,
+            pb.c.error_message,
+            sa.select(sa.func.count()).where(bf.c.batch_id == pb.c.id).scalar_subquery().label("total"),
+            *[
+                sa.select(sa.func.count()).where(bf.c.batch_id == pb.c.id, bf.c.status == s).scalar_subquery().label(s)
+                for s in ("processed", "failed", "pending", "processing", "skipped")
+            ],
+        ).where(pb.c.id == batch_id)
+    )
+    if row is None:
+        raise not_found("Batch", "id")
+    total = row["total"]
+    done = row["processed"] + row["failed"] + row["skipped"]
+    body: dict[str, Any] = {
+        "batchId": batch_id,
+        "status": row["status"],
+        "totalFiles": total,
+        "processedFiles": row["processed"],
+        "failedFiles": row["failed"],
+        "pendingFiles": row["pending"],
+        "processingFiles": row["processing"],
+        "skippedFiles": row["skipped"],
+        "completionPercentage": round(done * 100 / total) if total else 0,
+        "startedAt": row["started_at"],
+        "completedAt": row["completed_at"],
+        "errorMessage": row["error_message"],
+    }
+    if include:
+        files = await database.fetch_all(_files_query(batch_id))
+        body["files"] = [dict(r._mapping) for r in files]
+    return JSON(body)

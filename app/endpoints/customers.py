@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from asyncpg.exceptions import UniqueViolationError
+from starlette.requests import Request
+
+from app import tables
+from app.auth import requires
+from app.endpoints.common import db
+from app.ingest import normalise_name
+from app.responses import JSON, ApiError, bad_request, not_found
+from app.validation import boolean, json_body, path_id, query_int, string
+
+c = tables.customers
+
+
+def _string_list(value: Any, field: str, *, normalise: bool) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 100:
+        raise bad_request(field, f"{field} must be a list of at most 100 strings")
+    out = []
+    for index, item in enumerate(value):
+        text = string(item, f"{field}[{index}]", required=True, max_length=255)
+        assert text is not None
+        out.append(normalise_name(text) if normalise else text)
+    return sorted(set(out))
+
+
+def _customer_values(body: dict[str, Any], partial: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if not partial or "name" in body:
+        name = string(body.get("name"), "name", required=True, max_length=255)
+        assert name is not None
+        values["name"] = name
+        values["normalized_name"] = normalise_name(name)
+        if not values["normalized_name"]:
+            raise bad_request("name", "name must contain letters or digits")
+    if not partial or "aliases" in body:
+        values["aliases"] = _string_list(body.get("aliases"), "aliases", normalise=True)
+    if not partial or "account_numbers" in body:
+        values["account_numbers"] = _string_list(body.get("account_numbers"), "account_numbers", normalise=False)
+    if "active" in body:
+        values["active"] = boolean(body["active"], "active", default=True)
+    return values
+
+
+async def list_customers(request: Request) -> JSON:
+    """
+    summary: List customers (with invoice counts)
+    tags: [customers]
+    parameters:
+      - {name: search, in: query, schema: {type: string}}
+      - {name: limit, in: query, schema: {type: integer, default: 100, maximum: 1000}}
+      - {name: offset, in: query, schema: {type: integer, default: 0}}
+    responses:
+      200: {description: "{customers, total}"}
+    """
+    limit = query_int(request, "limit", 100, minimum=1, maximum=1000)
+    offset = query_int(request, "offset", 0, minimum=0, maximum=10_000_000)
+    where = []
+    if search := string(request.query_params.get("search"), "search", max_length=200):
+        term = normalise_name(search)
+        where.append(
+            sa.or_(c.c.normalized_name.contains(term, autoescape=True), sa.literal(term) == sa.any_(c.c.aliases))
+        )
+    counts = (
+        sa.select(tables.invoices.c.customer_id, sa.func.count().label("invoice_count"))
+        .group_by(tables.invoices.c.customer_id)
+        .subquery()
+    )
+    query = (
+        sa.select(c, sa.func.coalesce(counts.c.invoice_count, 0).label("invoice_count"))
+        .select_from(c.outerjoin(counts, counts.c.customer_id == c.c.id))
+        .where(*where)
+        .order_by(c.c.name)
+        .limit(limit)
+        .offset(offset)
+    )
+    database = db(request)
+    records = await database.fetch_all(query)
+    total = await database.fetch_val(sa.select(sa.func.count()).select_from(c).where(*where))
+    return JSON({"customers": [dict(r._mapping) for r in records], "total": total})
+
+
+async def _load(request: Request, customer_id: str) -> dict[str, Any]:
+    row = await db(request).fetch_one(c.select().where(c.c.id == customer_id))
+    if row is None:
+        raise not_found("Customer", "id")
+    return dict(row._mapping)
+
+
+async def get_customer(request: Request) -> JSON:
+    """
+    summary: One customer
+    tags: [customers]
+    responses:
+      200: {description: "{customer}"}
+      404: {description: Unknown customer}
+    """
+    return JSON({"customer": await _load(request, path_id(request))})
+
+
+@requires("admin")
+async def create_customer(request: Request) -> JSON:
+    """
+    summary: Create a customer (admin); names and aliases are normalised
+    tags: [customers]
+    responses:
+      201: {description: "{customer}"}
+      409: {description: A customer with the same normalised name exists}
+    """
+    values = _customer_values(await json_body(request), partial=False)
+    try:
+        customer_id = await db(request).execute(c.insert().values(**values).returning(c.c.id))
+    except UniqueViolationError:
+        raise ApiError(409, "A customer with this name already exists", field="name") from None
+    return JSON({"message": "Customer created", "customer": await _load(request, str(customer_id))}, status_code=201)
+
+
+@requires("admin")
+async def update_customer(request: Request) -> JSON:
+    """
+    summary: Update a customer (admin)
+    tags: [customers]
+    responses:
+      200: {description: "{customer}"}
+      404: {description: Unknown customer}
+      409: {description: Name taken}
+    """
+    customer_id = path_id(request)
+    values = _customer_values(await json_body(request), partial=True)
+    if not values:
+        raise bad_request("body", "No valid fields to update")
+    try:
+        updated = await db(request).execute(c.update().where(c.c.id == customer_id).values(**values).returning(c.c.id))
+    except UniqueViolationError:
+        raise ApiError(409, "A customer with this name already exists", field="name") from None
+    if updated is None:
+        raise not_found("Customer", "id")
+    return JSON({"message": "Customer updated", "customer": await _load(request, customer_id)})
+
+
+@requires("admin")
+async def delete_customer(request: Request) -> JSON:
+    """
+    summary: Delete a customer (admin); its invoices keep their extracted customer name
+    tags: [customers]
+    responses:
+      200: {description: "{message}"}
+      404: {description: Unknown customer}
+    """
+    customer_id = path_id(request)
+    deleted = await db(request).execute(c.delete().where(c.c.id == customer_id).returning(c.c.id))
+    if deleted is None:
+        raise not_found("Customer", "id")
+    return JSON({"message": "Customer deleted", "id": customer_id})

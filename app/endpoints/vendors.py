@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from asyncpg.exceptions import UniqueViolationError
+from starlette.requests import Request
+
+from app import tables
+from app.auth import requires
+from app.endpoints.common import db
+from app.responses import JSON, ApiError, bad_request, not_found
+from app.validation import boolean, json_body, path_id, string, uuid_value
+
+v = tables.vendors
+p = tables.extraction_prompts
+NO_PROMPT = "No prompt assigned"
+
+
+def _vendor_query() -> sa.Select:
+    counts = (
+        sa.select(tables.invoices.c.vendor_id, sa.func.count().label("invoice_count"))
+        .group_by(tables.invoices.c.vendor_id)
+        .subquery("counts")
+    )
+    return sa.select(
+        v,
+        p.c.prompt_name.label("active_prompt_name"),
+        sa.func.coalesce(counts.c.invoice_count, 0).label("invoice_count"),
+    ).select_from(v.outerjoin(p, v.c.extraction_prompt_id == p.c.id).outerjoin(counts, counts.c.vendor_id == v.c.id))
+
+
+def _vendor_json(row: object) -> dict:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    data["display_name"] = data["display_name"] or data["name"]
+    data["active_prompt_id"] = data["extraction_prompt_id"]
+    data["active_prompt_name"] = data["active_prompt_name"] or NO_PROMPT
+    return data
+
+
+async def load_vendor(request: Request, vendor_id: str) -> dict:
+    row = await db(request).fetch_one(_vendor_query().where(v.c.id == vendor_id))
+    if row is None:
+        raise not_found("Vendor", "id")
+    return _vendor_json(row)
+
+
+async def list_vendors(request: Request) -> JSON:
+    """
+    summary: List vendors with invoice counts and the active prompt
+    tags: [vendors]
+    parameters:
+      - {name: active, in: query, schema: {type: boolean}}
+    responses:
+      200: {description: "{vendors: [...]}"}
+    """
+    query = _vendor_query().order_by(v.c.name)
+    active = boolean(request.query_params.get("active"), "active")
+    if active is not None:
+        query = query.where(v.c.active.is_(active))
+    records = await db(request).fetch_all(query)
+    return JSON({"vendors": [_vendor_json(r) for r in records]})
+
+
+async def get_vendor(request: Request) -> JSON:
+    """
+    summary: One vendor
+    tags: [vendors]
+    responses:
+      200: {description: "{vendor}"}
+      404: {description: Unknown vendor}
+    """
+    return JSON({"vendor": await load_vendor(request, path_id(request))})
+
+
+async def _name_taken(request: Request, name: str, exclude: str | None = None) -> bool:
+    query = sa.select(v.c.id).where(sa.func.lower(v.c.name) == name.lower())
+    if exclude:
+        query = query.where(v.c.id != exclude)
+    return await db(request).fetch_one(query) is not None
+
+
+@requires("admin")
+async def create_vendor(request: Request) -> JSON:
+    """
+    summary: Create a vendor (admin)
+    tags: [vendors]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name]
+            properties:
+              name: {type: string}
+              display_name: {type: string}
+              active: {type: boolean}
+    responses:
+      201: {description: "{message, vendor}"}
+      409: {description: A vendor with this name exists (case-insensitive)}
+    """
+    body = await json_body(request)
+    raw_name = string(body.get("name"), "name", required=True, max_length=255)
+    assert raw_name is not None
+    name = raw_name.lower()
+    display = string(body.get("display_name"), "display_name", max_length=255) or raw_name
+    active = boolean(body.get("active"), "active", default=True)
+    if await _name_taken(request, name):
+        raise ApiError(409, "Vendor with this name already exists", field="name")
+    try:
+        vendor_id = await db(request).execute(
+            v.insert().values(name=name, display_name=display, active=active).returning(v.c.id)
+        )
+    except UniqueViolationError:
+        raise ApiError(409, "Vendor with this name already exists", field="name") from None
+    return JSON(
+        {"message": "Vendor created successfully", "vendor": await load_vendor(request, str(vendor_id))},
+        status_code=201,
+    )
+
+
+@requires("admin")
+async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch per field)
+    """
+    summary: Update a vendor (admin)
+    description: Setting extraction_prompt_id activates that prompt (it must belong to the vendor); null clears it.
+    tags: [vendors]
+    responses:
+      200: {description: "{message, vendor}"}
+      400: {description: Bad field or nothing to update}
+      404: {description: Unknown vendor}
+      409: {description: Name taken}
+    """
+    vendor_id = path_id(request)
+    body = await json_body(request)
+    database = db(request)
+    if await database.fetch_one(sa.select(v.c.id).where(v.c.id == vendor_id)) is None:
+        raise not_found("Vendor", "id")
+    values: dict[str, object] = {}
+    if "name" in body:
+        name = string(body["name"], "name", required=True, max_length=255)
+        assert name is not None
+        if await _name_taken(request, name, exclude=vendor_id):
+            raise ApiError(409, "Vendor with this name already exists", field="name")
+        values["name"] = name.lower()
+    if "display_name" in body:
+        values["display_name"] = string(body["display_name"], "display_name", max_length=255)
+    if "active" in body:
+        values["active"] = boolean(body["active"], "active")
+        if values["active"] is None:
+            raise bad_request("active", "active must be true or false")
+    set_prompt = "extraction_prompt_id" in body
+    prompt_id = uuid_value(body.get("extraction_prompt_id"), "extraction_prompt_id", required=False)
+    if not values and not set_prompt:
+        raise bad_request("body", "No valid fields to update")
+    async with database.transaction():
+        if values:
+            try:
+                await database.execute(v.update().where(v.c.id == vendor_id).values(**values))
+            except UniqueViolationError:
+                raise ApiError(409, "Vendor with this name already exists", field="name") from None
+        if set_prompt:
+            from app.endpoints.prompts import activate_for_vendor  # noqa: PLC0415 (circular import)
+
+            if prompt_id is not None:
+                prompt = await database.fetch_one(sa.select(p.c.vendor_id).where(p.c.id == prompt_id))
+                if prompt is None:
+                    raise not_found("Prompt", "extraction_prompt_id")
+                if prompt["vendor_id"] != vendor_id:
+                    raise bad_request("extraction_prompt_id", "extraction_prompt_id must be a prompt of this vendor")
+            await activate_for_vendor(database, vendor_id, prompt_id)
+    return JSON({"message": "Vendor updated successfully", "vendor": await load_vendor(request, vendor_id)})
+
+
+@requires("admin")
+async def delete_vendor(request: Request) -> JSON:
+    """
+    summary: Delete a vendor (admin)
+    tags: [vendors]
+    responses:
+      200: {description: "{message, vendor_name}"}
+      404: {description: Unknown vendor}
+      409: {description: The vendor still has invoices or batches}
+    """
+    vendor_id = path_id(request)
+    database = db(request)
+    async with database.transaction():
+        vendor = await database.fetch_one(sa.select(v.c.name).where(v.c.id == vendor_id).with_for_update())
+        if vendor is None:
+            raise not_found("Vendor", "id")
+        count = await database.fetch_val(
+            sa.select(sa.func.count()).select_from(tables.invoices).where(tables.invoices.c.vendor_id == vendor_id)
+        )
+        if count:
+            raise ApiError(
+                409,
+                f"Cannot delete vendor. {count} invoices are associated with this vendor.",
+                canDelete=False,
+                invoiceCount=count,
+            )
+        batches = await database.fetch_val(
+            sa.select(sa.func.count())
+            .select_from(tables.processing_batches)
+            .where(tables.processing_batches.c.vendor_id == vendor_id)
+        )
+        if batches:
+            raise ApiError(409, f"Cannot delete vendor. {batches} batches belong to this vendor.", canDelete=False)
+        await database.execute(v.update().where(v.c.id == vendor_id).values(extraction_prompt_id=None))
+        await database.execute(v.delete().where(v.c.id == vendor_id))
+    return JSON({"message": "Vendor deleted successfully", "vendor_name": vendor["name"]})
