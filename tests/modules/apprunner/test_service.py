@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from tests.modules.helpers import run_tasks
+from tools.localaws import client as control
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +89,136 @@ def test_service_four_steps_update_diff_delete(localaws):
     assert run.result("delete")["changed"] is True
     assert run.result("delete again")["changed"] is False
     assert run.result("after delete")["services"] == []
+
+
+def test_operations_secrets_redeploy_pause_resume(localaws):
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/invoice/api-key", Value="first", Type="SecureString")
+    secret_arn = boto3.client("secretsmanager").create_secret(Name="invoice/db", SecretString="pw")["ARN"]
+    parameter_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/invoice/api-key"
+    options = dict(
+        name="invoice-api",
+        image=dict(
+            identifier=f"{IMAGE}:1",
+            port="8000",
+            secrets={"API_KEY": parameter_arn, "DATABASE_PASSWORD": secret_arn},
+        ),
+    )
+    env_changed = {**options, "image": {**options["image"], "environment": {"MODE": "test"}}}
+    run = run_tasks(
+        [
+            service_task("create without waiting", wait=False, **options),
+            # The create operation is still running: the update must wait it out.
+            service_task("update during the create operation", **env_changed),
+            service_task("unchanged", **env_changed),
+            {
+                "name": "rotate the parameter",
+                "community.aws.ssm_parameter": {
+                    "name": "/invoice/api-key",
+                    "value": "second",
+                    "string_type": "SecureString",
+                },
+                "no_log": False,
+            },
+            service_task("secret rotated (check)", check=True, **env_changed),
+            service_task("secret rotated", **env_changed),
+            service_task("secret deployed", **env_changed),
+            service_task("forced", force_deployment=True, name="invoice-api"),
+            {
+                "name": "operations",
+                "invoice.platform.apprunner_service_info": {"name": "invoice-api", "operations": True},
+            },
+            service_task("pause", state="paused", name="invoice-api"),
+            service_task("pause again", state="paused", name="invoice-api"),
+            service_task("present leaves it paused", name="invoice-api", tags={"a": "b"}),
+            service_task("resume (check)", check=True, diff=True, state="running", name="invoice-api"),
+            service_task("resume", state="running", name="invoice-api"),
+        ]
+    )
+    created = run.result("create without waiting")
+    assert created["changed"] is True
+    assert created["service"]["status"] == "OPERATION_IN_PROGRESS"
+    update = run.result("update during the create operation")
+    assert update["changed"] is True
+    assert update["service"]["status"] == "RUNNING"
+    assert update["service"]["source_configuration"]["image_repository"]["image_configuration"][
+        "runtime_environment_variables"
+    ] == {"MODE": "test"}
+    assert run.result("unchanged")["changed"] is False
+    fingerprint = run.result("unchanged")["service"]["tags"]["invoice:secrets-version"]
+
+    assert run.result("secret rotated (check)")["changed"] is True
+    rotated = run.result("secret rotated")
+    assert rotated["changed"] is True
+    assert rotated["deployment_reasons"] == ["new version of a referenced secret"]
+    assert rotated["service"]["tags"]["invoice:secrets-version"] != fingerprint
+    assert run.result("secret deployed")["changed"] is False
+
+    forced = run.result("forced")
+    assert forced["changed"] is True
+    assert forced["deployment_reasons"] == ["force_deployment"]
+    operations = run.result("operations")["services"][0]["operations"]
+    assert [o["type"] for o in operations[:3]] == ["START_DEPLOYMENT", "START_DEPLOYMENT", "UPDATE_SERVICE"]
+    assert forced["operation_id"] == operations[0]["id"]
+    assert all(o["status"] == "SUCCEEDED" for o in operations)
+
+    assert run.result("pause")["service"]["status"] == "PAUSED"
+    assert run.result("pause again")["changed"] is False
+    kept = run.result("present leaves it paused")
+    assert kept["changed"] is True  # the tag
+    assert kept["service"]["status"] == "PAUSED"
+    # The fingerprint tag survives purge_tags: the module manages it.
+    assert set(kept["service"]["tags"]) == {"a", "invoice:secrets-version"}
+    resume_check = run.result("resume (check)")
+    assert resume_check["diff"] == {"before": {"status": "PAUSED"}, "after": {"status": "RUNNING"}}
+    assert run.result("resume")["service"]["status"] == "RUNNING"
+
+
+def _noop_calls(url, tasks):
+    run_tasks(tasks)  # converge
+    control.reset_calls(url)
+    again = run_tasks(tasks)
+    assert all(r["changed"] is False for r in again.results)
+    return [(c["service"], c["operation"], c["mutating"]) for c in control.calls(url)]
+
+
+def test_noop_run_makes_only_the_reads_it_needs(localaws):
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/invoice/api-key", Value="first", Type="SecureString")
+    options = dict(
+        name="invoice-api",
+        image=dict(identifier=f"{IMAGE}:1", secrets={"API_KEY": "/invoice/api-key"}),
+        cpu="1 vCPU",
+        tags={"project": "invoice"},
+    )
+    calls = _noop_calls(localaws, [service_task("converge", **options)])
+    # Find the service by name, read it, read its tags; read the parameter's version (not its value).
+    assert calls == [
+        ("apprunner", "ListServices", False),
+        ("apprunner", "DescribeService", False),
+        ("ssm", "DescribeParameters", False),
+        ("apprunner", "ListTagsForResource", False),
+    ]
+
+
+def test_noop_check_mode_without_tags_reads_two_calls(localaws):
+    options = dict(name="invoice-api", image=dict(identifier=f"{IMAGE}:1"), cpu="1 vCPU")
+    run_tasks([service_task("converge", **options)])
+    control.reset_calls(localaws)
+    run = run_tasks([service_task("check", check=True, **options)])
+    assert run.result("check")["changed"] is False
+    calls = [(c["service"], c["operation"], c["mutating"]) for c in control.calls(localaws)]
+    assert calls == [("apprunner", "ListServices", False), ("apprunner", "DescribeService", False)]
+
+
+def test_converges_under_throttling(localaws):
+    options = dict(name="invoice-api", image=dict(identifier=f"{IMAGE}:1"), tags={"a": "1"})
+    control.set_faults(localaws, throttle_rate=0.3, seed=7, services=["apprunner"])
+    try:
+        run = run_tasks([service_task("create", **options), service_task("again", **options)])
+        throttled = [c for c in control.calls(localaws) if c["status"] == 400]
+    finally:
+        control.clear_faults(localaws)
+    assert run.result("create")["changed"] is True
+    assert run.result("again")["changed"] is False
+    assert throttled, "the fault injection throttled no call: the test proves nothing"
