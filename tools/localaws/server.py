@@ -104,6 +104,7 @@ class LocalAWSMiddleware:
         call = self._identify(environ)
         code = self.faults.throttle(call)
         if code is not None:
+            self._drain(environ)
             status, headers, body = throttle_response(call, code)
             self.calls.record(call, method, status)
             start_response(f"{status} Bad Request", headers)
@@ -127,6 +128,16 @@ class LocalAWSMiddleware:
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(raw)
         return raw.decode("utf-8", errors="replace")
+
+    @staticmethod
+    def _drain(environ: dict[str, Any]) -> None:
+        """Read an unanswered request's body, so the connection closes cleanly."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return
+        if length > 0:
+            environ["wsgi.input"].read(length)
 
     def _identify(self, environ: dict[str, Any]) -> Call:
         try:
