@@ -38,7 +38,7 @@ def dist_params(**overrides: object) -> dict:
         "logging": {"bucket": "logs-test.s3.amazonaws.com", "prefix": "cf/"},
         "tags": {"invoice:env": "test"},
         "wait": True,
-        "wait_timeout": 30,
+        "wait_timeout": 6,
     }
     params.update(overrides)
     return params
@@ -74,7 +74,7 @@ def test_distribution_lifecycle(localaws: str) -> None:
             task("inv apply", INV, {**inv, "wait": True, "wait_timeout": 6}),
             task("inv apply again", INV, {**inv, "wait": True}),
             task("dist delete check", DIST, {"name": "web-test", "state": "absent"}, check=True),
-            task("dist delete", DIST, {"name": "web-test", "state": "absent", "wait_timeout": 30}),
+            task("dist delete", DIST, {"name": "web-test", "state": "absent", "wait_timeout": 6}),
             task("dist delete again", DIST, {"name": "web-test", "state": "absent"}),
             task("oac delete", OAC, {"name": "web-test", "state": "absent"}),
             task("oac delete again", OAC, {"name": "web-test", "state": "absent"}),
