@@ -215,3 +215,11 @@ def test_reset_clears_apprunner_state(apprunner: Any, localaws: str) -> None:
         for c in apprunner.list_auto_scaling_configurations()["AutoScalingConfigurationSummaryList"]
     ]
     assert names == ["DefaultConfiguration"]
+
+
+def test_operations_not_implemented_fail_loudly(apprunner: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        apprunner.list_vpc_ingress_connections()
+    assert error_code(exc) == "NotImplemented"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert "ListVpcIngressConnections" in exc.value.response["Error"]["Message"]

@@ -14,6 +14,7 @@ from typing import Any
 import botocore.session
 from botocore.model import ServiceModel
 from moto.core.responses import ActionResult, BaseResponse
+from moto.core.utils import camelcase_to_underscores
 
 from tools.localaws.apprunner.exceptions import InvalidRequestException
 from tools.localaws.apprunner.models import AppRunnerBackend, apprunner_backends
@@ -34,7 +35,14 @@ class AppRunnerResponse(BaseResponse):
         return apprunner_backends[self.current_account][self.region]
 
     def call_action(self) -> Any:
-        # Validate before any backend method runs; errors are serialised like the backend's.
+        operation = self._get_action() or ""
+        if operation not in service_model().operation_names or not hasattr(self, camelcase_to_underscores(operation)):
+            body = {
+                "__type": "NotImplemented",
+                "message": f"localaws: App Runner operation {operation or '(none)'!r} is not implemented by the "
+                "local endpoint (tools/localaws/apprunner)",
+            }
+            return 501, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(body)
         self._params = self._load_params()
         return super().call_action()
 
