@@ -114,7 +114,9 @@ def html_text(content: bytes) -> str:
 def pdf_text(content: bytes) -> str:
     """Text of every page of a PDF; ExtractionError when it cannot be read."""
     try:
-        reader = PdfReader(io.BytesIO(content))
+        # BufferedReader hides BytesIO.getbuffer(), which pypdf calls to size the stream and which
+        # would copy the whole file (BytesIO shares the bytes only until a buffer is exported).
+        reader = PdfReader(io.BufferedReader(io.BytesIO(content)))
         if reader.is_encrypted:
             raise ExtractionError("the PDF is encrypted; upload an unprotected copy")
         if len(reader.pages) > MAX_PDF_PAGES:

@@ -113,3 +113,20 @@ async def test_html_ignores_scripts_and_styles() -> None:
     html += b"<body><p>Invoice # A-1</p></body></html>"
     result = await OfflineExtractor().extract(html, "text/html")
     assert result.invoice["invoice_number"] == "A-1"
+
+
+def test_pdf_text_does_not_copy_the_file() -> None:
+    """pypdf sizes a BytesIO via getbuffer(), which copies it; pdf_text must avoid that (upload memory)."""
+    import tracemalloc
+
+    from app.extraction.text import pdf_text
+
+    pdf = make_pdf(["Invoice Number: BIG-1"], padding=4_000_000)
+    tracemalloc.start()
+    try:
+        text = pdf_text(pdf)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "BIG-1" in text
+    assert peak < 1_000_000, f"reading a {len(pdf)} byte PDF allocated {peak} bytes"

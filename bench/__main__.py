@@ -1,0 +1,3 @@
+from bench.api import main
+
+raise SystemExit(main())
