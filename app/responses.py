@@ -49,8 +49,16 @@ class RawJSON(Response):
 class ApiError(HTTPException):
     """An error for the client: status, message, and the input field to blame (if any)."""
 
-    def __init__(self, status_code: int, message: str, *, field: str | None = None, **extra: Any) -> None:
-        super().__init__(status_code=status_code, detail=message)
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(status_code=status_code, detail=message, headers=headers)
         self.field = field
         self.extra = extra
 

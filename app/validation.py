@@ -157,7 +157,7 @@ def field_value(kind: str, value: Any, field: str) -> Any:  # noqa: PLR0911 (one
         return text.upper() if text else None
     if kind == "text":
         return string(value, field, max_length=10_000)
-    return string(value, field)
+    return string(value, field, max_length=STRING_LIMITS.get(field.rsplit(".", 1)[-1], 255))
 
 
 def query_int(request: Request, name: str, default: int, *, minimum: int, maximum: int) -> int:

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from starlette.testclient import TestClient
 
-from app.auth import hash_password
+from app.auth import hash_password, issue_token
 from app.db import migrate
 from app.main import create_app
 from app.settings import Settings
@@ -121,9 +121,14 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
 
 
 @pytest.fixture
-def auth(client: TestClient, users: dict[str, str]) -> dict[str, dict[str, str]]:
-    """role -> Authorization headers."""
-    return {role: {"Authorization": f"Bearer {login(client, email)}"} for role, email in users.items()}
+def auth(client: TestClient, users: dict[str, str], sql: Callable[..., list[asyncpg.Record]], settings: Settings):
+    """role -> Authorization headers (tokens issued directly: argon2 verification is slow by design)."""
+    headers = {}
+    for role, email in users.items():
+        row = dict(sql("SELECT id, email, name, role, token_version FROM users WHERE email = $1", email)[0])
+        token = issue_token(row, str(settings.jwt_secret), settings.jwt_ttl_seconds)
+        headers[role] = {"Authorization": f"Bearer {token}"}
+    return headers
 
 
 @pytest.fixture
