@@ -8,7 +8,7 @@ version_added: 0.1.0
 short_description: Manage AWS App Runner auto scaling configurations and their revisions
 description:
   - App Runner auto scaling configurations are immutable, named, numbered revisions. This module
-    manages a name: it creates a new revision only when the settings of the latest revision differ
+    manages a name; it creates a new revision only when the settings of the latest revision differ
     from those the task sets, and keeps at most O(keep_revisions) revisions of the name.
   - Older revisions that no service uses are deleted so that the App Runner quota of five revisions
     per name is never hit. Revisions a service still uses are never deleted; when all five revisions
@@ -16,7 +16,7 @@ description:
   - A service that refers to the configuration by name (see M(invoice.platform.apprunner_service))
     moves to the new revision on its next run.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description:

@@ -7,18 +7,18 @@ module: apprunner_custom_domain
 version_added: 0.1.0
 short_description: Associate a custom domain with an AWS App Runner service
 description:
-  - Associate (or disassociate) a domain name with an App Runner service and return what DNS needs:
-    the certificate validation CNAME records and the target the domain must point to.
+  - Associate (or disassociate) a domain name with an App Runner service and return what DNS needs,
+    that is the certificate validation CNAME records and the target the domain must point to.
   - With O(route53_zone_id) or O(route53_zone) the module also upserts those records into the Route 53
-    hosted zone (reading the zone first: only missing or different records are written) and, with
+    hosted zone (reading the zone first; only missing or different records are written) and, with
     O(wait=true), waits until App Runner reports the domain C(active).
   - Before writing, the module checks the zone for a record already at the domain name. A CNAME (or any
-    other record) there that does not point at the service's target fails the task with an explanation:
+    other record) there that does not point at the service's target fails the task with an explanation;
     the module never overwrites a record it did not make.
   - The domain's own record is a CNAME to the service's target. At the zone apex a CNAME is not allowed;
     there the module writes only the validation records and warns that an alias record is needed.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   service:
     description:
@@ -135,7 +135,6 @@ try:
 except ImportError:
     pass  # caught by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code  # noqa: F401
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (

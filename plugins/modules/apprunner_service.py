@@ -22,7 +22,7 @@ description:
     the service references (see O(track_secret_versions)). A tag whose image digest changed in
     the registry is not detected: deploy with a new tag or O(force_deployment=true)."
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description:

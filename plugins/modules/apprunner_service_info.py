@@ -10,7 +10,7 @@ description:
   - Describe one App Runner service by name or ARN, or every service of the account and region.
   - Deleted services are not listed.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description:

@@ -17,7 +17,7 @@ description:
     then delete the old one.
   - Subnets and security groups are compared as sets (order does not matter).
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description:
