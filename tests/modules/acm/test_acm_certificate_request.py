@@ -6,10 +6,13 @@ ISSUED result proves the module wrote the records.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import boto3
 import pytest
 
 from tests.modules.helpers import run_tasks
+from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
 
@@ -147,3 +150,36 @@ def test_invalid_options_fail_before_any_call(localaws: str, args: dict, message
 def test_unknown_zone_name_is_named(zone: str) -> None:
     run = run_tasks([cert_task("bad zone", route53_zone_name="nowhere.example.org")], allow_failure=True)
     assert "route53_zone_name: no public hosted zone named 'nowhere.example.org'" in run.result("bad zone")["msg"]
+
+
+def test_noop_run_makes_only_these_reads(zone: str, localaws: str) -> None:
+    params = {"tags": {"invoice:env": "test"}}
+    run_tasks([cert_task("apply", **params)])
+    calllog.reset_calls(localaws)
+    run = run_tasks([cert_task("apply again", **params), cert_task("check", check=True, **params)])
+    assert not run.result("apply again")["changed"] and not run.result("check")["changed"]
+    calls = calllog.calls(localaws)
+    assert [c for c in calls if c["mutating"]] == []
+    per_run = {
+        "ListHostedZonesByName": 1,
+        "ListCertificates": 1,
+        "DescribeCertificate": 1,
+        "ListTagsForCertificate": 1,
+        "ListResourceRecordSets": 2,  # one per validation record (app. and www.)
+    }
+    assert Counter(c["operation"] for c in calls) == {op: 2 * n for op, n in per_run.items()}
+
+
+def test_converges_when_a_third_of_calls_are_throttled(zone: str, localaws: str) -> None:
+    calllog.reset_calls(localaws)
+    calllog.set_faults(localaws, throttle_rate=0.3, seed=11, services=["acm", "route53"])
+    try:
+        run = run_tasks([cert_task("apply"), cert_task("apply again")])
+    finally:
+        calllog.clear_faults(localaws)
+    assert run.result("apply")["changed"] is True
+    assert run.result("apply")["certificate"]["status"] == "ISSUED"
+    assert run.result("apply again")["changed"] is False
+    throttled = [c for c in calllog.calls(localaws) if c["status"] >= 400]
+    assert throttled, "the endpoint throttled nothing: the test proves nothing"
+    assert len(boto3.client("acm").list_certificates()["CertificateSummaryList"]) == 1

@@ -3,10 +3,13 @@ local endpoint (moto + cloudfront_fixes)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import boto3
 import pytest
 
 from tests.modules.helpers import run_tasks
+from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
 
@@ -213,3 +216,41 @@ def test_alias_held_by_another_distribution_is_named(localaws: str) -> None:
     )
     first_id = run.result("first")["distribution"]["id"]
     assert f"aliases: 'app.example.com' is already an alias of distribution {first_id}" in run.result("second")["msg"]
+
+
+def test_noop_runs_make_only_these_reads(localaws: str) -> None:
+    inv = {"distribution_name": "web-test", "caller_reference": "release-1", "paths": ["/*"]}
+    setup = [task("oac", OAC, {"name": "web-test"}), task("dist", DIST, dist_params()), task("inv", INV, inv)]
+    run_tasks(setup)
+    expected = {
+        OAC: {"ListOriginAccessControls": 1},
+        DIST: {
+            "ListDistributions": 1,
+            "ListTagsForResource": 1,
+            "ListOriginAccessControls": 1,
+            "GetDistributionConfig": 1,
+        },
+        INV: {"ListDistributions": 1, "ListTagsForResource": 1, "ListInvalidations": 1, "GetInvalidation": 1},
+    }
+    for module_task in setup:
+        module = next(k for k in module_task if k.startswith("invoice."))
+        calllog.reset_calls(localaws)
+        run = run_tasks([module_task])
+        assert run.result(module_task["name"])["changed"] is False
+        calls = calllog.calls(localaws)
+        assert [c for c in calls if c["mutating"]] == [], module
+        assert Counter(c["operation"] for c in calls) == expected[module], module
+
+
+def test_converges_when_a_third_of_calls_are_throttled(localaws: str) -> None:
+    inv = {"distribution_name": "web-test", "caller_reference": "release-1", "paths": ["/*"], "wait": True}
+    steps = [task("oac", OAC, {"name": "web-test"}), task("dist", DIST, dist_params()), task("inv", INV, inv)]
+    calllog.reset_calls(localaws)
+    calllog.set_faults(localaws, throttle_rate=0.3, seed=5, services=["cloudfront"])
+    try:
+        run = run_tasks([*steps, *({**t, "name": t["name"] + " again"} for t in steps)])
+    finally:
+        calllog.clear_faults(localaws)
+    assert [r["changed"] for r in run.results] == [True, True, True, False, False, False]
+    assert [c for c in calllog.calls(localaws) if c["status"] >= 400], "nothing was throttled"
+    assert len(boto3.client("cloudfront").list_distributions()["DistributionList"]["Items"]) == 1

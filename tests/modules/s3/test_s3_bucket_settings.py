@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import boto3
 import pytest
 
 from tests.modules.helpers import run_tasks
+from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
 
@@ -193,3 +195,60 @@ def test_lists_replace_and_empty_lists_remove(localaws: str) -> None:
 def test_invalid_options_fail_before_any_call(localaws: str, overrides: dict, message: str) -> None:
     run = run_tasks([task("bad", settings(**overrides))], allow_failure=True)
     assert message in run.result("bad")["msg"]
+
+
+def test_noop_run_makes_only_these_reads(localaws: str) -> None:
+    run_tasks([task("apply", settings())])
+    calllog.reset_calls(localaws)
+    run = run_tasks([task("apply again", settings())])
+    assert run.result("apply again")["changed"] is False
+    calls = calllog.calls(localaws)
+    assert [c for c in calls if c["mutating"]] == []
+    # GetBucketLifecycle (deprecated) and GetBucketLifecycleConfiguration are the same HTTP
+    # request (GET /{bucket}?lifecycle): the call log cannot tell them apart.
+    same_request = {"GetBucketLifecycle": "GetBucketLifecycleConfiguration"}
+    assert Counter(same_request.get(c["operation"], c["operation"]) for c in calls) == {
+        "HeadBucket": 1,
+        "GetBucketOwnershipControls": 1,
+        "GetPublicAccessBlock": 1,
+        "GetBucketEncryption": 1,
+        "GetBucketVersioning": 1,
+        "GetBucketPolicy": 1,
+        "GetBucketLifecycleConfiguration": 1,
+        "GetBucketCors": 1,
+        "GetBucketTagging": 1,
+    }
+
+
+def test_converges_when_a_third_of_calls_are_throttled(localaws: str) -> None:
+    calllog.reset_calls(localaws)
+    # HeadBucket is left alone: a HEAD response has no body, so a throttled HEAD can only be
+    # recognised by its status (S3 answers 503 SlowDown); the endpoint's fault injector answers 400.
+    operations = [
+        "CreateBucket",
+        "GetBucketOwnershipControls",
+        "PutBucketOwnershipControls",
+        "GetPublicAccessBlock",
+        "PutPublicAccessBlock",
+        "GetBucketEncryption",
+        "PutBucketEncryption",
+        "GetBucketVersioning",
+        "PutBucketVersioning",
+        "GetBucketPolicy",
+        "PutBucketPolicy",
+        "GetBucketLifecycle",
+        "GetBucketLifecycleConfiguration",
+        "PutBucketLifecycleConfiguration",
+        "GetBucketCors",
+        "PutBucketCors",
+        "GetBucketTagging",
+        "PutBucketTagging",
+    ]
+    calllog.set_faults(localaws, throttle_rate=0.3, seed=3, services=["s3"], operations=operations)
+    try:
+        run = run_tasks([task("apply", settings()), task("apply again", settings())])
+    finally:
+        calllog.clear_faults(localaws)
+    assert run.result("apply")["changed"] is True
+    assert run.result("apply again")["changed"] is False
+    assert [c for c in calllog.calls(localaws) if c["status"] >= 400], "nothing was throttled"
