@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "127.0.0.1"
 BENCH_EMAIL = "bench@example.com"
+BUSY_LOAD = 0.5  # 1-minute load average above which the machine is not idle
 UPLOAD_BYTES = 10_000_000  # "a 10 MB PDF", within the API's default 10 MiB upload limit
 
 EXPORT_FIELDS = [
@@ -370,7 +371,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "api_log_level": args.log_level,
         },
         "express_reference": EXPRESS,
+        "load_average_before": os.getloadavg(),
     }
+    if os.getloadavg()[0] > BUSY_LOAD:
+        log(f"warning: load average {os.getloadavg()[0]:.1f}: other work competes for the CPUs; numbers will be low")
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         results["git_commit"] = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -384,6 +388,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results.update(bench.results)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    results["load_average_after"] = os.getloadavg()
     results["verdicts"] = verdicts(results)
     return results
 
@@ -453,6 +458,8 @@ def table(r: dict[str, Any]) -> str:
     widths = [max(len(row[i]) for row in mem_rows) for i in range(len(mem_rows[0]))]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in mem_rows]
     lines.append("")
+    before, after = r.get("load_average_before", (0,))[0], r.get("load_average_after", (0,))[0]
+    lines.append(f"load average before/after: {before:.2f} / {after:.2f} (over {BUSY_LOAD}: the machine was busy)")
     for name, verdict in r.get("verdicts", {}).items():
         lines.append(f"{'PASS' if verdict['pass'] else 'FAIL'}  {name}: {verdict['value']}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import io
 import logging
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -111,12 +112,44 @@ def html_text(content: bytes) -> str:
     return "\n".join(lines)
 
 
+class _MemoryReader(io.RawIOBase):
+    """A read-only, seekable raw stream over bytes/bytearray/memoryview that never copies them.
+
+    io.BytesIO would copy a bytearray at once, and copies even bytes when pypdf calls its
+    getbuffer() to size the stream: on a 10 MB upload that is 10 MB more memory.
+    """
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        super().__init__()
+        self._view = memoryview(data).cast("B")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        chunk = self._view[self._pos : self._pos + len(target)]
+        target[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
 def pdf_text(content: bytes) -> str:
     """Text of every page of a PDF; ExtractionError when it cannot be read."""
     try:
-        # BufferedReader hides BytesIO.getbuffer(), which pypdf calls to size the stream and which
-        # would copy the whole file (BytesIO shares the bytes only until a buffer is exported).
-        reader = PdfReader(io.BufferedReader(io.BytesIO(content)))
+        reader = PdfReader(io.BufferedReader(_MemoryReader(content)))
         if reader.is_encrypted:
             raise ExtractionError("the PDF is encrypted; upload an unprotected copy")
         if len(reader.pages) > MAX_PDF_PAGES:

@@ -121,7 +121,7 @@ def test_pdf_text_does_not_copy_the_file() -> None:
 
     from app.extraction.text import pdf_text
 
-    pdf = make_pdf(["Invoice Number: BIG-1"], padding=4_000_000)
+    pdf = bytearray(make_pdf(["Invoice Number: BIG-1"], padding=4_000_000))
     tracemalloc.start()
     try:
         text = pdf_text(pdf)
@@ -130,3 +130,12 @@ def test_pdf_text_does_not_copy_the_file() -> None:
         tracemalloc.stop()
     assert "BIG-1" in text
     assert peak < 1_000_000, f"reading a {len(pdf)} byte PDF allocated {peak} bytes"
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray])
+async def test_any_bytes_like_content_is_accepted(wrap: type) -> None:
+    """The API may read an upload into a bytearray (readinto, one copy) and pass it as is."""
+    result = await OfflineExtractor().extract(wrap(sample_bytes("acme_us.pdf")), "application/pdf")
+    assert result.invoice["invoice_number"] == "INV-2024-0042"
+    html = await OfflineExtractor().extract(wrap(sample_bytes("initrode_telecom.html")), "text/html")
+    assert html.invoice["invoice_number"] == "TEL-88120"
