@@ -29,6 +29,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tools.localaws import calllog
+from tools.localaws.apprunner import runner
 from tools.localaws.calllog import Call, CallLog
 from tools.localaws.faults import Faults, FaultSettingsError, throttle_response
 
@@ -200,6 +201,7 @@ class LocalAWS:
         server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         if self.port == 0:
             self.port = server.server_address[1]
+        runner.set_endpoint_url(self.url)
         return server
 
     def start(self) -> LocalAWS:
@@ -217,6 +219,7 @@ class LocalAWS:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        runner.stop_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

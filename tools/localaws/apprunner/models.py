@@ -26,6 +26,7 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
+from tools.localaws.apprunner import runner
 from tools.localaws.apprunner.exceptions import (
     InvalidRequestException,
     InvalidStateException,
@@ -58,6 +59,13 @@ VALID_INSTANCE_SIZES = {
     "1024": {"2048", "3072", "4096"},
     "2048": {"4096", "6144"},
     "4096": {"8192", "10240", "12288"},
+}
+# What a failed local launch (LOCALAWS_APPRUNNER_COMMAND) leaves: operation status, service status.
+LAUNCH_FAILURES = {
+    "CREATE_SERVICE": ("FAILED", "CREATE_FAILED"),
+    "UPDATE_SERVICE": ("ROLLBACK_SUCCEEDED", "RUNNING"),
+    "START_DEPLOYMENT": ("ROLLBACK_SUCCEEDED", "RUNNING"),
+    "RESUME_SERVICE": ("FAILED", "PAUSED"),
 }
 HEALTH_CHECK_DEFAULTS = {
     "Protocol": "TCP",
@@ -130,19 +138,23 @@ class Operation:
         self.target_arn = target_arn
         self.target_status = target_status
         self.started_at = _now()
-        self.ends_at = time.time() + delay
+        self.started = time.time()
+        self.ends_at = self.started + delay
         self.ended_at: datetime | None = None
+        self.status = "IN_PROGRESS"
 
-    def finish_if_due(self, now: float) -> bool:
-        if self.ended_at is None and now >= self.ends_at:
-            self.ended_at = datetime.fromtimestamp(self.ends_at, UTC)
-        return self.ended_at is not None
+    def due(self, now: float) -> bool:
+        return self.ended_at is None and now >= self.ends_at
+
+    def finish(self, status: str, ended: float) -> None:
+        self.status = status
+        self.ended_at = datetime.fromtimestamp(ended, UTC)
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "Id": self.id,
             "Type": self.type,
-            "Status": "SUCCEEDED" if self.ended_at else "IN_PROGRESS",
+            "Status": self.status,
             "TargetArn": self.target_arn,
             "StartedAt": self.started_at,
             "UpdatedAt": self.ended_at or self.started_at,
@@ -196,6 +208,10 @@ class Service:
         self.operations: list[Operation] = []  # newest first
         self.domains: dict[str, CustomDomain] = {}
         self.config: dict[str, Any] = {}
+        self.process: runner.AppProcess | None = None  # serving (LOCALAWS_APPRUNNER_COMMAND)
+        self.next_process: runner.AppProcess | None = None  # starting for the pending operation
+        self.launches = 0
+        self.previous_config: dict[str, Any] | None = None  # restored if an update's launch fails
 
     @property
     def status(self) -> str:
@@ -209,11 +225,50 @@ class Service:
         return operation
 
     def settle(self, now: float) -> None:
-        if self.pending and self.pending.finish_if_due(now):
-            self.settled_status = self.pending.target_status
+        operation = self.pending
+        if operation is not None and operation.due(now):
+            outcome = self._launch_outcome(now)
+            if outcome == "starting":
+                return self._settle_domains(now)
+            ended = operation.ends_at if outcome == "none" else now
+            if outcome == "failed":
+                status, self.settled_status = LAUNCH_FAILURES[operation.type]
+                operation.finish(status, ended)
+                if operation.type == "UPDATE_SERVICE" and self.previous_config is not None:
+                    self.config = self.previous_config
+            else:
+                operation.finish("SUCCEEDED", ended)
+                self.settled_status = operation.target_status
             if self.settled_status == "DELETED":
-                self.deleted_at = self.pending.ended_at
+                self.deleted_at = operation.ended_at
             self.pending = None
+        return self._settle_domains(now)
+
+    def _launch_outcome(self, now: float) -> str:
+        """``none`` (no process involved), ``up``, ``starting`` or ``failed``."""
+        candidate = self.next_process
+        if candidate is None:
+            return "none"
+        health = candidate.health()
+        if health == "starting" and now < self.pending.started + runner.START_TIMEOUT:  # type: ignore[union-attr]
+            return "starting"
+        self.next_process = None
+        if health != "up":
+            candidate.stop()
+            return "failed"
+        if self.process is not None:
+            self.process.stop()
+        self.process = candidate
+        self.url = f"127.0.0.1:{candidate.port}"
+        return "up"
+
+    def stop_processes(self) -> None:
+        for process in (self.process, self.next_process):
+            if process is not None:
+                process.stop()
+        self.process = self.next_process = None
+
+    def _settle_domains(self, now: float) -> None:
         for name, domain in list(self.domains.items()):
             if domain.deleting_until is not None and now >= domain.deleting_until:
                 del self.domains[name]
@@ -456,7 +511,60 @@ class AppRunnerBackend(BaseBackend):
         default.is_default = True
         self.auto_scaling_configs[default.arn] = default
 
+    def reset(self) -> None:
+        for service in self.services.values():
+            service.stop_processes()
+        super().reset()
+
     # -- helpers ---------------------------------------------------------------------------
+
+    def _resolve_secret(self, name: str, reference: str) -> str:
+        """A RuntimeEnvironmentSecrets value from this endpoint's SSM or Secrets Manager."""
+        from moto.secretsmanager.models import secretsmanager_backends  # noqa: PLC0415 (only when serving)
+        from moto.ssm.models import ssm_backends  # noqa: PLC0415
+
+        parts = reference.split(":")
+        region = parts[3] if reference.startswith("arn:") and len(parts) > 3 and parts[3] else self.region_name
+        value: str | None = None
+        try:
+            if ":secretsmanager:" in reference:
+                secret = secretsmanager_backends[self.account_id][region].get_secret_value(reference, None, None)  # type: ignore[arg-type]
+                value = secret.get("SecretString")
+            else:
+                parameter = ssm_backends[self.account_id][region].get_parameter(reference)
+                if parameter is not None:
+                    value = parameter.decrypt(parameter.value)  # SecureString values are stored "encrypted"
+        except Exception as exc:  # moto raises its own not-found types
+            raise InvalidRequestException(
+                f"RuntimeEnvironmentSecrets {name}: {reference} cannot be resolved on this endpoint "
+                f"({type(exc).__name__})"
+            ) from exc
+        if value is None:
+            raise InvalidRequestException(
+                f"RuntimeEnvironmentSecrets {name}: {reference} does not exist on this endpoint"
+            )
+        return str(value)
+
+    def _launch(self, service: Service) -> runner.AppProcess | None:
+        """Start the service's next process when LOCALAWS_APPRUNNER_COMMAND is set (image services only)."""
+        command = runner.configured_command()
+        image = service.config["SourceConfiguration"].get("ImageRepository")
+        if command is None or image is None:
+            return None
+        image_config = image.get("ImageConfiguration") or {}
+        secrets = {
+            name: self._resolve_secret(name, reference)
+            for name, reference in (image_config.get("RuntimeEnvironmentSecrets") or {}).items()
+        }
+        port = runner.free_port()
+        env = runner.child_environment(
+            image_config.get("RuntimeEnvironmentVariables") or {}, secrets, port, self.region_name
+        )
+        service.launches += 1
+        try:
+            return runner.AppProcess(command, env, port, f"{service.name}-{service.launches}")
+        except RuntimeError as exc:
+            raise InvalidRequestException(str(exc)) from exc
 
     def arn(self, resource: str) -> str:
         return f"arn:aws:apprunner:{self.region_name}:{self.account_id}:{resource}"
@@ -601,6 +709,9 @@ class AppRunnerBackend(BaseBackend):
         service = Service(self, name)
         service.config = self._resolve_service_config(params, None)
         self._set_tags(service.arn, params.get("Tags"))
+        service.next_process = self._launch(service)
+        if service.next_process is not None:
+            service.url = f"127.0.0.1:{service.next_process.port}"
         self.services[service.arn] = service
         operation = service.start("CREATE_SERVICE", "RUNNING")
         return service.describe(self), operation.id
@@ -618,15 +729,25 @@ class AppRunnerBackend(BaseBackend):
     @_locked
     def update_service(self, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
         service = self._idle_service(params["ServiceArn"], "update")
-        if service.settled_status == "PAUSED":
-            raise InvalidStateException(f"Cannot update service {service.name}: it is PAUSED; resume it first")
-        service.config = self._resolve_service_config(params, service.config)
+        if service.settled_status != "RUNNING":
+            raise InvalidStateException(
+                f"Cannot update service {service.name}: its status is {service.settled_status}, not RUNNING"
+            )
+        config = self._resolve_service_config(params, service.config)
+        previous, service.config = service.config, config
+        service.previous_config = previous
+        try:
+            service.next_process = self._launch(service)
+        except InvalidRequestException:
+            service.config = previous
+            raise
         operation = service.start("UPDATE_SERVICE", "RUNNING")
         return service.describe(self), operation.id
 
     @_locked
     def delete_service(self, arn: str) -> tuple[dict[str, Any], str]:
         service = self._idle_service(arn, "delete")
+        service.stop_processes()
         operation = service.start("DELETE_SERVICE", "DELETED")
         for domain in service.domains.values():
             domain.deleting_until = operation.ends_at
@@ -639,6 +760,7 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidStateException(
                 f"Cannot pause service {service.name}: its status is {service.status}, not RUNNING"
             )
+        service.stop_processes()
         operation = service.start("PAUSE_SERVICE", "PAUSED")
         return service.describe(self), operation.id
 
@@ -649,6 +771,7 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidStateException(
                 f"Cannot resume service {service.name}: its status is {service.status}, not PAUSED"
             )
+        service.next_process = self._launch(service)
         operation = service.start("RESUME_SERVICE", "RUNNING")
         return service.describe(self), operation.id
 
@@ -659,6 +782,7 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidStateException(
                 f"Cannot start a deployment of service {service.name}: its status is {service.status}, not RUNNING"
             )
+        service.next_process = self._launch(service)
         return service.start("START_DEPLOYMENT", "RUNNING").id
 
     @_locked
