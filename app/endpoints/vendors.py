@@ -164,7 +164,7 @@ async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch 
                 prompt = await database.fetch_one(sa.select(p.c.vendor_id).where(p.c.id == prompt_id))
                 if prompt is None:
                     raise not_found("Prompt", "extraction_prompt_id")
-                if prompt["vendor_id"] != vendor_id:
+                if str(prompt["vendor_id"]) != vendor_id:
                     raise bad_request("extraction_prompt_id", "extraction_prompt_id must be a prompt of this vendor")
             await activate_for_vendor(database, vendor_id, prompt_id)
     return JSON({"message": "Vendor updated successfully", "vendor": await load_vendor(request, vendor_id)})
