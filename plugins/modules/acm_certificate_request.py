@@ -23,7 +23,7 @@ description:
     and the old parameters.
   - CloudFront only uses certificates from C(us-east-1), so set O(region=us-east-1) for those.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   domain_name:
     description:

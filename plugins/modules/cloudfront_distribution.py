@@ -23,7 +23,7 @@ description:
     ACL, origin groups, function associations of a behaviour that stays) are left as they are.
   - Behaviours use cache policies (the legacy C(ForwardedValues) settings are dropped on update).
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description:

@@ -18,7 +18,7 @@ description:
     O(wait=true)). The same caller reference with other paths fails, naming both path lists.
     Use a caller reference that changes with what you deploy, for example the release id."
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   distribution_id:
     description: ID of the distribution.

@@ -15,7 +15,7 @@ description:
     same name in an account)."
   - Origin Access Controls have no tags.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description: Name of the Origin Access Control.

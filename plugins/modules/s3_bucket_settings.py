@@ -18,7 +18,7 @@ description:
   - Options left unset are not touched. Lists (lifecycle rules, CORS rules, policy statements) replace
     what the bucket has.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description: Name of the bucket.
