@@ -242,11 +242,22 @@ def describe_auto_scaling_configuration(client, arn):
     ]
 
 
-def resolve_auto_scaling_configuration(client, value, option="auto_scaling_configuration"):
-    """ARN of the latest revision of the configuration named ``value`` (ARNs pass through)."""
+def _not_yet_created(kind, value):
+    """Stand-in for the ARN of a resource a check-mode run of an earlier task would have created."""
+    return f"({kind} {value}, to be created)"
+
+
+def resolve_auto_scaling_configuration(client, value, option="auto_scaling_configuration", check_mode=False):
+    """ARN of the latest revision of the configuration named ``value`` (ARNs pass through).
+
+    In check mode a missing configuration resolves to a placeholder (an earlier task of the same
+    check-mode run would have created it), so the plan shows a change instead of failing.
+    """
     if value is None or value.startswith("arn:"):
         return value
     revisions = list_auto_scaling_revisions(client, value, latest_only=True)
+    if not revisions and check_mode:
+        return _not_yet_created("auto scaling configuration", value)
     if not revisions:
         raise AnsibleAppRunnerError(
             message=f"{option}: no active App Runner auto scaling configuration named {value!r}"
@@ -270,10 +281,13 @@ def find_vpc_connector(client, name):
     return max(active, key=lambda c: c.get("VpcConnectorRevision", 0)) if active else None
 
 
-def resolve_vpc_connector(client, value, option="vpc_connector"):
+def resolve_vpc_connector(client, value, option="vpc_connector", check_mode=False):
+    """ARN of the newest active revision of the connector named ``value`` (ARNs pass through)."""
     if value is None or value.startswith("arn:"):
         return value
     connector = find_vpc_connector(client, value)
+    if connector is None and check_mode:
+        return _not_yet_created("VPC connector", value)
     if connector is None:
         raise AnsibleAppRunnerError(message=f"{option}: no active App Runner VPC connector named {value!r}")
     return connector["VpcConnectorArn"]

@@ -600,8 +600,10 @@ def converge(module, client, params):
             manager.delete(service)
         service = None
     else:
-        asc_arn = resolve_auto_scaling_configuration(client, params["auto_scaling_configuration"])
-        vpc_arn = resolve_vpc_connector(client, params["vpc_connector"])
+        asc_arn = resolve_auto_scaling_configuration(
+            client, params["auto_scaling_configuration"], check_mode=module.check_mode
+        )
+        vpc_arn = resolve_vpc_connector(client, params["vpc_connector"], check_mode=module.check_mode)
         desired = tf.desired_service(params, auto_scaling_arn=asc_arn, vpc_connector_arn=vpc_arn)
         fingerprint = manager.fingerprint()
         if service is None:

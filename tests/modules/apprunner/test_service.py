@@ -222,3 +222,32 @@ def test_converges_under_throttling(localaws):
     assert run.result("create")["changed"] is True
     assert run.result("again")["changed"] is False
     assert throttled, "the fault injection throttled no call: the test proves nothing"
+
+
+def test_check_mode_plan_with_dependencies_not_yet_created(localaws):
+    """A whole-stack --check: the scaling configuration and connector would be created by earlier tasks."""
+    options = dict(
+        name="invoice-api",
+        image=dict(identifier=f"{IMAGE}:1"),
+        auto_scaling_configuration="invoice-api",
+        vpc_connector="invoice-db",
+    )
+    run = run_tasks(
+        [
+            service_task("plan", check=True, diff=True, **options),
+            service_task("apply without them", **options),
+        ],
+        allow_failure=True,
+    )
+    plan = run.result("plan")
+    assert plan["changed"] is True
+    assert (
+        plan["diff"]["after"]["auto_scaling_configuration_arn"]
+        == "(auto scaling configuration invoice-api, to be created)"
+    )
+    failed = run.result("apply without them")
+    assert (
+        failed["msg"]
+        == "auto_scaling_configuration: no active App Runner auto scaling configuration named 'invoice-api'"
+    )
+    assert not [c for c in control.calls(localaws) if c["mutating"]]
