@@ -206,6 +206,26 @@ async def test_429_then_success_retries_honouring_retry_after() -> None:
     assert result.invoice["invoice_number"] == "INV-2024-0042"
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after-ms": "15"}, 0.015),
+        ({"retry-after": "120"}, 60.0),  # capped: never sleep longer than MAX_RETRY_AFTER
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, None),  # a date: our own backoff
+    ],
+)
+async def test_retry_after_variants(headers: dict[str, str], expected: float | None) -> None:
+    handler = Recorder(error_response(429, "rate_limit_error", "slow down", headers), message_response())
+    extractor, client, sleeps = make_extractor(handler)
+    await extractor.extract(sample_bytes("acme_us.pdf"), "application/pdf")
+    await client.aclose()
+    (delay,) = sleeps
+    if expected is None:
+        assert 0.0005 <= delay <= 0.001
+    else:
+        assert delay == pytest.approx(expected)
+
+
 async def test_529_backs_off_exponentially_with_jitter_then_gives_up() -> None:
     handler = Recorder(*[error_response(529, "overloaded_error", "Overloaded") for _ in range(4)])
     extractor, client, sleeps = make_extractor(handler, max_retries=3)
