@@ -99,14 +99,16 @@ class ClaudeExtractor:
             "system": BASE_PROMPT,
             "tools": [INVOICE_TOOL],
             "tool_choice": {"type": "tool", "name": TOOL_NAME},
-            "messages": [{"role": "user", "content": self._content_blocks(content, media_type, prompt, vendor_name)}],
+            "messages": [
+                {"role": "user", "content": await self._content_blocks(content, media_type, prompt, vendor_name)}
+            ],
         }
         message = await self._create_with_retries(request)
         return self._result(message, vendor_name)
 
     # -- request ---------------------------------------------------------------------------
 
-    def _content_blocks(
+    async def _content_blocks(
         self, content: bytes, media_type: str, prompt: str | None, vendor_name: str | None
     ) -> list[dict[str, Any]]:
         if not content:
@@ -125,7 +127,7 @@ class ClaudeExtractor:
             image = {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
             return [image, instructions]
         if media_type == media.HTML:
-            text = html_text(content)
+            text = await asyncio.to_thread(html_text, content)  # html.parser is CPU-bound on big pages
             if not text.strip():
                 raise ExtractionError("the HTML document has no visible text")
             document_text = {"type": "text", "text": f"The invoice (visible text of an HTML page):\n\n{text}"}
