@@ -1,0 +1,54 @@
+"""roles/cdn through playbooks/cdn.yml: distribution, aliases, upload of frontend/dist."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import ROOT
+from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+
+pytestmark = pytest.mark.slow
+BUCKET = "invoice-local-frontend"
+
+
+def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
+    # The storage role owns the bucket; a plain one keeps this test about the cdn role.
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    site = tmp_path / "dist"
+    shutil.copytree(ROOT / "frontend" / "dist", site)
+    (site / "old.txt").write_text("gone soon")
+    converge("playbooks/certificates.yml")
+    run = converge("playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False})
+    outputs = run.task("Publish the cdn outputs")["ansible_facts"]["platform_outputs_cdn"]
+    config = boto3.client("cloudfront").get_distribution(Id=outputs["distribution_id"])["Distribution"]
+    dist = config["DistributionConfig"]
+    assert sorted(dist["Aliases"]["Items"]) == ["invoice-processing.test", "www.invoice-processing.test"]
+    assert dist["DefaultRootObject"] == "index.html"
+    assert dist["ViewerCertificate"]["ACMCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+    s3 = boto3.client("s3")
+    head = s3.head_object(Bucket=BUCKET, Key="index.html")
+    assert head["CacheControl"] == "no-cache"
+    assert head["ContentType"].startswith("text/html")
+    assert s3.head_object(Bucket=BUCKET, Key="app.js")["ContentType"].startswith("text/javascript")
+    assert outputs["invalidation_id"]
+
+    again, log = noop_calls(
+        localaws, "playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False}
+    )
+    assert "cdn : Upload the changed files of the web UI" not in again.changed_tasks()
+    assert "cdn : Invalidate what changed" not in again.changed_tasks()
+    assert [m for m in mutating(log) if m.startswith("s3.")] == []
+
+    (site / "old.txt").unlink()
+    (site / "app.css").write_text("body { color: black; }\n")
+    changed = converge("playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False})
+    sync = changed.task("Upload the changed files of the web UI")
+    assert sync["uploaded"] == ["app.css"]
+    assert sync["deleted"] == ["old.txt"]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert "old.txt" not in keys
+    assert changed.task("Invalidate what changed")["changed"]

@@ -1,0 +1,115 @@
+"""roles/deploy and tools/fakedocker: build from a clean tree, push to ECR, move the service."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import ROOT, run_playbook
+from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+
+pytestmark = pytest.mark.slow
+DOCKER = str(ROOT / "tools" / "fakedocker" / "docker")
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    (src / "app").mkdir(parents=True)
+    (src / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app /app\n")
+    (src / "app" / "main.py").write_text("print('api')\n")
+    git(src, "init", "-q")
+    git(src, "add", "-A")
+    git(src, "commit", "-qm", "init")
+    return src
+
+
+@pytest.fixture
+def fakedocker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    state = tmp_path / "fakedocker"
+    monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(state))
+    return state
+
+
+def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path, fakedocker: Path) -> None:
+    converge(
+        "playbooks/service.yml",
+        extra_vars={
+            "service_egress": "default",
+            "service_domain": "",
+            "service_image": "public.ecr.aws/aws-containers/hello-app-runner:latest",
+        },
+    )
+    run = converge("playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
+    commit = git(source, "rev-parse", "--short=12", "HEAD")
+    outputs = run.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
+    assert outputs["image_uri"] == f"{REGISTRY}/invoice-local-api:{commit}"
+    images = boto3.client("ecr").describe_images(repositoryName="invoice-local-api")["imageDetails"]
+    assert [(i["imageTags"], i["imageDigest"]) for i in images] == [([commit], outputs["image_digest"])]
+    client = boto3.client("apprunner")
+    arn = client.list_services()["ServiceSummaryList"][0]["ServiceArn"]
+    service = client.describe_service(ServiceArn=arn)["Service"]
+    assert service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == outputs["image_uri"]
+    assert service["Status"] == "RUNNING"
+
+    log = [json.loads(line) for line in (fakedocker / "calls.log").read_text().splitlines()]
+    assert [entry["argv"][0] for entry in log] == ["login", "build", "push"]
+    assert "--password-stdin" in log[0]["argv"]
+    token = boto3.client("ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    assert token not in (fakedocker / "calls.log").read_text()
+    assert token not in run.stdout
+
+    again, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(calls) == []
+    assert len((fakedocker / "calls.log").read_text().splitlines()) == 3, "no second build or push"
+
+
+def test_dirty_tree_is_refused(localaws: str, source: Path, fakedocker: Path) -> None:
+    (source / "app" / "main.py").write_text("print('changed')\n")
+    run = run_playbook("playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
+    assert run.rc != 0
+    assert any("uncommitted change(s)" in m and "deploy_allow_dirty" in m for m in run.failure_messages())
+    assert not (fakedocker / "calls.log").exists()
+    allowed = converge(
+        "playbooks/deploy.yml",
+        extra_vars={"deploy_context": str(source), "deploy_allow_dirty": True, "deploy_update_service": False},
+    )
+    assert allowed.task("Settle the image reference")["ansible_facts"]["__deploy_tag"].endswith("-dirty")
+
+
+def test_fakedocker_refuses_password_argument_and_missing_context(tmp_path: Path, fakedocker: Path) -> None:
+    bad = subprocess.run(
+        [DOCKER, "login", "-u", "AWS", "-p", "hunter2", REGISTRY], check=False, capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert "--password-stdin" in bad.stderr
+    missing = subprocess.run(
+        [DOCKER, "build", "-t", "x:1", str(tmp_path / "nope")], check=False, capture_output=True, text=True
+    )
+    assert missing.returncode == 1
+    assert "not found" in missing.stderr
+    no_dockerfile = subprocess.run(
+        [DOCKER, "build", "-t", "x:1", str(tmp_path)], check=False, capture_output=True, text=True
+    )
+    assert no_dockerfile.returncode == 1
+    assert "Dockerfile" in no_dockerfile.stderr
+    text = (fakedocker / "calls.log").read_text()
+    assert "hunter2" not in text
+    assert '"-p", "***"' in text

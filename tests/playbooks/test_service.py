@@ -1,0 +1,85 @@
+"""roles/service (App Runner) through playbooks/service.yml, on top of the network tier."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import run_playbook
+from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+NAME = "invoice-local-api"
+SECRETS = {"JWT_SECRET": "ssm:/invoice/local/jwt-secret"}
+
+
+def describe() -> dict:
+    client = boto3.client("apprunner")
+    (summary,) = [s for s in client.list_services()["ServiceSummaryList"] if s["ServiceName"] == NAME]
+    return client.describe_service(ServiceArn=summary["ServiceArn"])["Service"]
+
+
+def test_converge_noop_and_one_value_change(localaws: str) -> None:
+    boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
+    converge("playbooks/network.yml")
+    run = converge("playbooks/service.yml", extra_vars={"service_secrets": SECRETS})
+    service = describe()
+    assert service["Status"] == "RUNNING"
+    image = service["SourceConfiguration"]["ImageRepository"]
+    assert image["ImageConfiguration"]["Port"] == "8000"
+    assert image["ImageConfiguration"]["RuntimeEnvironmentSecrets"] == {
+        "JWT_SECRET": "arn:aws:ssm:us-east-1:123456789012:parameter/invoice/local/jwt-secret"
+    }
+    assert service["HealthCheckConfiguration"]["Path"] == "/api/health"
+    assert service["HealthCheckConfiguration"]["Protocol"] == "HTTP"
+    assert service["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
+    assert service["InstanceConfiguration"]["Cpu"] == "256"
+    outputs = run.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]
+    assert outputs["service_arn"] == service["ServiceArn"]
+    assert outputs["api_url"] == "https://api.invoice-processing.test"
+    domains = boto3.client("apprunner").describe_custom_domains(ServiceArn=service["ServiceArn"])["CustomDomains"]
+    assert [d["DomainName"] for d in domains] == ["api.invoice-processing.test"]
+
+    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars={"service_secrets": SECRETS})
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(log) == []
+
+    check = converge("playbooks/service.yml", check=True, diff=True, extra_vars={"service_secrets": SECRETS})
+    assert check.changed == 0, check.changed_tasks()
+
+    reset_calls(localaws)
+    bigger = converge("playbooks/service.yml", extra_vars={"service_secrets": SECRETS, "service_max_size": 3})
+    assert sorted(bigger.changed_tasks()) == [
+        "service : Converge the auto scaling configuration",
+        "service : Converge the service",
+    ]
+    assert describe()["AutoScalingConfigurationSummary"]["AutoScalingConfigurationName"] == NAME
+    scaling = boto3.client("apprunner").describe_auto_scaling_configuration(
+        AutoScalingConfigurationArn=describe()["AutoScalingConfigurationSummary"]["AutoScalingConfigurationArn"]
+    )["AutoScalingConfiguration"]
+    assert scaling["MaxSize"] == 3
+
+
+def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
+    converge("playbooks/service.yml", check=True, extra_vars={"service_egress": "default"})
+    assert boto3.client("apprunner").list_services()["ServiceSummaryList"] == []
+    assert mutating(calls(localaws)) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"service_cpu": "4", "service_memory": "2"}, "service_memory 2 GB does not go with service_cpu 4 vCPU"),
+        ({"service_min_size": 5, "service_max_size": 2}, "service_min_size (5) exceeds service_max_size (2)"),
+        ({"service_backend": "ecs"}, "service_backend"),
+        ({"service_secrets": {"KEY": "plain-value"}}, "service_secrets.KEY must be"),
+        ({"service_env": {"API_KEY": "x"}}, "service_env.API_KEY looks like a secret"),
+    ],
+)
+def test_bad_input_fails_before_any_call(localaws: str, extra: dict, expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook("playbooks/service.yml", extra_vars=extra)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert [c for c in calls(localaws) if c["service"] not in ("sts", "iam", "route53")] == []
