@@ -33,7 +33,7 @@ class Settings:
     exports_bucket: str = ""
     presign_ttl_seconds: int = 300
     anthropic_api_key: Secret = field(default_factory=lambda: Secret(""))
-    claude_model: str = "claude-sonnet-4-5"
+    claude_model: str = "claude-sonnet-5"
     max_upload_bytes: int = 10 * 1024 * 1024
     max_batch_files: int = 50
     max_list_limit: int = 10000
@@ -126,7 +126,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         exports_bucket=str(get("EXPORTS_BUCKET", default="")) or files_bucket,
         presign_ttl_seconds=int(get("PRESIGN_TTL_SECONDS", cast=int, default=300)),  # type: ignore[call-overload]
         anthropic_api_key=get("ANTHROPIC_API_KEY", cast=Secret, default=""),  # type: ignore[arg-type]
-        claude_model=str(get("CLAUDE_MODEL", default="claude-sonnet-4-5")),
+        claude_model=str(get("CLAUDE_MODEL", default=str(get("ANTHROPIC_MODEL", default="claude-sonnet-5")))),
         max_upload_bytes=int(max_upload),  # type: ignore[call-overload]
         max_batch_files=int(get("MAX_BATCH_FILES", cast=int, default=50)),  # type: ignore[call-overload]
         run_worker=bool(get("RUN_WORKER", cast=_bool, default="false")),

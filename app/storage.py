@@ -124,10 +124,13 @@ class S3Storage:
 
     def __init__(self, bucket: str, presign_ttl: int = 300, client: object | None = None) -> None:
         import boto3  # noqa: PLC0415 (only needed when S3 is configured)
+        from botocore.config import Config  # noqa: PLC0415
 
         self.bucket = bucket
         self.presign_ttl = presign_ttl
-        self.client = client or boto3.client("s3")
+        # SigV4 presigned URLs (the only kind newer regions accept), standard retries
+        config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 4})
+        self.client = client or boto3.client("s3", config=config)
 
     async def put_file(self, key: str, fileobj: IO[bytes], content_type: str) -> None:
         await anyio.to_thread.run_sync(

@@ -430,7 +430,7 @@ async def update_invoice(request: Request) -> JSON:
     tags: [invoices]
     responses:
       200: {description: "{message, invoice}"}
-      400: {description: A field is invalid (named, e.g. line_items[2].quantity)}
+      400: {description: "A field is invalid (named, e.g. line_items[2].quantity)"}
       404: {description: Unknown invoice}
       409: {description: The new invoice number is taken for this vendor}
     """
