@@ -73,10 +73,13 @@ syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 pytest: $(STAMP) ## pytest (starts its own local endpoint and PostgreSQL on free ports)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+sanity: $(STAMP) ## ansible-test sanity (validate-modules) on every module
+	tools/sanity.sh
+
 molecule: $(STAMP) ## molecule role scenarios against the local endpoint
 	tools/run-molecule.sh
 
-test: setup lint syntax pytest molecule ## Every quality gate: lint, syntax-check, pytest, molecule
+test: setup lint syntax sanity pytest molecule ## Every quality gate: lint, syntax-check, validate-modules, pytest, molecule
 
 bench: $(STAMP) ## Benchmarks (see bench/README.md)
 	$(PY) -m bench
