@@ -42,7 +42,7 @@ def free_port() -> int:
 
 def reset_localaws(url: str) -> None:
     req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 (loopback URL)
+    with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()
 
 

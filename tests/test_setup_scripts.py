@@ -20,7 +20,10 @@ def test_find_python_finds_a_312() -> None:
     out = run(["scripts/find-python.sh"])
     assert out.returncode == 0, out.stderr
     version = subprocess.run(
-        [out.stdout.strip(), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=True
+        [out.stdout.strip(), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert version.stdout.strip() == "(3, 12)"
 
