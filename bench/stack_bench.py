@@ -1,0 +1,146 @@
+"""Stack benchmark: first converge, no-op re-run and --check of the whole stack, and the AWS
+calls of the no-op run, against a private local AWS endpoint.
+
+    python -m bench.stack_bench [--delay 0.2] [--inventory local]
+
+Runs ``site.yml`` when it imports the tier playbooks, otherwise the tier playbooks in
+dependency order. Prints a table and writes ``bench/results/stack-<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TIERS = ["network", "storage", "secrets", "database", "iam", "dns", "certificates", "service", "cdn", "monitoring"]
+# A managed resource is counted once for each first-run call that brings one into being.
+CREATES = ("Create", "Request", "Associate", "Allocate", "RunInstances", "PutParameter", "PutImage", "PutObject")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def playbooks() -> list[str]:
+    site = (ROOT / "site.yml").read_text() if (ROOT / "site.yml").exists() else ""
+    if "playbooks/service.yml" in site:
+        return ["site.yml"]
+    found = [f"playbooks/{t}.yml" for t in TIERS if (ROOT / "playbooks" / f"{t}.yml").exists()]
+    return [*found, "playbooks/deploy.yml"]
+
+
+def run(books: list[str], inventory: str, env: dict[str, str], *args: str) -> tuple[float, int, str]:
+    start = time.monotonic()
+    out = []
+    rc = 0
+    for book in books:
+        proc = subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "ansible-playbook"),
+                "-i",
+                f"inventories/{inventory}",
+                book,
+                "-e",
+                "deploy_allow_dirty=true",
+                *args,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        out.append(proc.stdout[-3000:] + proc.stderr[-2000:])
+        rc = rc or proc.returncode
+        if proc.returncode:
+            break
+    return time.monotonic() - start, rc, "\n".join(out)
+
+
+def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
+    per_op = Counter(f"{c['service']}.{c['operation']}" for c in log)
+    return {
+        "total": len(log),
+        "mutating": sum(1 for c in log if c["mutating"]),
+        "mutating_calls": sorted({f"{c['service']}.{c['operation']}" for c in log if c["mutating"]}),
+        "per_service": dict(Counter(c["service"] for c in log).most_common()),
+        "per_operation": dict(per_op.most_common()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stack_bench", description=__doc__)
+    parser.add_argument("--delay", type=float, default=0.2, help="App Runner operation delay in seconds")
+    parser.add_argument("--inventory", default="local")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    from tools.localaws import LocalAWS
+    from tools.localaws.client import calls, reset_calls
+
+    server = LocalAWS("127.0.0.1", free_port(), apprunner_delay=args.delay).start()
+    state = tempfile.mkdtemp(prefix="stack-bench-docker-")
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": server.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "FAKEDOCKER_STATE_DIR": state,
+        "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    env.pop("AWS_PROFILE", None)
+    books = playbooks()
+    results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "runs": {}}
+    try:
+        for name, extra in (("first_converge", ()), ("noop_rerun", ()), ("check", ("--check", "--diff"))):
+            reset_calls(server.url)
+            seconds, rc, out = run(books, args.inventory, env, *extra)
+            log = calls(server.url)
+            results["runs"][name] = {"seconds": round(seconds, 1), "rc": rc, "calls": summarise(log)}
+            if name == "first_converge":
+                results["resources"] = sum(1 for c in log if c["mutating"] and c["operation"].startswith(CREATES))
+            if rc:
+                results["runs"][name]["output_tail"] = out[-4000:]
+                print(out[-4000:], file=sys.stderr)
+                break
+    finally:
+        server.stop()
+
+    resources = max(results.get("resources", 0), 1)
+    print(f"{'run':<16}{'seconds':>9}{'rc':>4}{'calls':>7}{'writes':>8}")
+    for name, data in results["runs"].items():
+        c = data["calls"]
+        print(f"{name:<16}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}")
+    noop = results["runs"].get("noop_rerun")
+    if noop:
+        reads = noop["calls"]["total"] - noop["calls"]["mutating"]
+        results["noop_reads_per_resource"] = round(reads / resources, 2)
+        print(
+            f"managed resources (first run creations): {resources}; no-op reads per resource: "
+            f"{results['noop_reads_per_resource']}; no-op writes: {noop['calls']['mutating_calls']}"
+        )
+        print("top no-op calls:", dict(list(noop["calls"]["per_operation"].items())[:12]))
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"stack-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print(f"written: {path.relative_to(ROOT)}")
+    return 0 if all(r["rc"] == 0 for r in results["runs"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
