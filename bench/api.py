@@ -114,7 +114,7 @@ def uvicorn(app: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[int
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        wait_ready(port, "/api/health" if app.startswith("app.") else "/bare", proc, log_path)
+        wait_ready(port, "/bare" if app.startswith("bench.baseline") else "/api/health", proc, log_path)
         yield port, proc
     finally:
         proc.terminate()
@@ -263,7 +263,7 @@ class Bench:
             "STORAGE_BACKEND": "local",
             "STORAGE_DIR": str(workdir / "storage"),
             "LOG_LEVEL": args.log_level,
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         self.env.pop("ANTHROPIC_API_KEY", None)  # never spend credits: the offline extractor handles uploads
         self.results: dict[str, Any] = {}
@@ -287,7 +287,7 @@ class Bench:
         )
 
     def api(self, name: str) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen]]:
-        return uvicorn("app.main:app", self.env, self.workdir / f"api-{name}.log")
+        return uvicorn(self.args.app, self.env, self.workdir / f"api-{name}.log")
 
     def throughput(self) -> None:
         with uvicorn("bench.baseline:app", self.env, self.workdir / "baseline.log") as (bare_port, _):
@@ -369,6 +369,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "engine": "wrk" if args.engine == "wrk" or (args.engine == "auto" and shutil.which("wrk")) else "python",
             "uvicorn_workers": 1,
             "api_log_level": args.log_level,
+            "app": args.app,
         },
         "express_reference": EXPRESS,
         "load_average_before": os.getloadavg(),
@@ -475,6 +476,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds per load phase (10; 3 with --quick)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up before each phase (2; 1 with --quick)")
     parser.add_argument("--engine", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--app", default="app.main:app", help="the ASGI app to measure (module:attribute)")
     parser.add_argument("--log-level", default="INFO", help="the API's LOG_LEVEL (INFO, as in production)")
     parser.add_argument("--output", type=Path, help="result file (default bench/results/<timestamp>.json)")
     args = parser.parse_args(argv)
