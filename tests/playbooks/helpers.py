@@ -61,7 +61,19 @@ class PlaybookRun:
         return [t["name"] for t in self.tasks() if t["result"].get("changed")]
 
     def failure_messages(self) -> list[str]:
-        return [str(t["result"].get("msg", "")) for t in self.tasks() if t["result"].get("failed")]
+        """Messages of failed tasks; for a failed loop, those of its failed items."""
+        out = []
+        for t in self.tasks():
+            result = t["result"]
+            if not result.get("failed"):
+                continue
+            items = [
+                r
+                for r in result.get("results", [])
+                if isinstance(r, dict) and (r.get("failed") or r.get("evaluated_to") is False)
+            ]
+            out.extend(str(r.get("msg", "")) for r in items) if items else out.append(str(result.get("msg", "")))
+        return out
 
     def explain(self) -> str:
         return f"rc={self.rc}\nfailures={self.failure_messages()}\nstderr:\n{self.stderr[-4000:]}"
