@@ -20,7 +20,7 @@ RUN python -m pip install --no-compile -r /srv/requirements.txt
 
 COPY --chown=root:root app /srv/app
 
-USER app
+USER 10001:10001
 EXPOSE 8000
 
 # No curl in the image: the health check uses Python's standard library.

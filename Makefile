@@ -59,11 +59,12 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	  ansible-playbook site.yml -i inventories/local
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 
-lint: $(STAMP) ## ruff, yamllint, ansible-lint
+lint: $(STAMP) ## ruff, yamllint, ansible-lint, hadolint
 	ruff check .
 	ruff format --check .
 	yamllint -s .
 	ansible-lint
+	hadolint Dockerfile
 
 syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 	@for p in site.yml playbooks/*.yml; do \
