@@ -70,7 +70,11 @@ _NOT_AN_ITEM = re.compile(
 
 
 class OfflineExtractor:
-    """Rule-based extractor for PDFs and HTML; images get an honest empty result."""
+    """Rule-based extractor for PDFs and HTML; images get an honest empty result.
+
+    ``prompt`` (a vendor's Claude instructions) is accepted for the protocol and ignored;
+    ``vendor_name`` fills the vendor when the document does not name one.
+    """
 
     model = MODEL
 
