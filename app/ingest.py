@@ -166,15 +166,15 @@ def _clean(kind: str, value: Any, column: str) -> Any:  # noqa: PLR0911 (one ret
         return number if abs(number) <= limit else None
     if kind == "int":
         try:
-            number = int(value)
+            count = int(value)
         except (TypeError, ValueError):
             return None
-        return number if 0 <= number <= 1_000_000 else None
+        return count if 0 <= count <= 1_000_000 else None
     text = str(value).strip()
     if kind == "currency":
         return text.upper()[:10] or None
-    limit = tables.STRING_LIMITS.get(column, 10_000)
-    return text[:limit] or None
+    max_chars = tables.STRING_LIMITS.get(column, 10_000)
+    return text[:max_chars] or None
 
 
 def invoice_values(result: ExtractionResult) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote
 
 from starlette.config import Config
@@ -59,7 +60,7 @@ class Settings:
 
 def _database_url(config: Config) -> Secret:
     """DATABASE_URL, or DB_HOST/DB_PORT/DB_NAME/DB_USER plus the secret DB_PASSWORD."""
-    url = config("DATABASE_URL", cast=Secret, default="")
+    url = Secret(str(config("DATABASE_URL", default="")))
     if str(url):
         return url
     host = config("DB_HOST", default="")
@@ -89,9 +90,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
     source = dict(os.environ if environ is None else environ)
     config = Config(env_file if env_file and os.path.exists(env_file) else None, environ=source)
 
-    def get(name: str, cast: type | object = str, default: object = None) -> object:
+    def get(name: str, cast: Any = str, default: object = None) -> Any:
         try:
-            return config(name, cast=cast, default=default)  # type: ignore[call-overload]
+            return config(name, cast=cast, default=default)
         except ValueError as exc:
             raise SettingsError(f"environment variable {name} has an invalid value") from exc
 
@@ -112,28 +113,28 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
     if storage_backend == "s3" and not files_bucket:
         raise SettingsError("environment variable FILES_BUCKET must be set when STORAGE_BACKEND=s3")
     max_upload = get("MAX_UPLOAD_BYTES", cast=int, default=10 * 1024 * 1024)
-    if not 1 <= int(max_upload) <= 100 * 1024 * 1024:  # type: ignore[call-overload]
+    if not 1 <= int(max_upload) <= 100 * 1024 * 1024:
         raise SettingsError("environment variable MAX_UPLOAD_BYTES must be between 1 and 104857600")
     origins = tuple(o.strip() for o in str(get("CORS_ORIGINS", default="")).split(",") if o.strip())
     return Settings(
         environment=environment,
         database_url=_database_url(config),
-        jwt_secret=jwt_secret,  # type: ignore[arg-type]
-        jwt_ttl_seconds=int(get("JWT_TTL_SECONDS", cast=int, default=8 * 3600)),  # type: ignore[call-overload]
+        jwt_secret=jwt_secret,
+        jwt_ttl_seconds=int(get("JWT_TTL_SECONDS", cast=int, default=8 * 3600)),
         storage_backend=storage_backend,
         storage_dir=str(get("STORAGE_DIR", default="./var/storage")),
         files_bucket=files_bucket,
         exports_bucket=str(get("EXPORTS_BUCKET", default="")) or files_bucket,
-        presign_ttl_seconds=int(get("PRESIGN_TTL_SECONDS", cast=int, default=300)),  # type: ignore[call-overload]
-        anthropic_api_key=get("ANTHROPIC_API_KEY", cast=Secret, default=""),  # type: ignore[arg-type]
+        presign_ttl_seconds=int(get("PRESIGN_TTL_SECONDS", cast=int, default=300)),
+        anthropic_api_key=get("ANTHROPIC_API_KEY", cast=Secret, default=""),
         claude_model=str(get("CLAUDE_MODEL", default=str(get("ANTHROPIC_MODEL", default="claude-sonnet-5")))),
-        max_upload_bytes=int(max_upload),  # type: ignore[call-overload]
-        max_batch_files=int(get("MAX_BATCH_FILES", cast=int, default=50)),  # type: ignore[call-overload]
+        max_upload_bytes=int(max_upload),
+        max_batch_files=int(get("MAX_BATCH_FILES", cast=int, default=50)),
         run_worker=bool(get("RUN_WORKER", cast=_bool, default="false")),
-        worker_poll_seconds=float(get("WORKER_POLL_SECONDS", cast=float, default=1.0)),  # type: ignore[arg-type]
-        worker_lease_seconds=float(get("WORKER_LEASE_SECONDS", cast=float, default=60.0)),  # type: ignore[arg-type]
-        db_pool_min=int(get("DB_POOL_MIN", cast=int, default=1)),  # type: ignore[call-overload]
-        db_pool_max=int(get("DB_POOL_MAX", cast=int, default=10)),  # type: ignore[call-overload]
+        worker_poll_seconds=float(get("WORKER_POLL_SECONDS", cast=float, default=1.0)),
+        worker_lease_seconds=float(get("WORKER_LEASE_SECONDS", cast=float, default=60.0)),
+        db_pool_min=int(get("DB_POOL_MIN", cast=int, default=1)),
+        db_pool_max=int(get("DB_POOL_MAX", cast=int, default=10)),
         cors_origins=origins,
         log_level=str(get("LOG_LEVEL", default="INFO")).upper(),
     )

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import anyio
 import anyio.to_thread
@@ -130,11 +130,11 @@ class S3Storage:
         self.presign_ttl = presign_ttl
         # SigV4 presigned URLs (the only kind newer regions accept), standard retries
         config = Config(signature_version="s3v4", retries={"mode": "standard", "max_attempts": 4})
-        self.client = client or boto3.client("s3", config=config)
+        self.client: Any = client or boto3.client("s3", config=config)
 
     async def put_file(self, key: str, fileobj: IO[bytes], content_type: str) -> None:
         await anyio.to_thread.run_sync(
-            lambda: self.client.upload_fileobj(  # type: ignore[attr-defined]
+            lambda: self.client.upload_fileobj(
                 fileobj,
                 self.bucket,
                 check_key(key),
@@ -145,7 +145,7 @@ class S3Storage:
     async def put_path(self, key: str, path: str, content_type: str) -> None:
         def upload() -> None:
             with open(path, "rb") as src:
-                self.client.upload_fileobj(  # type: ignore[attr-defined]
+                self.client.upload_fileobj(
                     src,
                     self.bucket,
                     check_key(key),
@@ -158,7 +158,7 @@ class S3Storage:
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))  # type: ignore[attr-defined]
+            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 raise StorageError(f"object {key!r} not found") from None
@@ -178,9 +178,7 @@ class S3Storage:
             body.close()
 
     async def delete(self, key: str) -> None:
-        await anyio.to_thread.run_sync(
-            lambda: self.client.delete_object(Bucket=self.bucket, Key=check_key(key))  # type: ignore[attr-defined]
-        )
+        await anyio.to_thread.run_sync(lambda: self.client.delete_object(Bucket=self.bucket, Key=check_key(key)))
 
     async def exists(self, key: str) -> bool:
         try:
@@ -192,7 +190,7 @@ class S3Storage:
     async def presigned_url(self, key: str, filename: str, content_type: str) -> str | None:
         safe_name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename)[:200] or "download"
         return await anyio.to_thread.run_sync(
-            lambda: self.client.generate_presigned_url(  # type: ignore[attr-defined]
+            lambda: self.client.generate_presigned_url(
                 "get_object",
                 Params={
                     "Bucket": self.bucket,
@@ -205,7 +203,7 @@ class S3Storage:
         )
 
     async def check(self) -> None:
-        await anyio.to_thread.run_sync(lambda: self.client.head_bucket(Bucket=self.bucket))  # type: ignore[attr-defined]
+        await anyio.to_thread.run_sync(lambda: self.client.head_bucket(Bucket=self.bucket))
 
 
 def make_storage(settings: Settings, *, exports: bool = False) -> Storage:

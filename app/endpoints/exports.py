@@ -287,7 +287,7 @@ def _invoice_columns() -> dict[str, Any]:
 
 async def _rows(request: Request, query: sa.Select) -> AsyncIterator[Mapping[str, Any]]:
     async for row in db(request).iterate(query):
-        yield row._mapping
+        yield row._mapping  # type: ignore[attr-defined]  # databases yields Records typed as Mapping
 
 
 @requires("viewer")
