@@ -59,9 +59,10 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	  ansible-playbook site.yml -i inventories/local
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 
-lint: $(STAMP) ## ruff, yamllint, ansible-lint, hadolint
+lint: $(STAMP) ## ruff, mypy, yamllint, ansible-lint, hadolint
 	ruff check .
 	ruff format --check .
+	mypy app plugins/module_utils
 	yamllint -s .
 	ansible-lint
 	hadolint Dockerfile
