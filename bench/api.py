@@ -81,13 +81,24 @@ def free_port() -> int:
 # -- processes ------------------------------------------------------------------------------
 
 
+def checked(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a set-up command; on failure raise with its output (they print no secrets)."""
+    proc = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
+    if proc.returncode != 0:
+        shown = " ".join(Path(part).name if part == sys.executable else part for part in command)
+        raise RuntimeError(f"{shown!r} failed with {proc.returncode}:\n{(proc.stdout + proc.stderr)[-2000:]}")
+    return proc
+
+
 @contextlib.contextmanager
 def postgres() -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-pg-{port}"}
     script = str(ROOT / "scripts" / "pg.sh")
     log(f"starting PostgreSQL on {HOST}:{port}")
-    out = subprocess.run([script, "start"], env=env, check=True, capture_output=True, text=True)
+    out = checked([script, "start"], env)
     try:
         yield out.stdout.strip().splitlines()[-1]
     finally:
@@ -270,20 +281,14 @@ class Bench:
 
     def prepare(self) -> None:
         log("migrating")
-        subprocess.run(
-            [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=self.env, check=True, capture_output=True
-        )
+        checked([sys.executable, "-m", "app", "migrate"], self.env)
         started = time.perf_counter()
         counts = asyncio.run(seed.seed_invoices(self.url, self.args.invoices, self.args.lines))
         self.results["seed"] = {**counts, "seconds": round(time.perf_counter() - started, 1)}
         log(f"seeded {counts['invoices']} invoices, {counts['line_items']} line items")
-        subprocess.run(
+        checked(
             [sys.executable, "-m", "app", "create-user", "--email", BENCH_EMAIL, "--role", "admin"],
-            cwd=ROOT,
-            env={**self.env, "INVOICE_ADMIN_PASSWORD": self.password},
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
+            {**self.env, "INVOICE_ADMIN_PASSWORD": self.password},
         )
 
     def api(self, name: str) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen]]:
