@@ -140,13 +140,13 @@ def wait_ready(port: int, path: str, proc: subprocess.Popen, log_path: Path, tim
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}:\n{tail(log_path)}")
+            raise RuntimeError(f"server exited with {proc.returncode}; its log ends with:\n{tail(log_path)}")
         with contextlib.suppress(OSError):
             status, _ = request(port, "GET", path)
             if status == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} not ready after {timeout}s; see {log_path}")
+    raise RuntimeError(f"server on port {port} not ready after {timeout}s; its log ends with:\n{tail(log_path)}")
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -392,6 +392,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 bench.run()
             finally:
                 results.update(bench.results)
+    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
+        # keep what was measured; the error is reported and makes the run fail
+        results["error"] = f"{type(exc).__name__}: {exc}"
+        log(f"error: {results['error']}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["load_average_after"] = os.getloadavg()
@@ -505,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(table(results))
     print(f"\nresults: {output}")
+    if "error" in results:
+        print(f"\nthe run stopped early: {results['error']}")
+        return 2
     return 0 if all(v["pass"] for v in results["verdicts"].values()) else 1
 
 
