@@ -11,6 +11,8 @@
   ``COMPLETED`` at once). A second CreateInvalidation with the same caller reference returns
   the first invalidation when the paths are the same and fails with
   ``InvalidationBatchAlreadyExists`` when they differ.
+- Response headers policies (moto has none): Create/Get/GetConfig/List/Update/Delete with
+  ETags, ``IfMatch`` checks and unique names (``ResponseHeadersPolicyAlreadyExists``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import os
 from typing import Any
 
 from moto.cloudfront import models as cf_models
+from moto.cloudfront import responses as cf_responses
+from moto.cloudfront import urls as cf_urls
 from moto.cloudfront.exceptions import CloudFrontException
+from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
@@ -41,6 +46,18 @@ class InvalidationBatchAlreadyExists(CloudFrontException):
         super().__init__(
             "InvalidationBatchAlreadyExists",
             f"The caller reference {caller_reference} is already used by an invalidation with other paths.",
+        )
+
+
+class NoSuchResponseHeadersPolicy(CloudFrontException):
+    def __init__(self) -> None:
+        super().__init__("NoSuchResponseHeadersPolicy", "The response headers policy does not exist.")
+
+
+class ResponseHeadersPolicyAlreadyExists(CloudFrontException):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "ResponseHeadersPolicyAlreadyExists", f"A response headers policy with the name {name} already exists."
         )
 
 
@@ -105,6 +122,92 @@ def _create(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
     return _create_invalidation(self, dist_id, paths, caller_ref)
 
 
+# ---- response headers policies ----------------------------------------------------------
+
+_RHP_PATH = "{0}/2020-05-31/response-headers-policy"
+_RHP_PATHS = {
+    _RHP_PATH + "$": cf_responses.CloudFrontResponse.dispatch,
+    _RHP_PATH + "/(?P<policy_id>[^/]+)$": cf_responses.CloudFrontResponse.dispatch,
+    _RHP_PATH + "/(?P<policy_id>[^/]+)/config$": cf_responses.CloudFrontResponse.dispatch,
+}
+
+
+def _policies(backend: Any) -> dict[str, dict[str, Any]]:
+    if not hasattr(backend, "localaws_response_headers_policies"):
+        backend.localaws_response_headers_policies = {}
+    return backend.localaws_response_headers_policies
+
+
+def _get_policy(backend: Any, policy_id: str, if_match: Any = None) -> dict[str, Any]:
+    policy = _policies(backend).get(policy_id)
+    if policy is None:
+        raise NoSuchResponseHeadersPolicy()
+    if if_match is not None and if_match != policy["ETag"]:
+        raise PreconditionFailed()
+    return policy
+
+
+def _check_name(backend: Any, name: str, own_id: str | None = None) -> None:
+    for policy_id, policy in _policies(backend).items():
+        if policy_id != own_id and policy["ResponseHeadersPolicyConfig"]["Name"] == name:
+            raise ResponseHeadersPolicyAlreadyExists(name)
+
+
+def _policy_result(policy: dict[str, Any]) -> ActionResult:
+    body = {k: policy[k] for k in ("Id", "LastModifiedTime", "ResponseHeadersPolicyConfig")}
+    return ActionResult({"ResponseHeadersPolicy": body, "ETag": policy["ETag"]})
+
+
+def create_response_headers_policy(self: Any) -> ActionResult:
+    config = self._get_param("ResponseHeadersPolicyConfig", {})
+    _check_name(self.backend, config["Name"])
+    policy_id = str(mock_random.uuid4())
+    policy = {"Id": policy_id, "LastModifiedTime": utcnow(), "ResponseHeadersPolicyConfig": config, "ETag": _new_etag()}
+    _policies(self.backend)[policy_id] = policy
+    return _policy_result(policy)
+
+
+def get_response_headers_policy(self: Any) -> ActionResult:
+    return _policy_result(_get_policy(self.backend, self._get_param("Id")))
+
+
+def get_response_headers_policy_config(self: Any) -> ActionResult:
+    policy = _get_policy(self.backend, self._get_param("Id"))
+    return ActionResult({"ResponseHeadersPolicyConfig": policy["ResponseHeadersPolicyConfig"], "ETag": policy["ETag"]})
+
+
+def list_response_headers_policies(self: Any) -> ActionResult:
+    items = [
+        {"Type": "custom", "ResponseHeadersPolicy": _policy_result(p).result["ResponseHeadersPolicy"]}  # type: ignore[index]
+        for p in _policies(self.backend).values()
+    ]
+    return ActionResult({"ResponseHeadersPolicyList": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
+
+
+def update_response_headers_policy(self: Any) -> ActionResult:
+    policy = _get_policy(self.backend, self._get_param("Id"), self._get_param("IfMatch"))
+    config = self._get_param("ResponseHeadersPolicyConfig", {})
+    _check_name(self.backend, config["Name"], own_id=policy["Id"])
+    policy.update(ResponseHeadersPolicyConfig=config, LastModifiedTime=utcnow(), ETag=_new_etag())
+    return _policy_result(policy)
+
+
+def delete_response_headers_policy(self: Any) -> EmptyResult:
+    policy = _get_policy(self.backend, self._get_param("Id"), self._get_param("IfMatch"))
+    del _policies(self.backend)[policy["Id"]]
+    return EmptyResult()
+
+
+_RHP_HANDLERS = (
+    create_response_headers_policy,
+    get_response_headers_policy,
+    get_response_headers_policy_config,
+    list_response_headers_policies,
+    update_response_headers_policy,
+    delete_response_headers_policy,
+)
+
+
 def register() -> None:
     if cf_models.Origin.__init__ is _origin:
         return
@@ -115,3 +218,6 @@ def register() -> None:
     cf_models.CloudFrontBackend.update_distribution = _update_distribution
     cf_models.CloudFrontBackend.delete_distribution = _delete_distribution
     cf_models.CloudFrontBackend.create_invalidation = _create
+    cf_urls.url_paths.update(_RHP_PATHS)
+    for handler in _RHP_HANDLERS:
+        setattr(cf_responses.CloudFrontResponse, handler.__name__, handler)
