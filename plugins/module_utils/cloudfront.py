@@ -42,7 +42,9 @@ class CloudFrontErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code(["NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation"])
+        return is_boto3_error_code(
+            ["NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchResponseHeadersPolicy"]
+        )
 
 
 # ---- building and normalising configurations (unit tested) ---------------------------------
@@ -462,3 +464,102 @@ def wait_invalidation(client, dist_id, inv_id, timeout):
     waiter = CloudFrontWaiterFactory().get_waiter(client, "invalidation_completed")
     waiter.wait(DistributionId=dist_id, Id=inv_id, WaiterConfig=custom_waiter_config(timeout, default_pause=10))
     return client.get_invalidation(aws_retry=True, DistributionId=dist_id, Id=inv_id)["Invalidation"]
+
+
+# ---- response headers policies ----------------------------------------------------------
+
+_SECURITY_HEADERS = dict(
+    strict_transport_security=(
+        "StrictTransportSecurity",
+        dict(max_age="AccessControlMaxAgeSec", include_subdomains="IncludeSubdomains", preload="Preload"),
+    ),
+    content_type_options=("ContentTypeOptions", {}),
+    frame_options=("FrameOptions", dict(frame_option="FrameOption")),
+    referrer_policy=("ReferrerPolicy", dict(referrer_policy="ReferrerPolicy")),
+    xss_protection=("XSSProtection", dict(protection="Protection", mode_block="ModeBlock")),
+    content_security_policy=("ContentSecurityPolicy", dict(policy="ContentSecurityPolicy")),
+)
+
+
+# Booleans AWS may leave out when false.
+_FLAGS = ("include_subdomains", "preload", "mode_block")
+
+
+def response_headers_config(params):
+    """ResponseHeadersPolicyConfig (API shape) from the module's options."""
+    security = {}
+    for option, (api_key, fields) in _SECURITY_HEADERS.items():
+        value = (params.get("security_headers") or {}).get(option)
+        if value is None:
+            continue
+        header = {api: value[opt] for opt, api in fields.items()}
+        header["Override"] = value["override"]
+        security[api_key] = header
+    config = dict(Name=params["name"], Comment=params.get("comment") or "")
+    if security:
+        config["SecurityHeadersConfig"] = security
+    custom = [
+        dict(Header=h["header"], Value=h["value"], Override=h["override"]) for h in params.get("custom_headers") or []
+    ]
+    if custom:
+        config["CustomHeadersConfig"] = _items(custom)
+    return config
+
+
+def response_headers_view(config):
+    """The managed part of a ResponseHeadersPolicyConfig, for comparison and diffs."""
+    security = {}
+    for option, (api_key, fields) in _SECURITY_HEADERS.items():
+        header = (config.get("SecurityHeadersConfig") or {}).get(api_key)
+        if header is None:
+            continue
+        view = {opt: bool(header.get(api)) if opt in _FLAGS else header.get(api) for opt, api in fields.items()}
+        view["override"] = bool(header.get("Override"))
+        security[option] = view
+    custom = sorted(
+        (
+            dict(header=h["Header"].lower(), value=h["Value"], override=bool(h.get("Override")))
+            for h in _plain(config.get("CustomHeadersConfig"))
+        ),
+        key=lambda h: h["header"],
+    )
+    return dict(comment=config.get("Comment") or "", security_headers=security, custom_headers=custom)
+
+
+@CloudFrontErrorHandler.common_error_handler("list CloudFront response headers policies")
+def find_response_headers_policy(client, name):
+    params = dict(Type="custom")
+    while True:
+        page = client.list_response_headers_policies(aws_retry=True, **params)["ResponseHeadersPolicyList"]
+        for item in page.get("Items") or []:
+            policy = item["ResponseHeadersPolicy"]
+            if policy["ResponseHeadersPolicyConfig"]["Name"] == name:
+                return policy
+        if not page.get("NextMarker"):
+            return None
+        params["Marker"] = page["NextMarker"]
+
+
+@CloudFrontErrorHandler.common_error_handler("read the ETag of CloudFront response headers policy {policy_id}")
+def get_response_headers_policy_etag(client, policy_id):
+    return client.get_response_headers_policy(aws_retry=True, Id=policy_id)["ETag"]
+
+
+@CloudFrontErrorHandler.common_error_handler("create CloudFront response headers policy {config[Name]}")
+def create_response_headers_policy(client, config):
+    return client.create_response_headers_policy(aws_retry=True, ResponseHeadersPolicyConfig=config)[
+        "ResponseHeadersPolicy"
+    ]
+
+
+@CloudFrontErrorHandler.common_error_handler("update CloudFront response headers policy {policy_id}")
+def update_response_headers_policy(client, policy_id, config, etag):
+    client.update_response_headers_policy(
+        aws_retry=True, Id=policy_id, IfMatch=etag, ResponseHeadersPolicyConfig=config
+    )
+
+
+@CloudFrontErrorHandler.deletion_error_handler("delete CloudFront response headers policy {policy_id}")
+def delete_response_headers_policy(client, policy_id, etag):
+    client.delete_response_headers_policy(aws_retry=True, Id=policy_id, IfMatch=etag)
+    return True
