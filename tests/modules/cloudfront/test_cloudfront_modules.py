@@ -259,3 +259,11 @@ def test_converges_when_a_third_of_calls_are_throttled(localaws: str) -> None:
     assert [r["changed"] for r in run.results] == [True, True, True, False, False, False]
     assert [c for c in calllog.calls(localaws) if c["status"] >= 400], "nothing was throttled"
     assert len(boto3.client("cloudfront").list_distributions()["DistributionList"]["Items"]) == 1
+
+
+def test_aws_error_names_the_action_operation_and_message(localaws: str) -> None:
+    inv = {"distribution_id": "ENOSUCHDIST", "caller_reference": "release-1", "paths": ["/*"]}
+    run = run_tasks([task("inv", INV, inv)], allow_failure=True)
+    msg = run.result("inv")["msg"]
+    assert msg.startswith("Failed to create invalidation release-1 of distribution ENOSUCHDIST")
+    assert "NoSuchDistribution" in msg and "CreateInvalidation" in msg
