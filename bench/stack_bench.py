@@ -22,7 +22,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TIERS = ["network", "storage", "secrets", "database", "iam", "dns", "certificates", "service", "cdn", "monitoring"]
+# deploy before service: the first converge then creates the service from the pushed build.
+TIERS = [
+    "network",
+    "storage",
+    "secrets",
+    "database",
+    "iam",
+    "dns",
+    "certificates",
+    "deploy",
+    "service",
+    "cdn",
+    "monitoring",
+]
 # A managed resource is counted once for each first-run call that brings one into being.
 CREATES = ("Create", "Request", "Associate", "Allocate", "RunInstances", "PutParameter", "PutImage", "PutObject")
 
@@ -37,11 +50,10 @@ def playbooks() -> list[str]:
     site = (ROOT / "site.yml").read_text() if (ROOT / "site.yml").exists() else ""
     if "playbooks/service.yml" in site:
         return ["site.yml"]
-    found = [f"playbooks/{t}.yml" for t in TIERS if (ROOT / "playbooks" / f"{t}.yml").exists()]
-    return [*found, "playbooks/deploy.yml"]
+    return [f"playbooks/{t}.yml" for t in TIERS if (ROOT / "playbooks" / f"{t}.yml").exists()]
 
 
-def run(books: list[str], inventory: str, env: dict[str, str], *args: str) -> tuple[float, int, str]:
+def run(books: list[str], inventory: str, env: dict[str, str], extra: list[str], *args: str) -> tuple[float, int, str]:
     start = time.monotonic()
     out = []
     rc = 0
@@ -84,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stack_bench", description=__doc__)
     parser.add_argument("--delay", type=float, default=0.2, help="App Runner operation delay in seconds")
     parser.add_argument("--inventory", default="local")
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], help="passed to every ansible-playbook run")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -104,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     env.pop("AWS_PROFILE", None)
     books = playbooks()
-    results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "runs": {}}
+    results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "extra_vars": args.extra_vars, "runs": {}}
     try:
         for name, extra in (("first_converge", ()), ("noop_rerun", ()), ("check", ("--check", "--diff"))):
             reset_calls(server.url)
-            seconds, rc, out = run(books, args.inventory, env, *extra)
+            seconds, rc, out = run(books, args.inventory, env, args.extra_vars, *extra)
             log = calls(server.url)
             results["runs"][name] = {"seconds": round(seconds, 1), "rc": rc, "calls": summarise(log)}
             if name == "first_converge":
