@@ -180,3 +180,17 @@ def test_bad_fault_settings_are_refused_with_the_field_named(
 def test_client_refuses_non_loopback_urls() -> None:
     with pytest.raises(LocalAWSControlError, match="not a loopback URL"):
         client.calls("http://example.com:4566")
+
+
+@pytest.mark.parametrize("signature_version", ["s3v4", "s3"])
+def test_presigned_urls_are_named_too(localaws: str, signature_version: str) -> None:
+    import urllib.request
+
+    s3 = boto3.client("s3", config=Config(signature_version=signature_version))
+    s3.create_bucket(Bucket="presigned-files")
+    s3.put_object(Bucket="presigned-files", Key="a.txt", Body=b"hello")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "presigned-files", "Key": "a.txt"}, ExpiresIn=60)
+    client.reset_calls(localaws)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read() == b"hello"
+    assert call_tuples(localaws) == [("s3", "GetObject", 200, False)]

@@ -12,6 +12,9 @@
   keys such as ``?acl`` required; ``x-id=`` optional); the most specific match wins.
   Several services sharing a signing name (``s3``/``s3control``) are tried in that order.
 
+Requests signed in the query string (presigned URLs: ``X-Amz-Credential``; SigV2
+``AWSAccessKeyId`` + ``Signature``, which only S3 still takes) are named the same way.
+
 Mutating rule (:func:`is_mutating`): a call is a read, not mutating, when its operation
 name starts with one of :data:`READ_PREFIXES` (Describe, Get, List, Head, Check, Search,
 Lookup, Query, Scan, Select, BatchGet, Validate, Test, Estimate, Preview, Simulate,
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -50,6 +54,7 @@ READ_PREFIXES = (
     "Simulate",
     "Download",
 )
+MAX_CALLS = 100_000  # the log keeps the newest calls (a long `make up` session must not grow without bound)
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _CBOR_PATH = re.compile(r"/service/[^/]+/operation/([A-Za-z0-9]+)/?$")
 _LABEL = re.compile(r"\{([^}]+)\}")
@@ -228,13 +233,25 @@ def _operation_for(  # noqa: PLR0911 (one early return per protocol reads best)
     return None, model.protocol
 
 
+def _signing_name(environ: dict[str, Any], params: dict[str, list[str]]) -> str | None:
+    """From the Authorization header, a presigned URL's X-Amz-Credential, or SigV2 presigning (S3)."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(2)
+    credential = (params.get("X-Amz-Credential") or [""])[0].split("/")
+    if len(credential) == 5 and credential[4] == "aws4_request":
+        return credential[3]
+    if "AWSAccessKeyId" in params and "Signature" in params:
+        return "s3"
+    return None
+
+
 def identify(environ: dict[str, Any], form_body: str | None) -> Call:
     """The service and operation of an AWS request (``None`` where they cannot be told)."""
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if not match:
-        return Call(None, None, None)
-    signing_name = match.group(2)
     params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    signing_name = _signing_name(environ, params)
+    if signing_name is None:
+        return Call(None, None, None)
     if form_body:
         for key, values in parse_qs(form_body, keep_blank_values=True).items():
             params.setdefault(key, values)
@@ -262,9 +279,9 @@ def is_mutating(operation: str | None, method: str) -> bool:
 class CallLog:
     """Thread-safe record of the AWS calls the endpoint served."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_CALLS) -> None:
         self._lock = threading.Lock()
-        self._calls: list[dict[str, Any]] = []
+        self._calls: deque[dict[str, Any]] = deque(maxlen=limit)
 
     def record(self, call: Call, method: str, status: int) -> None:
         entry = {
