@@ -248,7 +248,13 @@ def test_noop_runs_make_only_these_reads(localaws: str) -> None:
 
 
 def test_converges_when_a_third_of_calls_are_throttled(localaws: str) -> None:
-    inv = {"distribution_name": "web-test", "caller_reference": "release-1", "paths": ["/*"], "wait": True}
+    inv = {
+        "distribution_name": "web-test",
+        "caller_reference": "release-1",
+        "paths": ["/*"],
+        "wait": True,
+        "wait_timeout": 6,
+    }
     steps = [task("oac", OAC, {"name": "web-test"}), task("dist", DIST, dist_params()), task("inv", INV, inv)]
     calllog.reset_calls(localaws)
     calllog.set_faults(localaws, throttle_rate=0.3, seed=5, services=["cloudfront"])
