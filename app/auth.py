@@ -29,6 +29,8 @@ ROLES = ("viewer", "reviewer", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 JWT_ALGORITHM = "HS256"
 USER_CACHE_SECONDS = 5.0
+# Verified tokens kept per process (signature, format and claims checked once; expiry on every use).
+TOKEN_CACHE_SIZE = 4096
 
 hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal it.
@@ -128,11 +130,43 @@ def _token_from(scope: Scope) -> str | None:
     return None
 
 
+class VerifiedTokens:
+    """token -> claims for tokens whose signature and claims were checked once.
+
+    Verifying an HS256 token (base64, JSON, HMAC, claim checks) costs more than the rest of
+    a small request. A token is immutable, so a verified one stays valid until it expires;
+    ``exp`` is checked again on every use, exactly as PyJWT checks it. Revocation does not
+    depend on this cache: the user's ``token_version`` is checked on every request.
+    """
+
+    def __init__(self, size: int = TOKEN_CACHE_SIZE) -> None:
+        self.size = size
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def get(self, token: str, secret: str) -> dict[str, Any] | None:
+        """The token's claims, or None when it is invalid or expired."""
+        claims = self._claims.get(token)
+        if claims is None:
+            try:
+                claims = decode_token(token, secret)
+                uuid.UUID(str(claims["sub"]))
+            except (jwt.PyJWTError, ValueError):
+                return None
+            if len(self._claims) >= self.size:
+                self._claims.clear()
+            self._claims[token] = claims
+        elif int(claims["exp"]) <= time.time():
+            del self._claims[token]
+            return None
+        return claims
+
+
 class AuthMiddleware:
     """Pure ASGI: every /api request except PUBLIC_PATHS needs a valid, unrevoked token."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.tokens = VerifiedTokens()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
@@ -155,15 +189,10 @@ class AuthMiddleware:
         token = _token_from(scope)
         if not token:
             return None, "Access token is required"
-        try:
-            claims = decode_token(token, str(state.settings.jwt_secret))
-        except jwt.PyJWTError:
+        claims = self.tokens.get(token, str(state.settings.jwt_secret))
+        if claims is None:
             return None, "Invalid or expired token"
         user_id = str(claims["sub"])
-        try:
-            uuid.UUID(user_id)
-        except ValueError:
-            return None, "Invalid or expired token"
         current = await state.user_cache.get(state.database, user_id)
         if current is None or not current["is_active"] or current["token_version"] != claims["tv"]:
             return None, "Invalid or expired token"

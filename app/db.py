@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from databases import Database
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql import ClauseElement
 
 from app.settings import Settings
 
@@ -49,8 +53,72 @@ def database_url(settings: Settings) -> str:
     return url
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Pool reset: asyncpg has already rolled back any open transaction; nothing else to undo.
+
+    The API never changes session state (no SET, LISTEN, advisory locks or cursors outside
+    a transaction; the migration lock uses its own connection), so the default reset query
+    (``RESET ALL; UNLISTEN *; ...``), a round trip on every release, is skipped.
+    """
+
+
 def make_database(settings: Settings) -> Database:
-    return Database(database_url(settings), min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    return Database(
+        database_url(settings),
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        reset=_keep_session,
+    )
+
+
+_ASYNCPG = PGDialect_asyncpg()
+
+
+class Query:
+    """A Core statement compiled once into asyncpg's SQL (``$1, $2, ...``) for hot paths.
+
+    ``databases`` compiles every statement on every call (milliseconds for a join with
+    a JSON aggregate). A ``Query`` is compiled when it is built; values are passed by
+    bind parameter name (``sa.bindparam("name")``) and asyncpg prepares each SQL text once
+    per connection (its statement cache), so neither SQLAlchemy's compiler nor
+    PostgreSQL's planner runs per request. Constant bound values in the statement are
+    kept as defaults. Values are passed to asyncpg as they are: use plain Python types.
+    """
+
+    __slots__ = ("defaults", "names", "sql")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(dialect=_ASYNCPG)
+        if compiled._bind_processors:
+            raise TypeError(f"Query: parameters {sorted(compiled._bind_processors)} need type processing")
+        self.sql = str(compiled)
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self.defaults: dict[str, Any] = {
+            name: value
+            for name, value in compiled.construct_params(_check=False).items()
+            if value is not None or compiled.binds[name].callable is not None
+        }
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        try:
+            return [values[name] if name in values else self.defaults[name] for name in self.names]
+        except KeyError as exc:
+            raise KeyError(f"Query: no value for bind parameter {exc.args[0]!r}") from None
+
+    def __repr__(self) -> str:
+        return f"Query({self.sql!r})"
+
+
+async def fetchrow(database: Database, query: Query, values: Mapping[str, Any] | None = None) -> asyncpg.Record | None:
+    """One row of a compiled ``Query`` on this task's connection (inside its transaction, if any)."""
+    async with database.connection() as connection:
+        return await connection.raw_connection.fetchrow(query.sql, *query.args(values or {}))
+
+
+async def fetch(database: Database, query: Query, values: Mapping[str, Any] | None = None) -> list[asyncpg.Record]:
+    """All rows of a compiled ``Query`` on this task's connection (inside its transaction, if any)."""
+    async with database.connection() as connection:
+        return await connection.raw_connection.fetch(query.sql, *query.args(values or {}))
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ingest, tables
 from app.auth import current_user, requires
+from app.db import Query, fetch, fetchrow
 from app.endpoints.common import db, row_dict, settings, storage
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
@@ -66,61 +69,166 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_filters(q: Mapping[str, Any]) -> tuple[list[sa.ColumnElement], bool]:  # noqa: PLR0912 (one branch per filter)
-    """WHERE conditions from the query string (or export filters), and whether customers must be joined."""
-    where: list[sa.ColumnElement] = []
-    need_customers = False
+@dataclass(frozen=True)
+class ListFilters:
+    """Validated list filters: which conditions apply (the SQL's shape) and their values.
+
+    The conditions use named bind parameters, so one compiled statement per shape serves
+    every request with that shape (see ``_list_query``).
+    """
+
+    shape: tuple[str, ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def need_customers(self) -> bool:
+        return "search" in self.shape
+
+    def conditions(self) -> list[sa.ColumnElement]:
+        """The WHERE conditions, bound to ``values`` (unbound names when built for a cached statement)."""
+
+        def bind(name: str, type_: Any = None) -> sa.BindParameter:
+            if name in self.values:
+                return sa.bindparam(name, self.values[name], type_=type_)
+            return sa.bindparam(name, type_=type_, required=True)
+
+        where: list[sa.ColumnElement] = []
+        for name in self.shape:
+            if name == "vendor_id":
+                where.append(i.c.vendor_id == bind("f_vendor_id"))
+            elif name == "customer_id":
+                where.append(i.c.customer_id == bind("f_customer_id"))
+            elif name == "status":
+                where.append(i.c.processing_status == bind("f_status"))
+            elif name == "single_upload":
+                where.append(i.c.batch_id.is_(None))
+            elif name == "batch_name":
+                batch_ids = sa.select(pb.c.id).where(
+                    sa.func.right(sa.cast(pb.c.id, sa.Text), 8) == bind("f_batch_suffix", sa.Text),
+                    sa.cast(pb.c.created_at, sa.Date) == bind("f_batch_date", sa.Date),
+                )
+                where.append(i.c.batch_id.in_(batch_ids))
+            elif name == "search":
+                pattern = bind("f_search", sa.Text)
+                where.append(
+                    sa.or_(
+                        i.c.invoice_number.ilike(pattern, escape="\\"),
+                        sa.func.coalesce(c.c.name, i.c.customer_name).ilike(pattern, escape="\\"),
+                        i.c.purchase_order_number.ilike(pattern, escape="\\"),
+                    )
+                )
+            elif name == "start_date":
+                where.append(i.c.invoice_date >= bind("f_start_date"))
+            elif name == "end_date":
+                where.append(i.c.invoice_date <= bind("f_end_date"))
+            elif name == "date_range":
+                where.append(
+                    i.c.created_at >= sa.func.date_trunc(bind("f_date_unit", sa.Text), sa.func.localtimestamp())
+                )
+            else:  # pragma: no cover (parse_list_filters makes only the names above)
+                raise ValueError(f"unknown list filter {name!r}")
+        return where
+
+
+def parse_list_filters(q: Mapping[str, Any]) -> ListFilters:  # noqa: PLR0912 (one branch per filter)
+    """The filters in the query string (or an export's filters), checked; a bad one is a 400 naming it."""
+    shape: list[str] = []
+    values: dict[str, Any] = {}
     if vendor_id := uuid_value(q.get("vendor_id"), "vendor_id", required=False):
-        where.append(i.c.vendor_id == vendor_id)
+        shape.append("vendor_id")
+        values["f_vendor_id"] = vendor_id
     if customer_id := uuid_value(q.get("customer_id"), "customer_id", required=False):
-        where.append(i.c.customer_id == customer_id)
+        shape.append("customer_id")
+        values["f_customer_id"] = customer_id
     if status := q.get("status"):
         if not isinstance(status, str) or status not in STATUSES:
             raise bad_request("status", f"status must be one of {', '.join(STATUSES)}")
-        where.append(i.c.processing_status == status)
+        shape.append("status")
+        values["f_status"] = status
     if batch_name := q.get("batch_name"):
         if batch_name == "Single Upload":
-            where.append(i.c.batch_id.is_(None))
+            shape.append("single_upload")
         else:
-            match = BATCH_NAME.match(batch_name)
+            match = BATCH_NAME.match(batch_name) if isinstance(batch_name, str) else None
             if not match:
                 raise bad_request("batch_name", "batch_name must be 'Single Upload' or Batch-YYYY-M-D-xxxxxxxx")
             year, month, day, suffix = match.groups()
-            batch_ids = sa.select(pb.c.id).where(
-                sa.func.right(sa.cast(pb.c.id, sa.Text), 8) == suffix,
-                sa.cast(pb.c.created_at, sa.Date) == dt.date(int(year), int(month), int(day)),
-            )
-            where.append(i.c.batch_id.in_(batch_ids))
+            try:
+                batch_date = dt.date(int(year), int(month), int(day))
+            except ValueError:
+                raise bad_request("batch_name", "batch_name holds an invalid date") from None
+            shape.append("batch_name")
+            values["f_batch_suffix"] = suffix
+            values["f_batch_date"] = batch_date
     if search := q.get("search"):
         term = string(search, "search", max_length=200)
         if term:
-            pattern = f"%{_escape_like(term)}%"
-            need_customers = True
-            where.append(
-                sa.or_(
-                    i.c.invoice_number.ilike(pattern, escape="\\"),
-                    sa.func.coalesce(c.c.name, i.c.customer_name).ilike(pattern, escape="\\"),
-                    i.c.purchase_order_number.ilike(pattern, escape="\\"),
-                )
-            )
+            shape.append("search")
+            values["f_search"] = f"%{_escape_like(term)}%"
     start = date_value(q.get("start_date"), "start_date")
     end = date_value(q.get("end_date"), "end_date")
     if start:
-        where.append(i.c.invoice_date >= start)
+        shape.append("start_date")
+        values["f_start_date"] = start
     if end:
-        where.append(i.c.invoice_date <= end)
+        shape.append("end_date")
+        values["f_end_date"] = end
     if start and end and start > end:
         raise bad_request("start_date", "start_date must not be after end_date")
     date_range = q.get("date_range", "all")
     if date_range not in DATE_RANGES:
         raise bad_request("date_range", f"date_range must be one of {', '.join(DATE_RANGES)}")
     if date_range != "all":
-        unit = {"today": "day", "week": "week", "month": "month"}[date_range]
-        where.append(i.c.created_at >= sa.func.date_trunc(unit, sa.func.localtimestamp()))
-    return where, need_customers
+        shape.append("date_range")
+        values["f_date_unit"] = {"today": "day", "week": "week", "month": "month"}[date_range]
+    return ListFilters(tuple(shape), values)
+
+
+def list_filters(q: Mapping[str, Any]) -> tuple[list[sa.ColumnElement], bool]:
+    """WHERE conditions from the query string (or export filters), and whether customers must be joined."""
+    filters = parse_list_filters(q)
+    return filters.conditions(), filters.need_customers
 
 
 LIST_COLUMNS = [col for col in i.c if col.name not in (*HIDDEN, "customer_name", "extraction_warnings")]
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(shape: tuple[str, ...]) -> Query:
+    """The list statement for one filter shape, compiled once: the page as JSON built by
+    PostgreSQL (no per-row Python work) and the total, in one round trip."""
+    filters = ListFilters(shape)
+    where = filters.conditions()
+    page_query = (
+        sa.select(
+            *LIST_COLUMNS,
+            v.c.name.label("vendor_name"),
+            v.c.display_name.label("vendor_display_name"),
+            sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
+            batch_name_expr().label("batch_name"),
+        )
+        .select_from(
+            i.outerjoin(v, i.c.vendor_id == v.c.id)
+            .outerjoin(c, i.c.customer_id == c.c.id)
+            .outerjoin(pb, i.c.batch_id == pb.c.id)
+        )
+        .where(*where)
+        .order_by(i.c.created_at.desc(), i.c.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .subquery("p")
+    )
+    invoices_json = sa.select(
+        sa.func.coalesce(
+            sa.func.json_agg(
+                aggregate_order_by(sa.literal_column("p"), page_query.c.created_at.desc(), page_query.c.id.desc())
+            ),
+            sa.text("'[]'::json"),
+        )
+    ).scalar_subquery()
+    count_from = i.outerjoin(c, i.c.customer_id == c.c.id) if filters.need_customers else i
+    total = sa.select(sa.func.count()).select_from(count_from).where(*where).scalar_subquery()
+    return Query(sa.select(total.label("total"), invoices_json.label("invoices")))
 
 
 async def list_invoices(request: Request) -> Response:
@@ -152,40 +260,10 @@ async def list_invoices(request: Request) -> Response:
     page = integer(request.query_params.get("page"), "page", minimum=1, maximum=1_000_000)
     if page is not None:
         offset = (page - 1) * limit
-    where, need_customers = list_filters(request.query_params)
-
-    page_query = (
-        sa.select(
-            *LIST_COLUMNS,
-            v.c.name.label("vendor_name"),
-            v.c.display_name.label("vendor_display_name"),
-            sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
-            batch_name_expr().label("batch_name"),
-        )
-        .select_from(
-            i.outerjoin(v, i.c.vendor_id == v.c.id)
-            .outerjoin(c, i.c.customer_id == c.c.id)
-            .outerjoin(pb, i.c.batch_id == pb.c.id)
-        )
-        .where(*where)
-        .order_by(i.c.created_at.desc(), i.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-        .subquery("p")
-    )
-    invoices_json = sa.select(
-        sa.func.coalesce(
-            sa.func.json_agg(
-                aggregate_order_by(sa.literal_column("p"), page_query.c.created_at.desc(), page_query.c.id.desc())
-            ),
-            sa.text("'[]'::json"),
-        )
-    ).scalar_subquery()
-    count_from = i.outerjoin(c, i.c.customer_id == c.c.id) if need_customers else i
-    total = sa.select(sa.func.count()).select_from(count_from).where(*where).scalar_subquery()
-    row = await db(request).fetch_one(sa.select(total.label("total"), invoices_json.label("invoices")))
+    filters = parse_list_filters(request.query_params)
+    row = await fetchrow(db(request), _list_query(filters.shape), {**filters.values, "limit": limit, "offset": offset})
     assert row is not None
-    count = int(row["total"])
+    count = row["total"]
     body = (
         f'{{"invoices":{row["invoices"]},"total":{count},'
         f'"pagination":{{"limit":{limit},"offset":{offset},"page":{offset // limit + 1},"total":{count}}}}}'
@@ -193,31 +271,37 @@ async def list_invoices(request: Request) -> Response:
     return RawJSON(body)
 
 
+_INVOICE = Query(
+    sa.select(
+        *[col for col in i.c if col.name not in (*HIDDEN, "customer_name")],
+        v.c.name.label("vendor_name"),
+        v.c.display_name.label("vendor_display_name"),
+        sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
+        i.c.customer_name.label("extracted_customer_name"),
+        batch_name_expr().label("batch_name"),
+    )
+    .select_from(
+        i.outerjoin(v, i.c.vendor_id == v.c.id)
+        .outerjoin(c, i.c.customer_id == c.c.id)
+        .outerjoin(pb, i.c.batch_id == pb.c.id)
+    )
+    .where(i.c.id == sa.bindparam("id"))
+)
+_LINE_ITEMS = Query(
+    li.select()
+    .where(li.c.invoice_id == sa.bindparam("id"))
+    .order_by(li.c.line_number.asc().nulls_last(), li.c.created_at)
+)
+
+
 async def load_invoice(request: Request, invoice_id: str) -> dict[str, Any]:
     database = db(request)
-    row = await database.fetch_one(
-        sa.select(
-            *[col for col in i.c if col.name not in (*HIDDEN, "customer_name")],
-            v.c.name.label("vendor_name"),
-            v.c.display_name.label("vendor_display_name"),
-            sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
-            i.c.customer_name.label("extracted_customer_name"),
-            batch_name_expr().label("batch_name"),
-        )
-        .select_from(
-            i.outerjoin(v, i.c.vendor_id == v.c.id)
-            .outerjoin(c, i.c.customer_id == c.c.id)
-            .outerjoin(pb, i.c.batch_id == pb.c.id)
-        )
-        .where(i.c.id == invoice_id)
-    )
+    row = await fetchrow(database, _INVOICE, {"id": invoice_id})
     if row is None:
         raise not_found("Invoice", "id")
     invoice = row_dict(row, json_columns=("extraction_warnings",))
-    items = await database.fetch_all(
-        li.select().where(li.c.invoice_id == invoice_id).order_by(li.c.line_number.asc().nulls_last(), li.c.created_at)
-    )
-    invoice["line_items"] = [dict(r._mapping) for r in items]
+    items = await fetch(database, _LINE_ITEMS, {"id": invoice_id})
+    invoice["line_items"] = [dict(r) for r in items]
     invoice["file_url"] = f"/api/invoices/{invoice_id}/file"
     return invoice
 
