@@ -1,0 +1,89 @@
+"""The network tier against the local endpoint: plan, create, no-op, drift of one value, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+
+PLAYBOOK = "playbooks/network.yml"
+# The preflight role's identity check (amazon.aws.aws_caller_info) is the only call a bad input may see.
+PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
+
+
+def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
+    """Run the playbook, require success, return it with the mutating calls it made."""
+    reset_calls(url)
+    run = run_playbook(PLAYBOOK, **kwargs)
+    assert run.rc == 0, run.explain()
+    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def vpcs() -> list[dict[str, Any]]:
+    ec2 = boto3.client("ec2")
+    return ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["invoice-local-vpc"]}])["Vpcs"]
+
+
+def test_plan_create_noop_and_one_change(localaws: str) -> None:
+    plan, writes = run_clean(localaws, check=True, diff=True)
+    assert writes == []
+    assert vpcs() == []
+    assert "Ensure the VPC exists" in " ".join(plan.changed_tasks())
+
+    created, writes = run_clean(localaws)
+    assert "ec2.CreateVpc" in writes and writes.count("ec2.CreateSubnet") == 4
+    assert writes.count("ec2.CreateNatGateway") == 1
+    outputs = created.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
+    (vpc,) = vpcs()
+    assert outputs["vpc_id"] == vpc["VpcId"]
+    ec2 = boto3.client("ec2")
+    private = ec2.describe_subnets(SubnetIds=outputs["private_subnet_ids"])["Subnets"]
+    assert {s["AvailabilityZone"] for s in private} == {"us-east-1a", "us-east-1b"}
+    assert not any(s["MapPublicIpOnLaunch"] for s in private)
+    (db_sg,) = ec2.describe_security_groups(GroupIds=[outputs["database_security_group_id"]])["SecurityGroups"]
+    (rule,) = db_sg["IpPermissions"]
+    assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
+    assert [p["GroupId"] for p in rule["UserIdGroupPairs"]] == [outputs["connector_security_group_id"]]
+    assert rule.get("IpRanges", []) == []
+
+    again, writes = run_clean(localaws)
+    assert (again.changed, writes) == (0, [])
+    check, writes = run_clean(localaws, check=True, diff=True)
+    assert (check.changed, writes) == (0, [])
+
+    # One value: a NAT gateway per zone adds the second gateway and re-points one route.
+    per_az, writes = run_clean(localaws, extra_vars={"network_nat_gateway": "per_az"})
+    assert sorted(writes) == ["ec2.AllocateAddress", "ec2.CreateNatGateway", "ec2.ReplaceRoute"]
+    assert sorted(per_az.changed_tasks()) == [
+        "network : Ensure each private route table sends 0.0.0.0/0 through its NAT gateway",
+        "network : Ensure the NAT gateways exist",
+    ]
+    routes = ec2.describe_route_tables(Filters=[{"Name": "tag:Name", "Values": ["invoice-local-private-*"]}])
+    nat_ids = {r.get("NatGatewayId") for t in routes["RouteTables"] for r in t["Routes"] if r.get("NatGatewayId")}
+    assert len(nat_ids) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"network_nat_gateway": "maybe"}, "network_nat_gateway"),
+        (
+            {"network_vpc_cidr": "10.0.0.0/8"},
+            'network_vpc_cidr must be an IPv4 network from /16 to /24, got "10.0.0.0/8"',
+        ),
+        ({"network_private_subnet_cidrs": ["10.20.10.0/24"]}, "network_private_subnet_cidrs must list 2 CIDRs"),
+        ({"network_public_subnet_cidrs": ["10.99.0.0/24", "10.20.1.0/24"]}, 'subnet CIDR "10.99.0.0/24" is not'),
+    ],
+)
+def test_bad_input_fails_before_any_network_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
