@@ -20,6 +20,7 @@ import asyncpg
 from databases import Database
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.settings import Settings
 
@@ -89,6 +90,8 @@ class Query:
 
     def __init__(self, statement: ClauseElement) -> None:
         compiled = statement.compile(dialect=_ASYNCPG)
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"Query: {type(statement).__name__} is not a DML or SELECT statement")
         if compiled._bind_processors:
             raise TypeError(f"Query: parameters {sorted(compiled._bind_processors)} need type processing")
         self.sql = str(compiled)

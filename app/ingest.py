@@ -87,6 +87,32 @@ async def hash_file_async(fileobj: IO[bytes]) -> tuple[str, int]:
     return await anyio.to_thread.run_sync(hash_file, fileobj)
 
 
+def read_file(fileobj: IO[bytes], size: int) -> bytearray:
+    """The whole file in one buffer of exactly ``size`` bytes; leaves it rewound.
+
+    ``read()`` without a size collects chunks and joins them, so it briefly holds the
+    file twice; ``readinto`` fills one pre-sized buffer (the extractors accept bytearray).
+    """
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    fileobj.seek(0)
+    filled = 0
+    try:
+        while filled < size:
+            count = fileobj.readinto(view[filled:])  # type: ignore[attr-defined]
+            if not count:
+                raise OSError(f"the uploaded file ended after {filled} of {size} bytes")
+            filled += count
+    finally:
+        view.release()
+    fileobj.seek(0)
+    return buffer
+
+
+async def read_file_async(fileobj: IO[bytes], size: int) -> bytearray:
+    return await anyio.to_thread.run_sync(read_file, fileobj, size)
+
+
 def storage_key(prefix: str, vendor_id: str, file_type: str) -> str:
     return f"{prefix}/{vendor_id}/{uuid.uuid4()}.{EXTENSIONS[file_type]}"
 
@@ -126,7 +152,7 @@ async def match_customer(database: Database, name: str | None, account: str | No
 
 
 async def run_extraction(
-    extractor: Any, content: bytes, media_type: str, *, prompt: str | None, vendor_name: str | None
+    extractor: Any, content: bytes | bytearray, media_type: str, *, prompt: str | None, vendor_name: str | None
 ) -> tuple[ExtractionResult, int]:
     started = time.perf_counter()
     try:

@@ -364,8 +364,7 @@ async def upload_invoice(request: Request) -> JSON:
         file_type = ingest.FILE_TYPES[media_type]
         if existing := await ingest.find_by_hash(database, file_hash):
             raise ingest.DuplicateInvoice(existing, "file_hash")
-        await upload.seek(0)
-        content = await upload.read()
+        content = await ingest.read_file_async(upload.file, size)
         result, elapsed = await ingest.run_extraction(
             request.app.state.extractor,
             content,
