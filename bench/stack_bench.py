@@ -46,7 +46,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def playbooks() -> list[str]:
+def playbooks(tiers: list[str] | None = None) -> list[str]:
+    if tiers:
+        missing = [t for t in tiers if not (ROOT / "playbooks" / f"{t}.yml").exists()]
+        if missing:
+            raise SystemExit(f"stack_bench: no playbooks/<tier>.yml for --tiers {', '.join(missing)}")
+        return [f"playbooks/{t}.yml" for t in tiers]
     site = (ROOT / "site.yml").read_text() if (ROOT / "site.yml").exists() else ""
     if "playbooks/service.yml" in site:
         return ["site.yml"]
@@ -65,7 +70,7 @@ def run(books: list[str], inventory: str, env: dict[str, str], extra: list[str],
                 f"inventories/{inventory}",
                 book,
                 "-e",
-                "deploy_allow_dirty=true",
+                json.dumps({"deploy_allow_dirty": True}),
                 *args,
             ],
             cwd=ROOT,
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stack_bench", description=__doc__)
     parser.add_argument("--delay", type=float, default=0.2, help="App Runner operation delay in seconds")
     parser.add_argument("--inventory", default="local")
+    parser.add_argument("--tiers", help="comma-separated tier playbooks to run instead of site.yml, in order")
     parser.add_argument("-e", "--extra-vars", action="append", default=[], help="passed to every ansible-playbook run")
     args = parser.parse_args(argv)
 
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     env.pop("AWS_PROFILE", None)
-    books = playbooks()
+    books = playbooks(args.tiers.split(",") if args.tiers else None)
     results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "extra_vars": args.extra_vars, "runs": {}}
     try:
         for name, extra in (("first_converge", ()), ("noop_rerun", ()), ("check", ("--check", "--diff"))):
