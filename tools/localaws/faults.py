@@ -10,7 +10,8 @@ json, rest-json     ThrottlingException      ``{"__type": ..., "message": ...}``
                                              ``x-amzn-ErrorType``)
 smithy-rpc-v2-cbor  ThrottlingException      the same map, CBOR-encoded
 query, rest-xml     Throttling               ``<ErrorResponse><Error><Code>`` XML
-                                             (S3: ``<Error><Code>``)
+s3                  SlowDown (HTTP 503)      ``<Error><Code>`` XML, as S3 answers; a HEAD
+                                             request is recognised by its 503 alone
 ec2                 RequestLimitExceeded     ``<Response><Errors><Error><Code>`` XML
 ==================  =======================  =============================================
 
@@ -135,7 +136,13 @@ class Faults:
                 return None
             if settings.rng.random() >= settings.throttle_rate:
                 return None
-            return settings.error_code or DEFAULT_CODES.get(call.protocol or "", "Throttling")
+            return settings.error_code or _default_code(call)
+
+
+def _default_code(call: Call) -> str:
+    if call.service == "s3":
+        return "SlowDown"  # S3's own throttling answer (503), recognisable even on HEAD
+    return DEFAULT_CODES.get(call.protocol or "", "Throttling")
 
 
 def _cbor_text(text: str) -> bytes:
@@ -188,4 +195,4 @@ def throttle_response(call: Call, code: str) -> tuple[int, list[tuple[str, str]]
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
     headers.append(("Content-Length", str(len(body))))
-    return 400, headers, body
+    return (503 if code == "SlowDown" else 400), headers, body
