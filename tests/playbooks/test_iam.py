@@ -1,0 +1,105 @@
+"""The iam tier: least-privilege roles whose grants follow the other tiers' resources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+
+PLAYBOOK = "playbooks/iam.yml"
+PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
+INSTANCE = "invoice-local-apprunner-instance"
+ECR = "invoice-local-apprunner-ecr-access"
+
+
+def run_clean(url: str, playbook: str = PLAYBOOK, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
+    reset_calls(url)
+    run = run_playbook(playbook, **kwargs)
+    assert run.rc == 0, run.explain()
+    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def statements(role: str) -> dict[str, dict[str, Any]]:
+    document = boto3.client("iam").get_role_policy(RoleName=role, PolicyName=role)["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(unquote(document))
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def test_plan_create_noop_and_one_change(localaws: str) -> None:
+    _, writes = run_clean(localaws, check=True, diff=True)
+    assert writes == []
+    assert [r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"] in (INSTANCE, ECR)] == []
+
+    run_clean(localaws, "playbooks/storage.yml")
+    created, writes = run_clean(localaws)
+    assert sorted(writes) == ["iam.CreateRole", "iam.CreateRole", "iam.PutRolePolicy", "iam.PutRolePolicy"]
+    outputs = created.task("Publish the IAM outputs")["ansible_facts"]["platform_outputs_iam"]
+    assert outputs["instance_role_arn"] == f"arn:aws:iam::123456789012:role/{INSTANCE}"
+
+    grants = statements(INSTANCE)
+    for statement in grants.values():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any("*" in a for a in actions), statement
+        assert "*" not in statement["Resource"], statement
+    assert sorted(grants["ObjectsOfTheApi"]["Resource"]) == sorted(
+        [f"arn:aws:s3:::invoice-local-files/{p}/*" for p in ("invoices", "prompt-tests", "batches")]
+        + ["arn:aws:s3:::invoice-local-exports/exports/*"]
+    )
+    kms_arns = [
+        boto3.client("kms").describe_key(KeyId=a["AliasName"])["KeyMetadata"]["Arn"]
+        for a in boto3.client("kms").list_aliases()["Aliases"]
+        if a["AliasName"] == "alias/invoice-local-storage"
+    ]
+    assert grants["StorageKey"]["Resource"] == kms_arns
+    assert statements(ECR)["PullTheApiImage"]["Resource"] == [
+        "arn:aws:ecr:us-east-1:123456789012:repository/invoice-local-api"
+    ]
+
+    again, writes = run_clean(localaws)
+    assert (again.changed, writes) == (0, [])
+    check, writes = run_clean(localaws, check=True, diff=True)
+    assert (check.changed, writes) == (0, [])
+
+    # One value: another exports prefix rewrites the instance role's policy, nothing else.
+    changed, writes = run_clean(localaws, extra_vars={"iam_exports_object_prefixes": ["exports/", "reports/"]})
+    assert writes == ["iam.PutRolePolicy"]
+    assert changed.changed_tasks() == ["iam : Ensure the instance role's policy names its resources"]
+    assert "arn:aws:s3:::invoice-local-exports/reports/*" in statements(INSTANCE)["ObjectsOfTheApi"]["Resource"]
+
+
+def test_grants_only_what_exists(localaws: str) -> None:
+    run, _ = run_clean(localaws)
+    assert "Not granted yet (bucket does not exist): invoice-local-files, invoice-local-exports" in str(
+        run.task("Report the grants left out for missing resources")["msg"]
+    )
+    grants = statements(INSTANCE)
+    assert "ObjectsOfTheApi" not in grants and "StorageKey" not in grants
+    assert set(grants) == {"ApplicationParameters", "DatabaseMasterSecret"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"iam_files_object_prefixes": ["*"]}, 'object prefix "*"'),
+        (
+            {"iam_exports_object_prefixes": []},
+            "iam_files_object_prefixes and iam_exports_object_prefixes must not be empty",
+        ),
+        ({"iam_max_session_duration": 60}, "iam_max_session_duration must be 3600-43200 seconds, got 60"),
+    ],
+)
+def test_bad_input_fails_before_any_iam_change(localaws: str, extra: dict[str, Any], expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
