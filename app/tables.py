@@ -326,3 +326,11 @@ export_logs = sa.Table(
     sa.Column("storage_key", sa.String(1024)),
     sa.Column("created_at", sa.DateTime, server_default=sa.func.now()),
 )
+
+# Kept by triggers (migration 003): sum(n) is the number of invoices.
+invoice_counts = sa.Table(
+    "invoice_counts",
+    metadata,
+    sa.Column("shard", sa.SmallInteger, primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)

@@ -226,8 +226,12 @@ def _list_query(shape: tuple[str, ...]) -> Query:
             sa.text("'[]'::json"),
         )
     ).scalar_subquery()
-    count_from = i.outerjoin(c, i.c.customer_id == c.c.id) if filters.need_customers else i
-    total = sa.select(sa.func.count()).select_from(count_from).where(*where).scalar_subquery()
+    if where:
+        count_from = i.outerjoin(c, i.c.customer_id == c.c.id) if filters.need_customers else i
+        total = sa.select(sa.func.count()).select_from(count_from).where(*where).scalar_subquery()
+    else:  # every invoice: the trigger-kept count, not a scan (migration 003)
+        counted = sa.cast(sa.func.coalesce(sa.func.sum(tables.invoice_counts.c.n), 0), sa.BigInteger)
+        total = sa.select(counted).scalar_subquery()
     return Query(sa.select(total.label("total"), invoices_json.label("invoices")))
 
 

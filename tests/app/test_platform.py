@@ -75,7 +75,7 @@ def test_migrations_are_safe_when_instances_start_together(pg_url):
 
         results = asyncio.run(together())
         applied = [names for names in results if names]
-        assert len(applied) == 1 and applied[0] == ["001_schema", "002_seed"]
+        assert len(applied) == 1 and applied[0] == ["001_schema", "002_seed", "003_invoice_count"]
 
         async def count():
             conn = await asyncpg.connect(url)
