@@ -1,0 +1,102 @@
+"""The monitoring tier: alarms for what exists, the rest skipped with a message and added later."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import ROOT, PlaybookRun, run_playbook
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+
+PLAYBOOK = "playbooks/monitoring.yml"
+PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
+RDS_ALARMS = {f"invoice-local-db-{n}" for n in ("cpu", "free-storage", "connections", "freeable-memory")}
+LATER_ALARMS = {f"invoice-local-api-{n}" for n in ("5xx", "latency-p99", "instances-at-max")} | {
+    "invoice-local-web-5xx-rate"
+}
+
+
+def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
+    reset_calls(url)
+    run = run_playbook(PLAYBOOK, **kwargs)
+    assert run.rc == 0, run.explain()
+    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def alarms() -> dict[str, dict[str, Any]]:
+    found = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="invoice-local-")["MetricAlarms"]
+    return {a["AlarmName"]: a for a in found}
+
+
+def test_alone_then_with_service_and_distribution(localaws: str) -> None:
+    _, writes = run_clean(localaws, check=True, diff=True)
+    assert writes == []
+    assert alarms() == {}
+
+    alone, writes = run_clean(localaws)
+    assert set(alarms()) == RDS_ALARMS
+    assert writes.count("cloudwatch.PutMetricAlarm") == 4
+    skipped = str(alone.task("Report the alarms left out because their target does not exist yet")["msg"])
+    assert "App Runner service invoice-local-api does not exist yet" in skipped
+    assert "no CloudFront distribution has the alias invoice-processing.test" in skipped
+    outputs = alone.task("Publish the monitoring outputs")["ansible_facts"]["platform_outputs_monitoring"]
+    topic = outputs["alarm_topic_arn"]
+    subscriptions = boto3.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@invoice-processing.test")]
+    assert all(a["AlarmActions"] == [topic] for a in alarms().values())
+
+    # The service and the distribution appear: the next run adds exactly their alarms.
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "molecule/monitoring/prepare_targets.py"),
+            "invoice-local-api",
+            "invoice-processing.test",
+        ],
+        check=True,
+        env=os.environ,
+        capture_output=True,
+    )
+    _, writes = run_clean(localaws)
+    assert writes == ["cloudwatch.PutMetricAlarm"] * 4
+    found = alarms()
+    assert set(found) == RDS_ALARMS | LATER_ALARMS
+    latency = found["invoice-local-api-latency-p99"]
+    assert (latency["ExtendedStatistic"], latency["Threshold"]) == ("p99", 500.0)
+    assert {d["Name"] for d in latency["Dimensions"]} == {"ServiceName", "ServiceID"}
+    assert found["invoice-local-api-instances-at-max"]["Threshold"] == 2.0  # the local service_max_size
+    assert {d["Name"]: d["Value"] for d in found["invoice-local-web-5xx-rate"]["Dimensions"]}["Region"] == "Global"
+
+    again, writes = run_clean(localaws)
+    assert (again.changed, writes) == (0, [])
+    check, writes = run_clean(localaws, check=True, diff=True)
+    assert (check.changed, writes) == (0, [])
+
+    # One value: the CPU threshold rewrites the CPU alarm and nothing else.
+    _, writes = run_clean(localaws, extra_vars={"monitoring_rds_cpu_percent": 90})
+    assert writes == ["cloudwatch.PutMetricAlarm"]
+    assert alarms()["invoice-local-db-cpu"]["Threshold"] == 90.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"monitoring_alarm_emails": ["not-an-address"]}, 'monitoring_alarm_emails entry "not-an-address"'),
+        ({"monitoring_log_retention_days": 10}, "monitoring_log_retention_days must be one of"),
+        ({"monitoring_rds_cpu_percent": "lots"}, "monitoring_rds_cpu_percent must be a positive number"),
+        ({"monitoring_period_seconds": 120}, "monitoring_period_seconds"),
+    ],
+)
+def test_bad_input_fails_before_any_monitoring_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
