@@ -1,0 +1,104 @@
+"""The database tier: RDS PostgreSQL in the network tier's private subnets, credentials in Secrets Manager.
+
+Needs the local endpoint's RDS parameter-group and gp3 fixes (moto 5.2 answers an unknown
+DescribeDBParameterGroups with an empty list, lists no engine-default parameters and leaves
+StorageThroughput out of gp3 instances; amazon.aws's modules fail on all three).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+
+PLAYBOOK = "playbooks/database.yml"
+PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
+SECRET = "invoice-local-database-master"
+
+
+def run_clean(url: str, playbook: str = PLAYBOOK, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
+    reset_calls(url)
+    run = run_playbook(playbook, **kwargs)
+    assert run.rc == 0, run.explain()
+    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def instances() -> list[dict[str, Any]]:
+    return boto3.client("rds").describe_db_instances()["DBInstances"]
+
+
+def test_refuses_to_run_without_the_network_tier(localaws: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook(PLAYBOOK)
+    assert run.rc != 0
+    assert any("run playbooks/network.yml first" in m for m in run.failure_messages()), run.explain()
+    assert [c for c in calls(localaws) if c["mutating"]] == []
+    # In check mode (a plan of the whole stack on an empty account) it reports instead.
+    plan, writes = run_clean(localaws, check=True)
+    assert writes == [] and plan.changed == 1
+
+
+def test_plan_create_noop_and_one_change(localaws: str) -> None:
+    network, _ = run_clean(localaws, "playbooks/network.yml")
+    net = network.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
+
+    _, writes = run_clean(localaws, check=True, diff=True)
+    assert writes == []
+    assert instances() == []
+
+    created, writes = run_clean(localaws)
+    assert {"rds.CreateDBInstance", "secretsmanager.CreateSecret", "rds.CreateDBParameterGroup"} <= set(writes)
+    (db,) = instances()
+    assert db["StorageEncrypted"] and not db["PubliclyAccessible"]
+    assert db["Engine"] == "postgres" and db["EngineVersion"].startswith("17")
+    assert db["BackupRetentionPeriod"] == 1
+    assert [g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]] == [net["database_security_group_id"]]
+    assert sorted(s["SubnetIdentifier"] for s in db["DBSubnetGroup"]["Subnets"]) == sorted(net["private_subnet_ids"])
+    params = boto3.client("rds").describe_db_parameters(DBParameterGroupName="invoice-local-postgres17")["Parameters"]
+    assert {p["ParameterName"]: p.get("ParameterValue") for p in params}["rds.force_ssl"] == "1"
+
+    secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"])
+    assert secret["username"] == "invoice_admin" and len(secret["password"]) == 32
+    assert secret["host"] == db["Endpoint"]["Address"]
+    assert secret["password"] not in created.stdout + created.stderr
+    outputs = created.task("Publish the database outputs")["ansible_facts"]["platform_outputs_database"]
+    assert outputs["endpoint"] == db["Endpoint"]["Address"]
+    assert outputs["master_secret_arn"].startswith(f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{SECRET}-")
+    assert "password" not in json.dumps(outputs).lower().replace("master_secret", "")
+
+    again, writes = run_clean(localaws)
+    assert (again.changed, writes) == (0, [])
+    check, writes = run_clean(localaws, check=True, diff=True)
+    assert (check.changed, writes) == (0, [])
+    # The password was generated once: re-runs kept it.
+    kept = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"])
+    assert kept["password"] == secret["password"]
+
+    # One value: backup retention modifies the instance and nothing else.
+    _, writes = run_clean(localaws, extra_vars={"database_backup_retention_days": 7})
+    assert writes == ["rds.ModifyDBInstance"]
+    assert instances()[0]["BackupRetentionPeriod"] == 7
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"database_parameters": {"rds.force_ssl": "0"}}, "database_parameters must keep rds.force_ssl at 1"),
+        ({"database_backup_retention_days": 0}, "database_backup_retention_days must be 1-35"),
+        ({"database_master_username": "postgres"}, "database_master_username must be a lower-case identifier"),
+        ({"database_state": "gone"}, "database_state"),
+    ],
+)
+def test_bad_input_fails_before_any_database_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
