@@ -69,6 +69,7 @@ def make_database(settings: Settings) -> Database:
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         reset=_keep_session,
+        server_settings={"plan_cache_mode": settings.db_plan_cache_mode},
     )
 
 

@@ -16,6 +16,7 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 ENVIRONMENTS = ("development", "test", "production")
+PLAN_CACHE_MODES = ("auto", "force_generic_plan", "force_custom_plan")
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,10 @@ class Settings:
     worker_max_attempts: int = 3
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # PostgreSQL's plan_cache_mode for the API's connections. Every query is a prepared
+    # statement; with "auto" PostgreSQL re-plans statements whose LIMIT/OFFSET are
+    # parameters on every execution (the invoice list: half its database time).
+    db_plan_cache_mode: str = "force_generic_plan"
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
 
@@ -115,6 +120,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
     max_upload = get("MAX_UPLOAD_BYTES", cast=int, default=10 * 1024 * 1024)
     if not 1 <= int(max_upload) <= 100 * 1024 * 1024:
         raise SettingsError("environment variable MAX_UPLOAD_BYTES must be between 1 and 104857600")
+    plan_cache_mode = str(get("DB_PLAN_CACHE_MODE", default="force_generic_plan")).lower()
+    if plan_cache_mode not in PLAN_CACHE_MODES:
+        raise SettingsError(f"environment variable DB_PLAN_CACHE_MODE must be one of {', '.join(PLAN_CACHE_MODES)}")
     origins = tuple(o.strip() for o in str(get("CORS_ORIGINS", default="")).split(",") if o.strip())
     return Settings(
         environment=environment,
@@ -135,6 +143,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         worker_lease_seconds=float(get("WORKER_LEASE_SECONDS", cast=float, default=60.0)),
         db_pool_min=int(get("DB_POOL_MIN", cast=int, default=1)),
         db_pool_max=int(get("DB_POOL_MAX", cast=int, default=10)),
+        db_plan_cache_mode=plan_cache_mode,
         cors_origins=origins,
         log_level=str(get("LOG_LEVEL", default="INFO")).upper(),
     )

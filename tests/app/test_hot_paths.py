@@ -327,3 +327,32 @@ def test_read_file_fills_one_buffer_exactly(size):
 def test_read_file_refuses_a_short_file():
     with pytest.raises(OSError, match="ended after 3 of 10 bytes"):
         read_file(io.BytesIO(b"abc"), 10)
+
+
+async def _plan_cache_mode(url: str, mode: str) -> str:
+    from starlette.datastructures import Secret
+
+    from app.settings import Settings
+
+    database = make_database(Settings(database_url=Secret(url), db_plan_cache_mode=mode))
+    await database.connect()
+    try:
+        row = await fetchrow(database, Query(sa.select(sa.func.current_setting("plan_cache_mode"))))
+        assert row is not None
+        return row[0]
+    finally:
+        await database.disconnect()
+
+
+@pytest.mark.parametrize("mode", ["force_generic_plan", "auto"])
+def test_pool_connections_use_the_configured_plan_cache_mode(db_url, mode):
+    assert asyncio.run(_plan_cache_mode(db_url, mode)) == mode
+
+
+def test_plan_cache_mode_setting_is_checked():
+    from app.settings import SettingsError, load_settings
+
+    assert load_settings({}, env_file=None).db_plan_cache_mode == "force_generic_plan"
+    assert load_settings({"DB_PLAN_CACHE_MODE": "AUTO"}, env_file=None).db_plan_cache_mode == "auto"
+    with pytest.raises(SettingsError, match="DB_PLAN_CACHE_MODE"):
+        load_settings({"DB_PLAN_CACHE_MODE": "sometimes"}, env_file=None)
