@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tests.playbooks.helpers import ROOT, PlaybookRun, run_playbook
 from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
@@ -87,3 +89,29 @@ def test_bad_input_fails_before_any_network_call(localaws: str, extra: dict[str,
     assert run.rc != 0
     assert any(expected in m for m in run.failure_messages()), run.explain()
     assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+
+
+INFRA_ROLES = ["network", "storage", "database", "secrets", "iam", "monitoring"]
+
+
+@pytest.mark.parametrize("env_name", ["staging", "prod"])
+def test_real_inventories_pass_every_infra_role_check(tmp_path: Path, env_name: str) -> None:
+    """The staging/prod values (argument specs and each role's validate.yml) hold, without any AWS call."""
+    tasks: list[dict[str, Any]] = []
+    for role in INFRA_ROLES:
+        spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+        tasks.append(
+            {
+                "name": f"Check the {role} values against its argument spec",
+                "ansible.builtin.validate_argument_spec": {"argument_spec": spec["argument_specs"]["main"]["options"]},
+            }
+        )
+        tasks.append(
+            {"name": f"Run the {role} checks", "ansible.builtin.include_role": {"name": role, "tasks_from": "validate"}}
+        )
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    run = run_playbook(playbook, inventory=env_name, env={"INVOICE_JWT_SECRET": "", "INVOICE_ANTHROPIC_API_KEY": ""})
+    assert run.rc == 0, run.explain()
+    ran = [t["name"] for t in run.tasks()]
+    assert sum("Check the" in name and "settings" in name for name in ran) == len(INFRA_ROLES), ran
