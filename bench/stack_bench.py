@@ -58,19 +58,27 @@ def playbooks(tiers: list[str] | None = None) -> list[str]:
     return [f"playbooks/{t}.yml" for t in TIERS if (ROOT / "playbooks" / f"{t}.yml").exists()]
 
 
-def run(books: list[str], inventory: str, env: dict[str, str], extra: list[str], *args: str) -> tuple[float, int, str]:
+def run(
+    books: list[str], inventory: str, env: dict[str, str], extra: list[str], url: str, *args: str
+) -> tuple[float, int, str, list[dict[str, Any]], dict[str, Any]]:
+    """Run the playbooks in order; return seconds, rc, output tail, all calls, calls per playbook."""
+    from tools.localaws.client import calls, reset_calls
+
     start = time.monotonic()
-    out = []
+    out: list[str] = []
+    log: list[dict[str, Any]] = []
+    per_book: dict[str, Any] = {}
     rc = 0
     for book in books:
+        reset_calls(url)
+        began = time.monotonic()
         proc = subprocess.run(
             [
                 str(ROOT / ".venv" / "bin" / "ansible-playbook"),
                 "-i",
                 f"inventories/{inventory}",
                 book,
-                "-e",
-                json.dumps({"deploy_allow_dirty": True}),
+                *[a for e in extra for a in ("-e", e)],
                 *args,
             ],
             cwd=ROOT,
@@ -79,11 +87,18 @@ def run(books: list[str], inventory: str, env: dict[str, str], extra: list[str],
             text=True,
             check=False,
         )
+        book_calls = calls(url)
+        log += book_calls
+        per_book[book] = {
+            "seconds": round(time.monotonic() - began, 1),
+            "calls": len(book_calls),
+            "mutating": sum(1 for c in book_calls if c["mutating"]),
+        }
         out.append(proc.stdout[-3000:] + proc.stderr[-2000:])
         rc = rc or proc.returncode
         if proc.returncode:
             break
-    return time.monotonic() - start, rc, "\n".join(out)
+    return time.monotonic() - start, rc, "\n".join(out), log, per_book
 
 
 def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,7 +122,6 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT))
     from tools.localaws import LocalAWS
-    from tools.localaws.client import calls, reset_calls
 
     server = LocalAWS("127.0.0.1", free_port(), apprunner_delay=args.delay).start()
     state = tempfile.mkdtemp(prefix="stack-bench-docker-")
@@ -122,14 +136,25 @@ def main(argv: list[str] | None = None) -> int:
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     env.pop("AWS_PROFILE", None)
+    # Build from a clean clone of HEAD: the deploy tier refuses a dirty tree, and a checkout
+    # others commit to while the benchmark runs would change the image tag between runs.
+    source = Path(tempfile.mkdtemp(prefix="stack-bench-src-")) / "src"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{ROOT}", str(source)], check=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=source, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    extra_vars = [json.dumps({"deploy_context": str(source), "service_image_tag": commit}), *args.extra_vars]
     books = playbooks(args.tiers.split(",") if args.tiers else None)
     results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "extra_vars": args.extra_vars, "runs": {}}
     try:
         for name, extra in (("first_converge", ()), ("noop_rerun", ()), ("check", ("--check", "--diff"))):
-            reset_calls(server.url)
-            seconds, rc, out = run(books, args.inventory, env, args.extra_vars, *extra)
-            log = calls(server.url)
-            results["runs"][name] = {"seconds": round(seconds, 1), "rc": rc, "calls": summarise(log)}
+            seconds, rc, out, log, per_book = run(books, args.inventory, env, extra_vars, server.url, *extra)
+            results["runs"][name] = {
+                "seconds": round(seconds, 1),
+                "rc": rc,
+                "calls": summarise(log),
+                "per_playbook": per_book,
+            }
             if name == "first_converge":
                 results["resources"] = sum(1 for c in log if c["mutating"] and c["operation"].startswith(CREATES))
             if rc:
@@ -144,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, data in results["runs"].items():
         c = data["calls"]
         print(f"{name:<16}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}")
+    if "noop_rerun" in results["runs"]:
+        print("no-op re-run per playbook (seconds, calls, writes):")
+        for book, data in results["runs"]["noop_rerun"]["per_playbook"].items():
+            print(f"  {book:<30}{data['seconds']:>7}{data['calls']:>6}{data['mutating']:>4}")
     noop = results["runs"].get("noop_rerun")
     if noop:
         reads = noop["calls"]["total"] - noop["calls"]["mutating"]
