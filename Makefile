@@ -48,7 +48,9 @@ localaws-start: $(STAMP) ## Start the local AWS endpoint on 127.0.0.1:$(LOCALAWS
 	  sleep 0.2; done; echo "localaws: no answer after 20 s (log: $(RUN)/localaws.log)" >&2; exit 1
 
 localaws-stop: ## Stop the local AWS endpoint
-	@if [ -f $(RUN)/localaws.pid ]; then kill $$(cat $(RUN)/localaws.pid) 2>/dev/null || true; rm -f $(RUN)/localaws.pid; echo "localaws: stopped"; fi
+	@if [ -f $(RUN)/localaws.pid ]; then pid=$$(cat $(RUN)/localaws.pid); kill $$pid 2>/dev/null || true; \
+	  for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  rm -f $(RUN)/localaws.pid; echo "localaws: stopped"; fi
 
 up: localaws-start pg-start ## Start the local AWS endpoint and PostgreSQL
 

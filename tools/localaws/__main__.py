@@ -33,11 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--apprunner-delay must be >= 0")
     server = LocalAWS(args.host, args.port, args.apprunner_delay)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"localaws: listening on {server.url} (App Runner delay {args.apprunner_delay}s)", flush=True)
-    if os.environ.get("LOCALAWS_APPRUNNER_COMMAND"):
-        print("localaws: App Runner services are served by LOCALAWS_APPRUNNER_COMMAND on 127.0.0.1", flush=True)
+
+    def ready() -> None:
+        print(f"localaws: listening on {server.url} (App Runner delay {args.apprunner_delay}s)", flush=True)
+        if os.environ.get("LOCALAWS_APPRUNNER_COMMAND"):
+            print("localaws: App Runner services are served by LOCALAWS_APPRUNNER_COMMAND on 127.0.0.1", flush=True)
+
     try:
-        server.serve_forever()
+        server.serve_forever(on_ready=ready)
     except KeyboardInterrupt:
         pass
     return 0

@@ -64,8 +64,12 @@ def check_loopback(host: str) -> None:
 
 def check_port_free(host: str, port: int) -> None:
     with socket.socket() as s:
+        # as the server binds: connections of a previous run in TIME_WAIT do not count,
+        # a socket listening on the port does
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
+            s.listen()
         except OSError as exc:
             raise SystemExit(
                 f"localaws: port {port} on {host} is already in use ({exc.strerror}). "
@@ -212,10 +216,12 @@ class LocalAWS:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
         if self.port:
             check_port_free(self.host, self.port)
         self._server = self._make_server()
+        if on_ready is not None:
+            on_ready()
         self._server.serve_forever()
 
     def stop(self) -> None:
