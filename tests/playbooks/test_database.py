@@ -86,6 +86,17 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert writes == ["rds.ModifyDBInstance"]
     assert instances()[0]["BackupRetentionPeriod"] == 7
 
+    # Deleting keeps a final snapshot; deletion protection refuses it first.
+    reset_calls(localaws)
+    refused = run_playbook(PLAYBOOK, extra_vars={"database_state": "absent", "database_deletion_protection": True})
+    assert refused.rc != 0 and [c for c in calls(localaws) if c["mutating"]] == []
+    assert any("database_deletion_protection is true" in m for m in refused.failure_messages()), refused.explain()
+    _, writes = run_clean(localaws, extra_vars={"database_state": "absent"})
+    assert writes == ["rds.DeleteDBInstance"]
+    assert instances() == []
+    (snapshot,) = boto3.client("rds").describe_db_snapshots(DBInstanceIdentifier="invoice-local-db")["DBSnapshots"]
+    assert snapshot["DBSnapshotIdentifier"].startswith("invoice-local-db-final-")
+
 
 @pytest.mark.parametrize(
     ("extra", "expected"),

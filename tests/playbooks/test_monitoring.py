@@ -52,7 +52,10 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@invoice-processing.test")]
     assert all(a["AlarmActions"] == [topic] for a in alarms().values())
 
-    # The service and the distribution appear: the next run adds exactly their alarms.
+    # The service and the distribution appear (and RDS has created its log group): the next run
+    # adds exactly their alarms and sets the log group's retention.
+    logs = boto3.client("logs")
+    logs.create_log_group(logGroupName="/aws/rds/instance/invoice-local-db/postgresql")
     subprocess.run(
         [
             sys.executable,
@@ -65,7 +68,9 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
         capture_output=True,
     )
     _, writes = run_clean(localaws)
-    assert writes == ["cloudwatch.PutMetricAlarm"] * 4
+    assert sorted(writes) == ["cloudwatch.PutMetricAlarm"] * 4 + ["logs.PutRetentionPolicy"]
+    (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/rds/instance/invoice-local-db/")["logGroups"]
+    assert group["retentionInDays"] == 7
     found = alarms()
     assert set(found) == RDS_ALARMS | LATER_ALARMS
     latency = found["invoice-local-api-latency-p99"]

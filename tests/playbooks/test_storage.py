@@ -69,6 +69,13 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     exports_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS[1])["Rules"]}
     assert exports_rules["expire-objects"]["Expiration"]["Days"] == 14
 
+    # Staging's choice: S3 managed keys re-encrypt every bucket's default and touch nothing else.
+    _, writes = run_clean(localaws, extra_vars={"storage_exports_expiration_days": 14, "storage_encryption": "sse-s3"})
+    assert writes == ["s3.PutBucketEncryption"] * 4
+    for name in BUCKETS:
+        rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
