@@ -70,6 +70,12 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     nat_ids = {r.get("NatGatewayId") for t in routes["RouteTables"] for r in t["Routes"] if r.get("NatGatewayId")}
     assert len(nat_ids) == 2
 
+    # And back: the second gateway is deleted (with its address) once no route uses it.
+    _, writes = run_clean(localaws)
+    assert sorted(writes) == ["ec2.DeleteNatGateway", "ec2.ReleaseAddress", "ec2.ReplaceRoute"]
+    live = ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["pending", "available"]}])["NatGateways"]
+    assert len(live) == 1
+
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
