@@ -30,15 +30,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench import loadgen, seed
-from bench.memory import RssSampler, read_status_kb
+from bench.memory import CpuMeter, RssSampler, read_status_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "127.0.0.1"
 BENCH_EMAIL = "bench@example.com"
 BUSY_LOAD = 0.5  # 1-minute load average above which the machine is not idle
+PGDATA_ROOT = "/tmp/invoice-bench-pg-{port}"  # the throwaway cluster's directory (scripts/pg.sh)
 UPLOAD_BYTES = 10_000_000  # "a 10 MB PDF", within the API's default 10 MiB upload limit
 
 EXPORT_FIELDS = [
@@ -95,7 +97,7 @@ def checked(command: list[str], env: dict[str, str]) -> subprocess.CompletedProc
 @contextlib.contextmanager
 def postgres() -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-pg-{port}"}
+    env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": PGDATA_ROOT.format(port=port)}
     script = str(ROOT / "scripts" / "pg.sh")
     log(f"starting PostgreSQL on {HOST}:{port}")
     out = checked([script, "start"], env)
@@ -221,7 +223,15 @@ def big_pdf(size: int, invoice_number: str) -> bytes:
 # -- phases ---------------------------------------------------------------------------------
 
 
-def load(port: int, paths: list[str], headers: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+def load(
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    meters: dict[str, CpuMeter] | None = None,
+) -> dict[str, Any]:
+    """One load phase: a warm-up, then the measured run; ``meters`` (name -> CpuMeter) add
+    ``<name>_cpu_ms_per_request`` for the measured run."""
     config = {
         "host": HOST,
         "port": port,
@@ -229,10 +239,21 @@ def load(port: int, paths: list[str], headers: dict[str, str], args: argparse.Na
         "headers": headers,
         "connections": args.connections,
         "duration": args.duration,
-        "warmup": args.warmup,
+        "warmup": 0,
     }
-    result = loadgen.run_in_subprocess(config, engine=args.engine)
-    return result.to_dict()
+    if args.warmup > 0:
+        loadgen.run_in_subprocess({**config, "duration": args.warmup}, engine=args.engine)
+    meters = meters or {}
+    for meter in meters.values():
+        meter.start()
+    result = loadgen.run_in_subprocess(config, engine=args.engine).to_dict()
+    for name, meter in meters.items():
+        seconds = meter.stop()
+        result[f"{name}_cpu_ms_per_request"] = (
+            round(seconds * 1000 / result["requests"], 3) if result["requests"] else None
+        )
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    return result
 
 
 def login(port: int, password: str) -> dict[str, str]:
@@ -291,13 +312,22 @@ class Bench:
             {**self.env, "INVOICE_ADMIN_PASSWORD": self.password},
         )
 
+    def meters(self, proc: subprocess.Popen) -> dict[str, CpuMeter]:
+        """CPU meters for the API process and the PostgreSQL cluster (its postmaster and backends)."""
+        meters = {"server": CpuMeter([proc.pid])}
+        port = urlsplit(self.url).port
+        pid_file = Path(PGDATA_ROOT.format(port=port)) / "data" / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            meters["db"] = CpuMeter([], parents=[int(pid_file.read_text().split()[0])])
+        return meters
+
     def api(self, name: str) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen]]:
         return uvicorn(self.args.app, self.env, self.workdir / f"api-{name}.log")
 
     def throughput(self) -> None:
-        with uvicorn("bench.baseline:app", self.env, self.workdir / "baseline.log") as (bare_port, _):
+        with uvicorn("bench.baseline:app", self.env, self.workdir / "baseline.log") as (bare_port, bare_proc):
             log("load: bare Starlette baseline")
-            self.results["bare"] = load(bare_port, ["/bare"], {}, self.args)
+            self.results["bare"] = load(bare_port, ["/bare"], {}, self.args, {"server": CpuMeter([bare_proc.pid])})
         ids = asyncio.run(seed.invoice_ids(self.url))
         with self.api("load") as (port, proc):
             auth = login(port, self.password)
@@ -307,9 +337,9 @@ class Bench:
                 raise RuntimeError(f"GET /api/invoices?limit=50 answered {status} {body[:300]!r}")
             self.results["list_check"] = {"invoices": len(page["invoices"]), "total": page.get("total")}
             log("load: GET /api/invoices?limit=50")
-            self.results["list"] = load(port, ["/api/invoices?limit=50"], auth, self.args)
+            self.results["list"] = load(port, ["/api/invoices?limit=50"], auth, self.args, self.meters(proc))
             log("load: GET /api/invoices/<id>")
-            self.results["detail"] = load(port, [f"/api/invoices/{i}" for i in ids], auth, self.args)
+            self.results["detail"] = load(port, [f"/api/invoices/{i}" for i in ids], auth, self.args, self.meters(proc))
             self.results["rss_after_load_mb"] = round(read_status_kb(proc.pid, "VmRSS") / 1024, 1)
 
     def upload_memory(self) -> None:
@@ -430,7 +460,7 @@ def verdicts(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def table(r: dict[str, Any]) -> str:
-    rows = [("measure", "req/s", "p50 ms", "p99 ms", "errors", "vs bare", "Express")]
+    rows = [("measure", "req/s", "p50 ms", "p99 ms", "errors", "vs bare", "CPU ms/req api+db", "Express")]
     bare = r.get("bare", {}).get("rps") or 0
     for key, label, express in (
         ("bare", "bare Starlette GET /bare", ""),
@@ -440,8 +470,22 @@ def table(r: dict[str, Any]) -> str:
         if key in r:
             m = r[key]
             ratio = f"{m['rps'] / bare:.2f}" if bare else "-"
+            cpu = "-"
+            if m.get("server_cpu_ms_per_request") is not None:
+                cpu = f"{m['server_cpu_ms_per_request']:.2f}"
+                if m.get("db_cpu_ms_per_request") is not None:
+                    cpu += f" + {m['db_cpu_ms_per_request']:.2f}"
             rows.append(
-                (label, f"{m['rps']:.0f}", f"{m['p50_ms']:.1f}", f"{m['p99_ms']:.1f}", str(m["errors"]), ratio, express)
+                (
+                    label,
+                    f"{m['rps']:.0f}",
+                    f"{m['p50_ms']:.1f}",
+                    f"{m['p99_ms']:.1f}",
+                    str(m["errors"]),
+                    ratio,
+                    cpu,
+                    express,
+                )
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]

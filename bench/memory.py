@@ -3,10 +3,12 @@
 ``RssSampler`` samples ``VmRSS`` every few milliseconds in a thread and, on Linux, also
 resets the kernel's peak counter (``echo 5 > /proc/<pid>/clear_refs``) at the start so
 ``VmHWM`` at the end is the true peak of the interval, even between samples.
+``CpuMeter`` adds up the CPU time of processes (and their children) over an interval.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -76,3 +78,62 @@ class RssSampler:
             "peak_from": "VmHWM (reset before) + VmRSS samples" if self.hwm_kb is not None else "VmRSS samples",
             "samples": self.samples,
         }
+
+
+# -- CPU time ---------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    # the command name (field 2) may hold spaces: split after its closing parenthesis
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat_fields(int(entry.name))[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by some processes (and, for a server like PostgreSQL, all its children)
+    between ``start()`` and ``stop()``: a measure of work per request that, unlike req/s,
+    does not drop when other work competes for the CPUs."""
+
+    def __init__(self, pids: list[int], parents: list[int] | None = None) -> None:
+        self.pids = list(pids)
+        self.parents = list(parents or [])
+        self._start: dict[int, float] = {}
+        self.seconds = 0.0
+
+    def _sample(self) -> dict[int, float]:
+        pids = self.pids + self.parents + [child for parent in self.parents for child in children(parent)]
+        sample = {}
+        for pid in pids:
+            try:
+                sample[pid] = cpu_seconds(pid)
+            except (OSError, IndexError, ValueError):
+                continue
+        return sample
+
+    def start(self) -> None:
+        self._start = self._sample()
+
+    def stop(self) -> float:
+        end = self._sample()
+        # a process that started during the interval used all of its CPU time in it
+        self.seconds = sum(value - self._start.get(pid, 0.0) for pid, value in end.items())
+        return self.seconds
