@@ -57,8 +57,11 @@ up: localaws-start pg-start ## Start the local AWS endpoint and PostgreSQL
 down: localaws-stop pg-stop ## Stop everything `make up` / `make demo` started
 
 demo: up ## Converge the whole stack on the local endpoint and print the outputs
-	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) LOCAL_DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) \
-	  ansible-playbook site.yml -i inventories/local
+	@# The local world only: fake credentials, so nothing here can use a real account's.
+	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) \
+	  LOCAL_DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) \
+	  ansible-playbook site.yml -i inventories/local $(DEMO_ARGS)
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 
 lint: $(STAMP) ## ruff, mypy, yamllint, ansible-lint, hadolint
