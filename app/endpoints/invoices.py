@@ -17,7 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.db import Query, fetch, fetchrow
+from app.db import Query, fetchrow
 from app.endpoints.common import db, row_dict, settings, storage
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
@@ -299,12 +299,14 @@ _LINE_ITEMS = Query(
 
 
 async def load_invoice(request: Request, invoice_id: str) -> dict[str, Any]:
-    database = db(request)
-    row = await fetchrow(database, _INVOICE, {"id": invoice_id})
-    if row is None:
-        raise not_found("Invoice", "id")
+    values = {"id": invoice_id}
+    async with db(request).connection() as connection:  # one pool checkout for both statements
+        raw = connection.raw_connection
+        row = await raw.fetchrow(_INVOICE.sql, *_INVOICE.args(values))
+        if row is None:
+            raise not_found("Invoice", "id")
+        items = await raw.fetch(_LINE_ITEMS.sql, *_LINE_ITEMS.args(values))
     invoice = row_dict(row, json_columns=("extraction_warnings",))
-    items = await fetch(database, _LINE_ITEMS, {"id": invoice_id})
     invoice["line_items"] = [dict(r) for r in items]
     invoice["file_url"] = f"/api/invoices/{invoice_id}/file"
     return invoice

@@ -356,3 +356,16 @@ def test_plan_cache_mode_setting_is_checked():
     assert load_settings({"DB_PLAN_CACHE_MODE": "AUTO"}, env_file=None).db_plan_cache_mode == "auto"
     with pytest.raises(SettingsError, match="DB_PLAN_CACHE_MODE"):
         load_settings({"DB_PLAN_CACHE_MODE": "sometimes"}, env_file=None)
+
+
+def test_startup_objects_are_frozen_while_the_app_runs(settings):
+    import gc
+
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as client:
+        assert gc.get_freeze_count() > 1000
+        assert client.get("/api/health").status_code == 200
+    assert gc.get_freeze_count() == 0
