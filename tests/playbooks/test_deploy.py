@@ -52,6 +52,7 @@ def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path,
         "playbooks/service.yml",
         extra_vars={
             "service_egress": "default",
+            "service_secrets": {},
             "service_domain": "",
             "service_image": "public.ecr.aws/aws-containers/hello-app-runner:latest",
         },
