@@ -87,6 +87,10 @@ async def hash_file_async(fileobj: IO[bytes]) -> tuple[str, int]:
     return await anyio.to_thread.run_sync(hash_file, fileobj)
 
 
+async def sha256_async(data: bytes | bytearray) -> str:
+    return await anyio.to_thread.run_sync(lambda: hashlib.sha256(data).hexdigest())
+
+
 def read_file(fileobj: IO[bytes], size: int) -> bytearray:
     """The whole file in one buffer of exactly ``size`` bytes; leaves it rewound.
 

@@ -40,7 +40,7 @@ class Storage(Protocol):
 
     async def put_file(self, key: str, fileobj: IO[bytes], content_type: str) -> None: ...
     async def put_path(self, key: str, path: str, content_type: str) -> None: ...
-    async def get_bytes(self, key: str) -> bytes: ...
+    async def get_bytes(self, key: str) -> bytes | bytearray: ...
     def stream(self, key: str) -> AsyncIterator[bytes]: ...
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
@@ -164,9 +164,9 @@ class S3Storage:
                 raise StorageError(f"object {key!r} not found") from None
             raise
 
-    async def get_bytes(self, key: str) -> bytes:
+    async def get_bytes(self, key: str) -> bytes | bytearray:
         obj = await anyio.to_thread.run_sync(self._get, key)
-        return await anyio.to_thread.run_sync(obj["Body"].read)  # type: ignore[index]
+        return await anyio.to_thread.run_sync(_read_body, obj, key)
 
     async def stream(self, key: str) -> AsyncIterator[bytes]:
         obj = await anyio.to_thread.run_sync(self._get, key)
@@ -204,6 +204,26 @@ class S3Storage:
 
     async def check(self) -> None:
         await anyio.to_thread.run_sync(lambda: self.client.head_bucket(Bucket=self.bucket))
+
+
+def _read_body(obj: Any, key: str) -> bytes | bytearray:
+    """An S3 object's body in one buffer of its ContentLength (``read()`` joins chunks: twice the size)."""
+    body = obj["Body"]
+    size = obj.get("ContentLength")
+    if not isinstance(size, int):
+        return body.read()
+    buffer = bytearray(size)
+    filled = 0
+    try:
+        while filled < size:
+            chunk = body.read(min(CHUNK * 4, size - filled))
+            if not chunk:
+                raise StorageError(f"object {key!r} ended after {filled} of {size} bytes")
+            buffer[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+    finally:
+        body.close()
+    return buffer
 
 
 def make_storage(settings: Settings, *, exports: bool = False) -> Storage:

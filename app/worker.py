@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import signal
@@ -153,7 +152,7 @@ class Worker:
         try:
             content = await self.storage.get_bytes(row["file_path"])
             media_type = ingest.MEDIA_TYPES[row["file_type"]]
-            file_hash = hashlib.sha256(content).hexdigest()
+            file_hash = await ingest.sha256_async(content)  # 10 MB: milliseconds, off the event loop
             if existing := await ingest.find_by_hash(self.database, file_hash):
                 raise ingest.DuplicateInvoice(existing, "file_hash")
             vendor = {"id": row["vendor_id"], "name": row["name"]}

@@ -369,3 +369,38 @@ def test_startup_objects_are_frozen_while_the_app_runs(settings):
         assert gc.get_freeze_count() > 1000
         assert client.get("/api/health").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def test_s3_get_bytes_reads_into_one_buffer(localaws):
+    import os
+
+    import boto3
+
+    from app.storage import S3Storage
+
+    boto3.client("s3").create_bucket(Bucket="hot-paths")
+    storage = S3Storage("hot-paths")
+    data = os.urandom(2_500_000)  # several reads of the body
+
+    async def run() -> bytes | bytearray:
+        await storage.put_file("invoices/v/big.pdf", io.BytesIO(data), "application/pdf")
+        return await storage.get_bytes("invoices/v/big.pdf")
+
+    got = asyncio.run(run())
+    assert isinstance(got, bytearray) and got == data
+
+
+def test_s3_body_shorter_than_its_length_is_an_error():
+    from app.storage import StorageError, _read_body
+
+    class Body(io.BytesIO):
+        closed_by_reader = False
+
+        def close(self) -> None:
+            Body.closed_by_reader = True
+            super().close()
+
+    with pytest.raises(StorageError, match="ended after 3 of 10 bytes"):
+        _read_body({"Body": Body(b"abc"), "ContentLength": 10}, "invoices/v/x.pdf")
+    assert Body.closed_by_reader
+    assert _read_body({"Body": io.BytesIO(b"abc")}, "k") == b"abc"  # no length: read() as before
