@@ -117,3 +117,63 @@ async def fetchrow(database: Database, query: Query, values: Mapping[str, Any] |
     """One row of a compiled ``Query`` on this task's connection (inside its transaction, if any)."""
     async with database.connection() as connection:
         return await connection.raw_connection.fetchrow(query.sql, *query.args(values or {}))
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"migration file name {path.name!r} does not match NNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), path.stem, path.read_text(encoding="utf-8")))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise ValueError("two migration files share a version number")
+    return migrations
+
+
+async def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations; return the names applied by this call."""
+    migrations = load_migrations(directory)
+    conn = await asyncpg.connect(url)
+    applied: list[str] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_KEY)
+        try:
+            await conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       version INTEGER PRIMARY KEY,
+                       name TEXT NOT NULL,
+                       checksum CHAR(64) NOT NULL,
+                       applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+            )
+            done = {
+                r["version"]: r["checksum"] for r in await conn.fetch("SELECT version, checksum FROM schema_migrations")
+            }
+            for migration in migrations:
+                if migration.version in done:
+                    if done[migration.version].strip() != migration.checksum:
+                        log.warning("migration %s changed after it was applied", migration.name)
+                    continue
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        migration.version,
+                        migration.name,
+                        migration.checksum,
+                    )
+                log.info("applied migration %s", migration.name)
+                applied.append(migration.name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)
+    finally:
+        await conn.close()
+    return applied
+
+
+async def pending_migrations(database: Database) -> list[str]:
+    """Names of migrations not yet applied (used by the health check)."""
+    rows = await database.fetch_all("SELECT version FROM schema_migrations")
+    done = {r["version"] for r in rows}
+    return [m.name for m in load_migrations() if m.version not in done]
