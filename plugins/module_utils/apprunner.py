@@ -25,6 +25,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import c
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.transformations import (
     OptionError,  # noqa: F401
     parse_secret_reference,
+    resolved_secret_arn,
+    secret_name_reference,
     secrets_fingerprint,
 )
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.waiters import (
@@ -298,11 +300,7 @@ def resolve_vpc_connector(client, value, option="vpc_connector", check_mode=Fals
 
 @AppRunnerErrorHandler.common_error_handler("read the version of secret {secret_id}")
 def _secret_version(client, secret_id):
-    secret = client.describe_secret(aws_retry=True, SecretId=secret_id)
-    for version_id, stages in (secret.get("VersionIdsToStages") or {}).items():
-        if "AWSCURRENT" in stages:
-            return version_id
-    return ""
+    return _current_version(client.describe_secret(aws_retry=True, SecretId=secret_id))
 
 
 @AppRunnerErrorHandler.common_error_handler("read the version of SSM parameter {name}")
@@ -316,14 +314,80 @@ def _parameter_version(client, name):
     return str(max(p.get("Version", 0) for p in found))
 
 
-def secret_versions_fingerprint(ssm_client, secrets_client, references):
+def _current_version(secret):
+    for version_id, stages in (secret.get("VersionIdsToStages") or {}).items():
+        if "AWSCURRENT" in stages:
+            return version_id
+    return ""
+
+
+@AppRunnerErrorHandler.list_error_handler("describe secret {name}")
+def describe_secret(client, name):
+    """DescribeSecret (metadata and version ids, never the value), or None when there is no such secret."""
+    return client.describe_secret(aws_retry=True, SecretId=name)
+
+
+def resolve_secret_names(secrets_client, params, check_mode=False, service_exists=True, missing="fail"):
+    """Replace ``secretsmanager:<name>[:<json-key>]`` values of the image/code secrets by full ARNs.
+
+    Each named secret is read once with DescribeSecret (never GetSecretValue). Returns
+    ``(params, versions, omitted)``: a copy of ``params`` with the resolved values
+    (``<ARN>`` or ``<ARN>:<json-key>::``, the form DescribeService returns), the AWSCURRENT
+    version id of each resolved value (reused by the fingerprint) and the ``(variable,
+    secret name)`` pairs left out. A missing secret (or one scheduled for deletion) fails,
+    naming the variable and the secret; in check mode, when the service does not exist yet,
+    it becomes a placeholder (an earlier task of the same run would create it); with
+    ``missing="omit"`` its variable is left out instead.
+    ``secrets_client`` is a callable returning the client (made only when a name is used).
+    """
+    params = dict(params)
+    versions, omitted, found, client = {}, [], {}, None
+    for option in ("image", "code"):
+        section = params.get(option)
+        if not section or not section.get("secrets"):
+            continue
+        secrets = {}
+        for variable, ref in section["secrets"].items():
+            by_name = secret_name_reference(str(ref))
+            if by_name is None:
+                secrets[variable] = ref
+                continue
+            name, json_key = by_name
+            if name not in found:
+                client = client or secrets_client()
+                secret = describe_secret(client, name)
+                found[name] = None if not secret or secret.get("DeletedDate") else secret
+            secret = found[name]
+            if secret is None:
+                if missing == "omit":
+                    omitted.append((variable, name))
+                    continue
+                if check_mode and not service_exists:
+                    secrets[variable] = _not_yet_created("secret", name)
+                    versions[secrets[variable]] = ""
+                    continue
+                raise AnsibleAppRunnerError(
+                    message=f"{option}.secrets.{variable}: Secrets Manager secret {name!r} does not exist"
+                )
+            secrets[variable] = resolved_secret_arn(secret["ARN"], json_key)
+            versions[secrets[variable]] = _current_version(secret)
+        params[option] = dict(section, secrets=secrets)
+    return params, versions, omitted
+
+
+def secret_versions_fingerprint(ssm_client, secrets_client, references, known=None):
     """Fingerprint of the current versions of the referenced secrets and parameters.
 
     Read-only calls that never return a secret's value: Secrets Manager DescribeSecret
     (the version id staged AWSCURRENT) and SSM DescribeParameters (the parameter Version).
+    ``known`` maps references whose version was already read (resolve_secret_names) to it.
     """
+    known = known or {}
     versions = {}
     for ref in references:
+        if ref in known:
+            versions[ref] = known[ref]
+            continue
         kind, ident = parse_secret_reference(ref)
         if kind == "secretsmanager":
             versions[ref] = _secret_version(secrets_client, ident)

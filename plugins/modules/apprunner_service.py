@@ -71,6 +71,12 @@ options:
           - Environment variables whose values App Runner reads at deployment from Secrets Manager secrets or
             SSM parameters (C(RuntimeEnvironmentSecrets)). Values are ARNs (or SSM parameter names), never the
             secrets themselves. Replaces the whole set.
+          - A value C(secretsmanager:<secret name>) or C(secretsmanager:<secret name>:<json key>) names a
+            Secrets Manager secret; the module resolves it with C(DescribeSecret) (never C(GetSecretValue))
+            to the secret's full ARN, or to C(<full ARN>:<json key>::) to pass one key of a JSON secret,
+            before comparing with the service. A named secret that does not exist fails the task (see
+            O(missing_secrets)); in check mode, when the service does not exist yet, it is planned with a
+            placeholder value naming the secret.
         type: dict
   code:
     description:
@@ -218,6 +224,15 @@ options:
         That tag is never purged by O(purge_tags).
     type: bool
     default: true
+  missing_secrets:
+    description:
+      - What to do when a C(secretsmanager:<secret name>) reference in O(image.secrets) / O(code.secrets)
+        names a secret that does not exist (or is scheduled for deletion).
+      - V(fail) fails the task, naming the variable and the secret.
+      - V(omit) leaves the variable out of the service's secrets and warns, naming both.
+    type: str
+    choices: ['fail', 'omit']
+    default: fail
   secrets_fingerprint:
     description:
       - Use this value as the secrets fingerprint instead of reading versions (for example a version number kept
@@ -256,6 +271,8 @@ EXAMPLES = r"""
       secrets:
         DATABASE_URL: "arn:aws:secretsmanager:us-east-1:123456789012:secret:invoice/db-AbCdEf"
         ANTHROPIC_API_KEY: "arn:aws:ssm:us-east-1:123456789012:parameter/invoice/anthropic-key"
+        # Resolved to arn:aws:secretsmanager:...:secret:invoice-prod-database-master-AbCdEf:password::
+        DB_PASSWORD: "secretsmanager:invoice-prod-database-master:password"
     access_role_arn: "arn:aws:iam::123456789012:role/invoice-apprunner-ecr"
     instance_role_arn: "arn:aws:iam::123456789012:role/invoice-api"
     cpu: 1 vCPU
@@ -354,6 +371,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.apprunner import 
     get_tags,
     pause_service,
     resolve_auto_scaling_configuration,
+    resolve_secret_names,
     resolve_vpc_connector,
     resume_service,
     secret_versions_fingerprint,
@@ -426,6 +444,7 @@ class ServiceManager:
         self.after = {}
         self.waited = False
         self.pending = None
+        self.known_versions = {}
 
     # -- helpers --
 
@@ -469,6 +488,7 @@ class ServiceManager:
             self.module.client("ssm", retry_decorator=retry),
             self.module.client("secretsmanager", retry_decorator=retry),
             refs,
+            known=self.known_versions,
         )
 
     # -- states --
@@ -588,10 +608,29 @@ class ServiceManager:
             self._wait(arn, deleted=True)
 
 
-def converge(module, client, params):
+def service_manager(module, client, params, service):
+    """The manager of the service, with the ``secretsmanager:<name>`` references resolved to ARNs."""
+    if params["state"] == "absent":
+        return ServiceManager(module, client, params)
+    params, versions, omitted = resolve_secret_names(
+        lambda: module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff()),
+        params,
+        check_mode=module.check_mode,
+        service_exists=service is not None,
+        missing=params["missing_secrets"],
+    )
+    for variable, name in omitted:
+        module.warn(f"secrets: {variable} left out: Secrets Manager secret {name!r} does not exist")
     manager = ServiceManager(module, client, params)
+    manager.known_versions = versions
+    return manager
 
+
+def converge(module, client, params):
     service = find_service(client, params["name"])
+    manager = service_manager(module, client, params, service)
+    params = manager.params
+
     tags = None
     acted_on = None
     fingerprint = None
@@ -706,6 +745,7 @@ def main():
         force_deployment=dict(type="bool", default=False),
         track_secret_versions=dict(type="bool", default=True, no_log=False),
         secrets_fingerprint=dict(type="str", no_log=False),
+        missing_secrets=dict(type="str", default="fail", choices=["fail", "omit"], no_log=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),

@@ -281,12 +281,40 @@ def secret_references(params):
     return sorted(refs)
 
 
+SECRET_NAME_PREFIX = "secretsmanager:"  # noqa: S105 (a reference scheme, not a secret)
+
+
+def secret_name_reference(ref):
+    """``(secret name, json key or None)`` of a ``secretsmanager:<name>[:<json-key>]`` value, else None.
+
+    Such a reference is resolved (DescribeSecret) to the secret's full ARN before use.
+    """
+    if not ref.startswith(SECRET_NAME_PREFIX):
+        return None
+    parts = ref[len(SECRET_NAME_PREFIX) :].split(":")
+    if len(parts) > 2 or not parts[0] or (len(parts) == 2 and not parts[1]):
+        raise OptionError(
+            f"secrets: {ref!r} is not a secret reference; use 'secretsmanager:<secret name>' or "
+            "'secretsmanager:<secret name>:<json key>'"
+        )
+    return parts[0], (parts[1] if len(parts) == 2 else None)
+
+
+def resolved_secret_arn(arn, json_key=None):
+    """The RuntimeEnvironmentSecrets value for secret ``arn``: the ARN, or ``ARN:<json-key>::``."""
+    return f"{arn}:{json_key}::" if json_key else arn
+
+
 def parse_secret_reference(ref, region=None):
     """``(service, id)`` of a RuntimeEnvironmentSecrets value.
 
     Secrets Manager ARNs (optionally with ``:json-key:version-stage:version-id``) ->
-    ``("secretsmanager", secret ARN)``; SSM parameter ARNs or names -> ``("ssm", name)``.
+    ``("secretsmanager", secret ARN)``; ``secretsmanager:<name>[:<json-key>]`` ->
+    ``("secretsmanager", name)``; SSM parameter ARNs or names -> ``("ssm", name)``.
     """
+    by_name = secret_name_reference(ref)
+    if by_name:
+        return "secretsmanager", by_name[0]
     if ref.startswith("arn:"):
         parts = ref.split(":")
         if len(parts) < 6:

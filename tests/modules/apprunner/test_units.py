@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import botocore.exceptions
 import botocore.session
 import pytest
 from ansible_collections.invoice.platform.plugins.module_utils import apprunner as ar
@@ -324,6 +325,148 @@ def test_secret_fingerprint_follows_versions_and_never_reads_values():
 def test_missing_parameter_is_named():
     with pytest.raises(ar.AnsibleAppRunnerError, match="SSM parameter '/nope' does not exist"):
         ar.secret_versions_fingerprint(FakeSecrets({}), FakeSecrets({}), ["/nope"])
+
+
+SM_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:invoice-local-database-master-AbCdEf"
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("secretsmanager:invoice-local-database-master", ("invoice-local-database-master", None)),
+        ("secretsmanager:invoice-local-database-master:password", ("invoice-local-database-master", "password")),
+        ("secretsmanager:invoice/db:password", ("invoice/db", "password")),
+        (SM_ARN, None),
+        ("/invoice/key", None),
+    ],
+)
+def test_secret_name_reference(ref, expected):
+    assert tf.secret_name_reference(ref) == expected
+
+
+@pytest.mark.parametrize(
+    "ref", ["secretsmanager:", "secretsmanager::password", "secretsmanager:db:", "secretsmanager:a:b:c"]
+)
+def test_secret_name_reference_rejects_malformed(ref):
+    with pytest.raises(tf.OptionError, match=f"secrets: {ref!r} is not a secret reference"):
+        tf.secret_name_reference(ref)
+
+
+def test_parse_secret_reference_by_name():
+    assert tf.parse_secret_reference("secretsmanager:db:password") == ("secretsmanager", "db")
+
+
+class FakeSecretsByName:
+    """DescribeSecret by name only (a GetSecretValue would fail: the fake has no such method)."""
+
+    def __init__(self, secrets):
+        self.secrets = secrets
+        self.calls = []
+
+    def describe_secret(self, aws_retry=False, SecretId=None):
+        self.calls.append(SecretId)
+        if SecretId not in self.secrets:
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "ResourceNotFoundException", "Message": "Secrets Manager can't find it"}},
+                "DescribeSecret",
+            )
+        return self.secrets[SecretId]
+
+
+def _secret_params(secrets, code_secrets=None):
+    params = {"image": {"identifier": "img:1", "secrets": secrets}, "code": None}
+    if code_secrets is not None:
+        params["code"] = {"repository_url": "https://example.invalid/r", "secrets": code_secrets}
+    return params
+
+
+@pytest.mark.parametrize(
+    ("ref", "resolved"),
+    [
+        ("secretsmanager:db", SM_ARN),
+        ("secretsmanager:db:password", SM_ARN + ":password::"),
+        ("secretsmanager:db:username", SM_ARN + ":username::"),
+        (SM_ARN + ":password::", SM_ARN + ":password::"),
+        ("/invoice/key", "/invoice/key"),
+    ],
+)
+def test_resolve_secret_names(ref, resolved):
+    fake = FakeSecretsByName(
+        {"db": {"ARN": SM_ARN, "VersionIdsToStages": {"v2": ["AWSCURRENT"], "v1": ["AWSPREVIOUS"]}}}
+    )
+    params = _secret_params({"DB_PASSWORD": ref, "OTHER": "/invoice/other"})
+    out, versions, omitted = ar.resolve_secret_names(lambda: fake, params)
+    assert out["image"]["secrets"] == {"DB_PASSWORD": resolved, "OTHER": "/invoice/other"}
+    assert params["image"]["secrets"]["DB_PASSWORD"] == ref  # the caller's params are not changed
+    by_name = ref.startswith("secretsmanager:")
+    assert versions == ({resolved: "v2"} if by_name else {})
+    assert fake.calls == (["db"] if by_name else [])
+    assert omitted == []
+
+
+def test_resolve_secret_names_describes_each_secret_once():
+    fake = FakeSecretsByName({"db": {"ARN": SM_ARN, "VersionIdsToStages": {"v1": ["AWSCURRENT"]}}})
+    params = _secret_params({"DB_PASSWORD": "secretsmanager:db:password", "DB_USER": "secretsmanager:db:username"})
+    _, versions, _ = ar.resolve_secret_names(lambda: fake, params)
+    assert fake.calls == ["db"]
+    assert set(versions) == {SM_ARN + ":password::", SM_ARN + ":username::"}
+
+
+@pytest.mark.parametrize(
+    ("check_mode", "service_exists", "secret"),
+    [(False, False, None), (False, True, None), (True, True, None), (False, False, {"DeletedDate": "2026-01-01"})],
+)
+def test_missing_secret_fails_naming_variable_and_secret(check_mode, service_exists, secret):
+    fake = FakeSecretsByName({} if secret is None else {"db": dict(secret, ARN=SM_ARN)})
+    with pytest.raises(ar.AnsibleAppRunnerError) as raised:
+        ar.resolve_secret_names(
+            lambda: fake, _secret_params({"DB_PASSWORD": "secretsmanager:db:password"}), check_mode, service_exists
+        )
+    assert raised.value.message == "image.secrets.DB_PASSWORD: Secrets Manager secret 'db' does not exist"
+
+
+def test_missing_secret_in_check_mode_of_a_new_service_is_planned():
+    out, versions, omitted = ar.resolve_secret_names(
+        lambda: FakeSecretsByName({}),
+        _secret_params({"DB_PASSWORD": "secretsmanager:db:password"}),
+        check_mode=True,
+        service_exists=False,
+    )
+    assert out["image"]["secrets"] == {"DB_PASSWORD": "(secret db, to be created)"}
+    assert versions == {"(secret db, to be created)": ""}
+    assert omitted == []
+
+
+def test_missing_secret_omitted_on_request():
+    out, versions, omitted = ar.resolve_secret_names(
+        lambda: FakeSecretsByName({}),
+        _secret_params(
+            {"DB_PASSWORD": "secretsmanager:db:password", "KEY": "/k"}, code_secrets={"X": "secretsmanager:db"}
+        ),
+        missing="omit",
+    )
+    assert out["image"]["secrets"] == {"KEY": "/k"}
+    assert out["code"]["secrets"] == {}
+    assert omitted == [("DB_PASSWORD", "db"), ("X", "db")]
+    assert versions == {}
+
+
+def test_no_client_without_named_secrets():
+    def no_client():
+        raise AssertionError("a Secrets Manager client was made")
+
+    out, versions, omitted = ar.resolve_secret_names(no_client, _secret_params({"K": "/k"}))
+    assert out["image"]["secrets"] == {"K": "/k"}
+    assert (versions, omitted) == ({}, [])
+
+
+def test_fingerprint_reuses_resolved_versions():
+    fake = FakeSecrets({SM_ARN: "v1"})
+    ref = SM_ARN + ":password::"
+    with_known = ar.secret_versions_fingerprint(fake, fake, [ref], known={ref: "v1"})
+    assert fake.calls == []
+    assert with_known == ar.secret_versions_fingerprint(fake, fake, [ref])
+    assert ar.secret_versions_fingerprint(fake, fake, [ref], known={ref: "v2"}) != with_known
 
 
 # ---- tags --------------------------------------------------------------------------------
