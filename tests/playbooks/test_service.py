@@ -83,3 +83,26 @@ def test_bad_input_fails_before_any_call(localaws: str, extra: dict, expected: s
     assert run.rc != 0
     assert any(expected in m for m in run.failure_messages()), run.explain()
     assert [c for c in calls(localaws) if c["service"] not in ("sts", "iam")] == []  # preflight only
+
+
+def test_database_password_by_secret_reference(localaws: str) -> None:
+    boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
+    extra = {"service_egress": "default", "service_domain": "", "service_secrets": SECRETS}
+    without = converge("playbooks/service.yml", extra_vars=extra)
+    task = without.task("Converge the service")
+    assert any("DB_PASSWORD left out" in w and "invoice-local-database-master" in w for w in task["warnings"])
+    assert "DB_PASSWORD" not in describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"].get(
+        "RuntimeEnvironmentSecrets", {}
+    )
+
+    secret = '{"username": "invoice", "password": "' + "p" * 32 + '"}'
+    arn = boto3.client("secretsmanager").create_secret(Name="invoice-local-database-master", SecretString=secret)["ARN"]
+    with_secret = converge("playbooks/service.yml", extra_vars=extra)
+    assert "service : Converge the service" in with_secret.changed_tasks()
+    secrets = describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentSecrets"]
+    assert secrets["DB_PASSWORD"] == f"{arn}:password::"
+
+    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=extra)
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(log) == []
+    assert "GetSecretValue" not in [c["operation"] for c in log]

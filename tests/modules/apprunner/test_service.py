@@ -201,6 +201,48 @@ def test_noop_run_makes_only_the_reads_it_needs(localaws):
     ]
 
 
+def test_secret_by_name_resolves_to_the_json_key_arn(localaws):
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(Name="invoice-local-database-master", SecretString='{"password": "pw"}')["ARN"]
+    options = dict(
+        name="invoice-api",
+        image=dict(
+            identifier=f"{IMAGE}:1", secrets={"DB_PASSWORD": "secretsmanager:invoice-local-database-master:password"}
+        ),
+    )
+    missing = dict(
+        name="invoice-api", image=dict(identifier=f"{IMAGE}:1", secrets={"DB_PASSWORD": "secretsmanager:nope:password"})
+    )
+    run = run_tasks(
+        [
+            service_task("plan with a missing secret", check=True, **{**missing, "name": "invoice-new"}),
+            service_task("create", **options),
+        ]
+    )
+    assert run.result("plan with a missing secret")["changed"] is True
+    created = run.result("create")
+    assert created["changed"] is True
+    resolved = created["service"]["source_configuration"]["image_repository"]["image_configuration"][
+        "runtime_environment_secrets"
+    ]
+    assert resolved == {"DB_PASSWORD": f"{arn}:password::"}
+    assert resolved["DB_PASSWORD"].endswith(":password::")
+
+    control.reset_calls(localaws)
+    again = run_tasks([service_task("again", **options)])
+    assert again.result("again")["changed"] is False
+    calls = control.calls(localaws)
+    assert not [c for c in calls if c["mutating"]]
+    sm_calls = [c["operation"] for c in calls if c["service"] == "secretsmanager"]
+    assert sm_calls == ["DescribeSecret"]  # resolved and fingerprinted with one read, never the value
+
+    failed = run_tasks([service_task("missing", **missing)], allow_failure=True).result("missing")
+    assert failed["failed"] is True
+    assert failed["msg"] == "image.secrets.DB_PASSWORD: Secrets Manager secret 'nope' does not exist"
+    omitted = run_tasks([service_task("omit", missing_secrets="omit", check=True, **missing)]).result("omit")
+    assert any("DB_PASSWORD left out" in w and "'nope'" in w for w in omitted["warnings"])
+
+
 def test_noop_check_mode_without_tags_reads_two_calls(localaws):
     options = dict(name="invoice-api", image=dict(identifier=f"{IMAGE}:1"), cpu="1 vCPU")
     run_tasks([service_task("converge", **options)])
