@@ -620,7 +620,9 @@ def service_manager(module, client, params, service):
         missing=params["missing_secrets"],
     )
     for variable, name in omitted:
-        module.warn(f"secrets: {variable} left out: Secrets Manager secret {name!r} does not exist")
+        # AnsibleAWSModule.warn (amazon.aws 11.4) also passes warnings= to exit_json, which
+        # ansible-core 2.21 reports as deprecated; AnsibleModule.warn alone reaches the result.
+        module._module.warn(f"secrets: {variable} left out: Secrets Manager secret {name!r} does not exist")
     manager = ServiceManager(module, client, params)
     manager.known_versions = versions
     return manager

@@ -241,6 +241,7 @@ def test_secret_by_name_resolves_to_the_json_key_arn(localaws):
     assert failed["msg"] == "image.secrets.DB_PASSWORD: Secrets Manager secret 'nope' does not exist"
     omitted = run_tasks([service_task("omit", missing_secrets="omit", check=True, **missing)]).result("omit")
     assert any("DB_PASSWORD left out" in w and "'nope'" in w for w in omitted["warnings"])
+    assert not omitted.get("deprecations")
 
 
 def test_noop_check_mode_without_tags_reads_two_calls(localaws):
