@@ -236,6 +236,11 @@ def test_secret_by_name_resolves_to_the_json_key_arn(localaws):
     sm_calls = [c["operation"] for c in calls if c["service"] == "secretsmanager"]
     assert sm_calls == ["DescribeSecret"]  # resolved and fingerprinted with one read, never the value
 
+    secrets.put_secret_value(SecretId="invoice-local-database-master", SecretString='{"password": "new"}')
+    rotated = run_tasks([service_task("rotated", **options)]).result("rotated")
+    assert rotated["changed"] is True
+    assert rotated["deployment_reasons"] == ["new version of a referenced secret"]
+
     failed = run_tasks([service_task("missing", **missing)], allow_failure=True).result("missing")
     assert failed["failed"] is True
     assert failed["msg"] == "image.secrets.DB_PASSWORD: Secrets Manager secret 'nope' does not exist"
