@@ -43,13 +43,24 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     s3 = boto3.client("s3")
     for name in BUCKETS:
         rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
-        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-        assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == outputs["kms_key_arn"]
+        if name.endswith("-frontend"):  # read by CloudFront: S3 managed keys
+            assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        else:
+            assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+            assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == outputs["kms_key_arn"]
         assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
         assert all(s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"].values())
         policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
         (deny,) = [st for st in policy["Statement"] if st["Effect"] == "Deny"]
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        allows = [st for st in policy["Statement"] if st["Effect"] == "Allow"]
+        if name.endswith("-frontend"):
+            (allow,) = allows
+            assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+            assert allow["Action"] == "s3:GetObject"
+            assert allow["Condition"]["ArnLike"] == {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/*"}
+        else:
+            assert allows == []
     exports_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS[1])["Rules"]}
     assert exports_rules["expire-objects"]["Expiration"]["Days"] == 7
     files_rules = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS[0])["Rules"]}
@@ -69,9 +80,10 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     exports_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS[1])["Rules"]}
     assert exports_rules["expire-objects"]["Expiration"]["Days"] == 14
 
-    # Staging's choice: S3 managed keys re-encrypt every bucket's default and touch nothing else.
+    # Staging's choice: S3 managed keys re-encrypt every bucket's default (the frontend bucket
+    # has them already) and touch nothing else.
     _, writes = run_clean(localaws, extra_vars={"storage_exports_expiration_days": 14, "storage_encryption": "sse-s3"})
-    assert writes == ["s3.PutBucketEncryption"] * 4
+    assert writes == ["s3.PutBucketEncryption"] * 3
     for name in BUCKETS:
         rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
         assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
