@@ -34,13 +34,12 @@ for module in "$COLL"/plugins/modules/"${PREFIX}"*.py; do
 done
 
 # ansible-test runs validate-modules in a virtualenv of its own and bootstraps pip there with
-# a script it downloads from ci-files.testing.ansible.com. Offline, that download fails; the
-# stand-in below bootstraps pip with the standard library's ensurepip instead, then installs
-# the packages ansible-test asks for from the pip index configured on this machine.
+# a script it would download from the Ansible project's CI file host. This script never lets it
+# reach that host: the stand-in below bootstraps pip with the standard library's ensurepip,
+# then installs the packages ansible-test asks for from the configured pip index.
 PIP_VERSION="$("$VENV/bin/python" -c 'from ansible_test._internal.python_requirements import get_venv_packages; from ansible_test._internal.host_configs import NativePythonConfig; print(get_venv_packages(NativePythonConfig(version="3.12"))["pip"])' 2>/dev/null || echo 25.2)"
 GET_PIP="$HOME/.ansible/test/cache/get_pip_${PIP_VERSION//./_}.py"
-if [ ! -s "$GET_PIP" ] && ! curl -sf --max-time 10 -o "$GET_PIP.download" \
-    "https://ci-files.testing.ansible.com/ansible-test/get-pip-${PIP_VERSION}.py" 2>/dev/null; then
+if [ ! -s "$GET_PIP" ]; then
   mkdir -p "$(dirname "$GET_PIP")"
   cat >"$GET_PIP" <<'PY'
 # Offline stand-in for get-pip.py written by tools/sanity.sh: ensurepip, then pip install.
@@ -51,8 +50,6 @@ args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"])
 subprocess.check_call([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *args])
 PY
-elif [ -s "$GET_PIP.download" ]; then
-  mv "$GET_PIP.download" "$GET_PIP"
 fi
 
 cd "$COLL"
