@@ -421,6 +421,16 @@ async def upload_invoice(request: Request) -> JSON:
     )
 
 
+async def _set_review(request: Request, invoice_id: Any, **values: Any) -> str:
+    """Record an approval or rejection; the invoice number, or 404 for an unknown invoice."""
+    row = await db(request).fetch_one(
+        i.update().where(i.c.id == invoice_id).values(**values).returning(i.c.invoice_number)
+    )
+    if row is None:
+        raise not_found("Invoice", "id")
+    return str(row["invoice_number"])
+
+
 @requires("reviewer")
 async def approve_invoice(request: Request) -> JSON:
     """
@@ -430,23 +440,17 @@ async def approve_invoice(request: Request) -> JSON:
       200: {description: "{message, invoice_number}"}
       404: {description: Unknown invoice}
     """
-    invoice_id = path_id(request)
-    number = await db(request).fetch_one(
-        i.update()
-        .where(i.c.id == invoice_id)
-        .values(
-            processing_status="approved",
-            approved_at=sa.func.now(),
-            approved_by=current_user(request).id,
-            rejected_at=None,
-            rejected_by=None,
-            rejection_reason=None,
-        )
-        .returning(i.c.invoice_number)
+    number = await _set_review(
+        request,
+        path_id(request),
+        processing_status="approved",
+        approved_at=sa.func.now(),
+        approved_by=current_user(request).id,
+        rejected_at=None,
+        rejected_by=None,
+        rejection_reason=None,
     )
-    if number is None:
-        raise not_found("Invoice", "id")
-    return JSON({"message": "Invoice approved successfully", "invoice_number": number["invoice_number"]})
+    return JSON({"message": "Invoice approved successfully", "invoice_number": number})
 
 
 @requires("reviewer")
@@ -465,28 +469,17 @@ async def reject_invoice(request: Request) -> JSON:
     invoice_id = path_id(request)
     body = await json_body(request)
     reason = string(body.get("reason"), "reason", max_length=2000)
-    row = await db(request).fetch_one(
-        i.update()
-        .where(i.c.id == invoice_id)
-        .values(
-            processing_status="rejected",
-            rejected_at=sa.func.now(),
-            rejected_by=current_user(request).id,
-            rejection_reason=reason,
-            approved_at=None,
-            approved_by=None,
-        )
-        .returning(i.c.invoice_number)
+    number = await _set_review(
+        request,
+        invoice_id,
+        processing_status="rejected",
+        rejected_at=sa.func.now(),
+        rejected_by=current_user(request).id,
+        rejection_reason=reason,
+        approved_at=None,
+        approved_by=None,
     )
-    if row is None:
-        raise not_found("Invoice", "id")
-    return JSON(
-        {
-            "message": "Invoice rejected",
-            "invoice_number": row["invoice_number"],
-            "reason": reason or "No reason provided",
-        }
-    )
+    return JSON({"message": "Invoice rejected", "invoice_number": number, "reason": reason or "No reason provided"})
 
 
 def _line_items_input(value: Any) -> list[dict[str, Any]]:
