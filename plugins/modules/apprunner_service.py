@@ -208,6 +208,16 @@ options:
       - ARN of the KMS key that encrypts the service's stored copies of the source. Set at creation only;
         a different value on an existing service fails (App Runner cannot change it).
     type: str
+  keep_deployed_image:
+    description:
+      - When the service exists, keep the image it runs and ignore O(image.identifier); O(image.identifier) is then
+        only the image a new service is created from.
+      - For a task that owns the service's configuration while another one (a deploy playbook, CI) moves its
+        image, without a separate look-up of the current image first.
+      - Has no effect on a service deployed from source code (O(code)).
+    type: bool
+    default: false
+    version_added: 0.2.0
   force_deployment:
     description:
       - Start a new deployment even when nothing changed (when nothing else already deploys in this run).
@@ -628,8 +638,18 @@ def service_manager(module, client, params, service):
     return manager
 
 
+def keep_image(params, service):
+    """``params`` with ``image.identifier`` set to the image ``service`` runs (keep_deployed_image)."""
+    running = service.get("SourceConfiguration", {}).get("ImageRepository", {}).get("ImageIdentifier")
+    if not (params["keep_deployed_image"] and params.get("image") and running):
+        return params
+    return dict(params, image=dict(params["image"], identifier=running))
+
+
 def converge(module, client, params):
     service = find_service(client, params["name"])
+    if service is not None:
+        params = keep_image(params, service)
     manager = service_manager(module, client, params, service)
     params = manager.params
 
@@ -646,7 +666,9 @@ def converge(module, client, params):
         )
         vpc_arn = resolve_vpc_connector(client, params["vpc_connector"], check_mode=module.check_mode)
         desired = tf.desired_service(params, auto_scaling_arn=asc_arn, vpc_connector_arn=vpc_arn)
-        fingerprint = manager.fingerprint()
+        # A plan (check mode) of a new service records no versions: the secrets it names may be
+        # created by an earlier task of the same run, which check mode did not run either.
+        fingerprint = None if service is None and module.check_mode else manager.fingerprint()
         if service is None:
             acted_on = manager.create(desired, fingerprint)
         else:
@@ -745,6 +767,7 @@ def main():
         ),
         kms_key=dict(type="str", no_log=False),
         force_deployment=dict(type="bool", default=False),
+        keep_deployed_image=dict(type="bool", default=False),
         track_secret_versions=dict(type="bool", default=True, no_log=False),
         secrets_fingerprint=dict(type="str", no_log=False),
         missing_secrets=dict(type="str", default="fail", choices=["fail", "omit"], no_log=False),

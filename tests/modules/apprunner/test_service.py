@@ -299,3 +299,41 @@ def test_check_mode_plan_with_dependencies_not_yet_created(localaws):
         == "auto_scaling_configuration: no active App Runner auto scaling configuration named 'invoice-api'"
     )
     assert not [c for c in control.calls(localaws) if c["mutating"]]
+
+
+def test_keep_deployed_image_leaves_the_running_image_alone(localaws):
+    """The service tier owns the configuration, a deploy moves the image: no look-up needed between them."""
+    base = dict(name="invoice-api", cpu="1 vCPU", keep_deployed_image=True)
+    run = run_tasks(
+        [
+            service_task("create from the default image", image=dict(identifier=f"{IMAGE}:1"), **base),
+            service_task("deploy a build", image=dict(identifier=f"{IMAGE}:2"), name="invoice-api"),
+            service_task("converge the configuration", image=dict(identifier=f"{IMAGE}:1"), **base),
+            service_task(
+                "change the memory", diff=True, image=dict(identifier=f"{IMAGE}:1"), **{**base, "memory": "4 GB"}
+            ),
+        ]
+    )
+    assert (
+        run.result("create from the default image")["service"]["source_configuration"]["image_repository"][
+            "image_identifier"
+        ]
+        == f"{IMAGE}:1"
+    )
+    assert run.result("deploy a build")["deployment_reasons"]
+    kept = run.result("converge the configuration")
+    assert kept["changed"] is False
+    assert kept["service"]["source_configuration"]["image_repository"]["image_identifier"] == f"{IMAGE}:2"
+    changed = run.result("change the memory")
+    assert changed["changed"] is True
+    assert changed["service"]["source_configuration"]["image_repository"]["image_identifier"] == f"{IMAGE}:2"
+    image_before = changed["diff"]["before"]["source_configuration"]["image_repository"]["image_identifier"]
+    assert image_before == changed["diff"]["after"]["source_configuration"]["image_repository"]["image_identifier"]
+
+
+def test_check_mode_plan_of_a_new_service_with_secrets_not_yet_created(localaws):
+    """The secrets tier is only planned in the same --check run: its parameters do not exist yet."""
+    options = dict(name="invoice-api", image=dict(identifier=f"{IMAGE}:1", secrets={"API_KEY": "/invoice/api-key"}))
+    run = run_tasks([service_task("plan", check=True, **options)])
+    assert run.result("plan")["changed"] is True
+    assert not [c for c in control.calls(localaws) if c["mutating"]]
