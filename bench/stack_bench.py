@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -112,6 +113,36 @@ def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def report(results: dict[str, Any]) -> None:
+    """Print the runs, the no-op run per playbook and the reads per managed resource."""
+    print(f"{'run':<16}{'seconds':>9}{'rc':>4}{'calls':>7}{'writes':>8}")
+    for name, data in results["runs"].items():
+        c = data["calls"]
+        print(f"{name:<16}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}")
+    if "noop_rerun" in results["runs"]:
+        print("no-op re-run per playbook (seconds, calls, writes):")
+        for book, data in results["runs"]["noop_rerun"]["per_playbook"].items():
+            print(f"  {book:<30}{data['seconds']:>7}{data['calls']:>6}{data['mutating']:>4}")
+    noop = results["runs"].get("noop_rerun")
+    if noop and "managed" in results:
+        reads = noop["calls"]["total"] - noop["calls"]["mutating"]
+        own = sum(results["managed"]["resources"].values())
+        settings = sum(results["managed"]["settings"].values())
+        results["noop_reads"] = reads
+        results["noop_reads_per_resource"] = round(reads / max(own, 1), 2)
+        results["noop_reads_per_resource_or_setting"] = round(reads / max(own + settings, 1), 2)
+        print("managed (read back from the endpoint after the first converge; see bench/resources.py):")
+        for kind in ("resources", "settings"):
+            listed = ", ".join(f"{k} {v}" for k, v in results["managed"][kind].items())
+            print(f"  {kind} ({sum(results['managed'][kind].values())}): {listed}")
+        print(
+            f"no-op reads {reads}: {results['noop_reads_per_resource']} per resource, "
+            f"{results['noop_reads_per_resource_or_setting']} per resource or setting; "
+            f"first-run creation calls {results['creations']}; no-op writes: {noop['calls']['mutating_calls']}"
+        )
+        print("top no-op calls:", dict(list(noop["calls"]["per_operation"].items())[:15]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stack_bench", description=__doc__)
     parser.add_argument("--delay", type=float, default=0.2, help="App Runner operation delay in seconds")
@@ -121,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
+    from bench.resources import managed
     from tools.localaws import LocalAWS
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     server = LocalAWS("127.0.0.1", free_port(), apprunner_delay=args.delay).start()
     state = tempfile.mkdtemp(prefix="stack-bench-docker-")
@@ -156,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
                 "per_playbook": per_book,
             }
             if name == "first_converge":
-                results["resources"] = sum(1 for c in log if c["mutating"] and c["operation"].startswith(CREATES))
+                results["creations"] = sum(1 for c in log if c["mutating"] and c["operation"].startswith(CREATES))
+                if rc == 0:
+                    results["managed"] = managed(server.url)
             if rc:
                 results["runs"][name]["output_tail"] = out[-4000:]
                 print(out[-4000:], file=sys.stderr)
@@ -164,24 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
 
-    resources = max(results.get("resources", 0), 1)
-    print(f"{'run':<16}{'seconds':>9}{'rc':>4}{'calls':>7}{'writes':>8}")
-    for name, data in results["runs"].items():
-        c = data["calls"]
-        print(f"{name:<16}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}")
-    if "noop_rerun" in results["runs"]:
-        print("no-op re-run per playbook (seconds, calls, writes):")
-        for book, data in results["runs"]["noop_rerun"]["per_playbook"].items():
-            print(f"  {book:<30}{data['seconds']:>7}{data['calls']:>6}{data['mutating']:>4}")
-    noop = results["runs"].get("noop_rerun")
-    if noop:
-        reads = noop["calls"]["total"] - noop["calls"]["mutating"]
-        results["noop_reads_per_resource"] = round(reads / resources, 2)
-        print(
-            f"managed resources (first run creations): {resources}; no-op reads per resource: "
-            f"{results['noop_reads_per_resource']}; no-op writes: {noop['calls']['mutating_calls']}"
-        )
-        print("top no-op calls:", dict(list(noop["calls"]["per_operation"].items())[:12]))
+    report(results)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"stack-{time.strftime('%Y%m%d-%H%M%S')}.json"
