@@ -73,6 +73,8 @@ def run(
     for book in books:
         reset_calls(url)
         began = time.monotonic()
+        clock = Path(tempfile.mkstemp(prefix="stack-bench-tasks-", suffix=".jsonl")[1])
+        env = {**env, "TASK_CLOCK_FILE": str(clock)}
         proc = subprocess.run(
             [
                 str(ROOT / ".venv" / "bin" / "ansible-playbook"),
@@ -88,7 +90,8 @@ def run(
             text=True,
             check=False,
         )
-        book_calls = calls(url)
+        book_calls = attribute(calls(url), clock)
+        clock.unlink()
         log += book_calls
         per_book[book] = {
             "seconds": round(time.monotonic() - began, 1),
@@ -102,9 +105,23 @@ def run(
     return time.monotonic() - start, rc, "\n".join(out), log, per_book
 
 
+def attribute(log: list[dict[str, Any]], clock: Path) -> list[dict[str, Any]]:
+    """Add to each call the task that made it: the last task that started before it."""
+    starts = [json.loads(line) for line in clock.read_text().splitlines() if line.strip()]
+    for call in log:
+        task = None
+        for start in starts:
+            if start["time"] > call.get("time", 0):
+                break
+            task = start
+        call["task"] = f"{task['role'] or '(play)'}: {task['task']}" if task else "(before the first task)"
+    return log
+
+
 def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
     per_op = Counter(f"{c['service']}.{c['operation']}" for c in log)
     return {
+        "per_task": dict(Counter(c["task"] for c in log if not c["mutating"]).most_common()),
         "total": len(log),
         "mutating": sum(1 for c in log if c["mutating"]),
         "mutating_calls": sorted({f"{c['service']}.{c['operation']}" for c in log if c["mutating"]}),
@@ -141,6 +158,9 @@ def report(results: dict[str, Any]) -> None:
             f"first-run creation calls {results['creations']}; no-op writes: {noop['calls']['mutating_calls']}"
         )
         print("top no-op calls:", dict(list(noop["calls"]["per_operation"].items())[:15]))
+        print("no-op reads by task (top 25):")
+        for task, count in list(noop["calls"]["per_task"].items())[:25]:
+            print(f"  {count:>4}  {task}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "FAKEDOCKER_STATE_DIR": state,
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        # Task start times, to tell which task made each call (bench/callback_plugins/task_clock.py).
+        "ANSIBLE_CALLBACK_PLUGINS": str(ROOT / "bench" / "callback_plugins"),
+        "ANSIBLE_CALLBACKS_ENABLED": "task_clock",
     }
     env.pop("AWS_PROFILE", None)
     # Build from a clean clone of HEAD: the deploy tier refuses a dirty tree, and a checkout

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from functools import cache
@@ -289,6 +290,7 @@ class CallLog:
             "operation": call.operation,
             "status": status,
             "mutating": is_mutating(call.operation, method),
+            "time": time.time(),
         }
         with self._lock:
             self._calls.append(entry)
