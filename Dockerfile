@@ -27,5 +27,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(0 if urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/api/health\", timeout=4).status == 200 else 1)"]
 
-# Proxy headers: App Runner terminates TLS and forwards the client address.
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --proxy-headers --forwarded-allow-ips='*' --no-server-header --log-level warning"]
+# Applies pending migrations (an advisory lock serialises instances starting together), then
+# serves on 0.0.0.0:$PORT with proxy headers: App Runner terminates TLS and forwards the client.
+CMD ["python", "-m", "app", "serve"]

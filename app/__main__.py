@@ -1,4 +1,8 @@
-"""Command line: ``python -m app migrate | create-user | worker``.
+"""Command line: ``python -m app serve | migrate | create-user | worker``.
+
+``serve`` is the container's command: it applies pending migrations (safe when several
+instances start at once: an advisory lock serialises them), then serves the API on
+``$HOST:$PORT`` (default ``0.0.0.0:8000``) behind App Runner's TLS-terminating proxy.
 
 create-user never takes the password as an argument by default: it reads it from
 ``--password-stdin``, the ``INVOICE_ADMIN_PASSWORD`` environment variable, or a prompt.
@@ -44,6 +48,23 @@ async def _migrate() -> int:
 
     applied = await migrate(database_url(load_settings()))
     print(f"migrate: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not args.no_migrate:
+        asyncio.run(_migrate())
+    import uvicorn  # noqa: PLC0415
+
+    uvicorn.run(
+        "app.main:app",
+        host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 - inside the container, behind App Runner
+        port=int(os.environ.get("PORT", "8000")),
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        server_header=False,
+        log_level="warning",  # the API logs requests itself (app/logs.py)
+    )
     return 0
 
 
@@ -107,6 +128,8 @@ async def _worker() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Invoice Processing API tools")
     sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve the API on $HOST:$PORT")
+    serve.add_argument("--no-migrate", action="store_true", help="serve without applying migrations first")
     sub.add_parser("migrate", help="apply pending SQL migrations (safe to run from several instances)")
     user = sub.add_parser("create-user", help="create a user (the first admin, for example)")
     user.add_argument("--email", required=True)
@@ -118,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="run the batch worker (claims jobs from the database)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "migrate":
             return asyncio.run(_migrate())
         if args.command == "create-user":
