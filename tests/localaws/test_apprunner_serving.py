@@ -95,6 +95,22 @@ def test_service_is_served_by_a_local_process(serving: str, apprunner: Any) -> N
     assert refused(resumed["ServiceUrl"])
 
 
+def test_secrets_manager_json_key_reference_is_resolved(serving: str, apprunner: Any) -> None:
+    """The form App Runner documents (and apprunner_service writes): <secret ARN>:<json-key>::."""
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="invoice-test-database-master", SecretString=json.dumps({"username": "invoice", "password": "from-json"})
+    )
+    service = apprunner.create_service(
+        ServiceName="json-key-api", SourceConfiguration=source("1", f"{secret['ARN']}:password::")
+    )["Service"]
+    assert wait_until_settled(apprunner, service["ServiceArn"])["Status"] == "RUNNING"
+    assert fetch(service["ServiceUrl"])["DB_PASSWORD"] == "from-json"
+
+    with pytest.raises(apprunner.exceptions.InvalidRequestException) as exc:
+        apprunner.create_service(ServiceName="no-key-api", SourceConfiguration=source("1", f"{secret['ARN']}:nope::"))
+    assert "DB_PASSWORD" in str(exc.value)
+
+
 def test_unresolvable_secret_is_refused(serving: str, apprunner: Any) -> None:
     from botocore.exceptions import ClientError
 

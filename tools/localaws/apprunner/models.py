@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import json
 import os
 import random
 import string
@@ -528,8 +529,18 @@ class AppRunnerBackend(BaseBackend):
         value: str | None = None
         try:
             if ":secretsmanager:" in reference:
-                secret = secretsmanager_backends[self.account_id][region].get_secret_value(reference, None, None)  # type: ignore[arg-type]
+                # <secret ARN (7 fields)>[:<json-key>[:<version-stage>[:<version-id>]]]
+                secret_arn, json_key = ":".join(parts[:7]), parts[7] if len(parts) > 7 else ""
+                stage = parts[8] if len(parts) > 8 and parts[8] else None
+                version = parts[9] if len(parts) > 9 and parts[9] else None
+                backend = secretsmanager_backends[self.account_id][region]
+                secret = backend.get_secret_value(secret_arn, version, stage)  # type: ignore[arg-type]
                 value = secret.get("SecretString")
+                if json_key and value is not None:
+                    document = json.loads(value)
+                    if json_key not in document:
+                        raise KeyError(json_key)
+                    value = str(document[json_key])
             else:
                 parameter = ssm_backends[self.account_id][region].get_parameter(reference)
                 if parameter is not None:
