@@ -138,3 +138,19 @@ def test_process_that_exits_fails_the_create(
     with pytest.raises(Exception, match="InvalidStateException"):
         apprunner.start_deployment(ServiceArn=arn)
     apprunner.delete_service(ServiceArn=arn)
+
+
+def test_custom_domain_target_is_stable_across_deployments(serving: str, apprunner: Any) -> None:
+    parameter = "/invoice/test/db-password"
+    boto3.client("ssm").put_parameter(Name=parameter, Value="local-only-password", Type="SecureString")
+    secret_arn = f"arn:aws:ssm:us-east-1:123456789012:parameter{parameter}"
+    arn = apprunner.create_service(ServiceName="domain-api", SourceConfiguration=source("1", secret_arn))["Service"][
+        "ServiceArn"
+    ]
+    wait_until_settled(apprunner, arn)
+    target = apprunner.associate_custom_domain(ServiceArn=arn, DomainName="api.example.test")["DNSTarget"]
+    assert target.endswith(".us-east-1.awsapprunner.com")
+    apprunner.update_service(ServiceArn=arn, SourceConfiguration=source("2", secret_arn))
+    moved = wait_until_settled(apprunner, arn)
+    assert moved["ServiceUrl"].startswith("127.0.0.1:")
+    assert apprunner.describe_custom_domains(ServiceArn=arn)["DNSTarget"] == target

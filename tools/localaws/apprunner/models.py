@@ -202,6 +202,9 @@ class Service:
         self.id = _hex32()
         self.arn = backend.arn(f"service/{name}/{self.id}")
         self.url = f"{_random_label()}.{backend.region_name}.awsapprunner.com"
+        # The custom domains' CNAME target stays this AWS-style name even when a local process
+        # serves the service (its ServiceUrl then moves to 127.0.0.1:<port> on each deployment).
+        self.dns_target = self.url
         self.created_at = self.updated_at = _now()
         self.deleted_at: datetime | None = None
         self.settled_status = "RUNNING"
@@ -807,7 +810,7 @@ class AppRunnerBackend(BaseBackend):
     # -- custom domains ----------------------------------------------------------------------
 
     def _domains_response(self, service: Service) -> dict[str, Any]:
-        return {"DNSTarget": service.url, "ServiceArn": service.arn, "VpcDNSTargets": []}
+        return {"DNSTarget": service.dns_target, "ServiceArn": service.arn, "VpcDNSTargets": []}
 
     @_locked
     def associate_custom_domain(self, arn: str, domain: str, www: bool) -> dict[str, Any]:
