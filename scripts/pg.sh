@@ -49,6 +49,8 @@ port_in_use() {
   python3 - "$PGPORT" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket()
+# Like postgres itself: connections left in TIME_WAIT by a stopped server do not block it.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
