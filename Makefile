@@ -41,7 +41,8 @@ localaws-start: $(STAMP) ## Start the local AWS endpoint on 127.0.0.1:$(LOCALAWS
 	@mkdir -p $(RUN)
 	@if [ -f $(RUN)/localaws.pid ] && kill -0 $$(cat $(RUN)/localaws.pid) 2>/dev/null; then \
 	  echo "localaws: already running (pid $$(cat $(RUN)/localaws.pid)) on http://127.0.0.1:$(LOCALAWS_PORT)"; exit 0; fi; \
-	nohup $(PY) -m tools.localaws --port $(LOCALAWS_PORT) --apprunner-delay $(LOCALAWS_DELAY) >$(RUN)/localaws.log 2>&1 & echo $$! >$(RUN)/localaws.pid; \
+	LOCALAWS_APPRUNNER_COMMAND="$(CURDIR)/$(PY) -m app serve" LOCALAWS_APPRUNNER_LOG_DIR=$(CURDIR)/$(RUN)/apprunner \
+	  nohup $(PY) -m tools.localaws --port $(LOCALAWS_PORT) --apprunner-delay $(LOCALAWS_DELAY) >$(RUN)/localaws.log 2>&1 & echo $$! >$(RUN)/localaws.pid; \
 	for i in $$(seq 1 100); do \
 	  if curl -sf -o /dev/null -X POST http://127.0.0.1:$(LOCALAWS_PORT)/moto-api/reset; then echo "localaws: http://127.0.0.1:$(LOCALAWS_PORT) (log: $(RUN)/localaws.log)"; exit 0; fi; \
 	  if ! kill -0 $$(cat $(RUN)/localaws.pid) 2>/dev/null; then cat $(RUN)/localaws.log >&2; rm -f $(RUN)/localaws.pid; echo "localaws: failed to start (log above)" >&2; exit 1; fi; \
@@ -63,6 +64,10 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	  LOCAL_DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) \
 	  ansible-playbook site.yml -i inventories/local $(DEMO_ARGS)
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
+	@url=$$($(PY) -c 'import json; print(json.load(open("outputs/local.json"))["service"]["service_url"])'); \
+	echo; echo "API: $$url (the local App Runner service runs python -m app serve; log: $(RUN)/apprunner/)"; \
+	echo "GET $$url/api/health:"; curl -sS --max-time 5 "$$url/api/health" || { echo "demo: the API does not answer" >&2; exit 1; }; echo; \
+	echo "First admin: DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) $(PY) -m app create-user --email you@example.com --role admin"
 
 lint: $(STAMP) ## ruff, mypy, yamllint, ansible-lint, hadolint
 	ruff check .
