@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from typing import Any
 
 import boto3
@@ -28,6 +29,33 @@ def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
     run = run_playbook(PLAYBOOK, **kwargs)
     assert run.rc == 0, run.explain()
     return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def reads(url: str) -> Counter[str]:
+    """The tier's read calls since the last reset (the preflight role's identity check left out)."""
+    return Counter(
+        f"{c['service']}.{c['operation']}"
+        for c in calls(url)
+        if not c["mutating"] and c["operation"] not in PREFLIGHT_OPS
+    )
+
+
+# What a no-op run reads for the topic, its subscription, the alarms and one log group.
+NO_OP_READS = {
+    "sns.GetTopicAttributes": 1,
+    "sns.ListSubscriptionsByTopic": 1,
+    "sns.ListTagsForResource": 1,
+    "cloudwatch.DescribeAlarms": 1,
+    "logs.DescribeLogGroups": 2,
+    "logs.ListTagsLogGroup": 1,
+}
+# Run alone, the tier also looks up the service and the distribution.
+LOOKUP_READS = {
+    "apprunner.ListServices": 1,
+    "apprunner.DescribeService": 1,
+    "apprunner.ListTagsForResource": 1,
+    "cloudfront.ListDistributions": 1,
+}
 
 
 def alarms() -> dict[str, dict[str, Any]]:
@@ -81,6 +109,7 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
 
     again, writes = run_clean(localaws)
     assert (again.changed, writes) == (0, [])
+    assert reads(localaws) == NO_OP_READS | LOOKUP_READS
     check, writes = run_clean(localaws, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 
@@ -88,6 +117,62 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     _, writes = run_clean(localaws, extra_vars={"monitoring_rds_cpu_percent": 90})
     assert writes == ["cloudwatch.PutMetricAlarm"]
     assert alarms()["invoice-local-db-cpu"]["Threshold"] == 90.0
+
+
+def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(localaws: str) -> None:
+    boto3.client("logs").create_log_group(logGroupName="/aws/rds/instance/invoice-local-db/postgresql")
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "molecule/monitoring/prepare_targets.py"),
+            "invoice-local-api",
+            "invoice-processing.test",
+        ],
+        check=True,
+        env=os.environ,
+        capture_output=True,
+    )
+    (service,) = boto3.client("apprunner").list_services()["ServiceSummaryList"]
+    (distribution,) = boto3.client("cloudfront").list_distributions()["DistributionList"]["Items"]
+    published = {
+        # What the service and cdn tiers publish earlier in a site.yml run.
+        "platform_outputs_service": {
+            "backend": "apprunner",
+            "service_name": "invoice-local-api",
+            "service_arn": service["ServiceArn"],
+        },
+        "platform_outputs_cdn": {"distribution_id": distribution["Id"]},
+    }
+    _, writes = run_clean(localaws, extra_vars=published)
+    assert reads(localaws).keys().isdisjoint(LOOKUP_READS)
+    found = alarms()
+    assert set(found) == RDS_ALARMS | LATER_ALARMS
+    latency = {d["Name"]: d["Value"] for d in found["invoice-local-api-latency-p99"]["Dimensions"]}
+    assert latency["ServiceID"] == service["ServiceId"]
+    web = {d["Name"]: d["Value"] for d in found["invoice-local-web-5xx-rate"]["Dimensions"]}
+    assert web["DistributionId"] == distribution["Id"]
+
+    # An alarm under the tier's prefix that the configuration no longer defines is deleted.
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName="invoice-local-db-replica-lag",
+        Namespace="AWS/RDS",
+        MetricName="ReplicaLag",
+        Statistic="Maximum",
+        ComparisonOperator="GreaterThanThreshold",
+        Threshold=30.0,
+        Period=300,
+        EvaluationPeriods=3,
+    )
+    check, writes = run_clean(localaws, extra_vars=published, check=True, diff=True)
+    assert (check.changed, writes) == (1, [])
+    assert check.task("Ensure the alarms exist and notify the topic")["deleted"] == ["invoice-local-db-replica-lag"]
+    _, writes = run_clean(localaws, extra_vars=published)
+    assert writes == ["cloudwatch.DeleteAlarms"]
+    assert set(alarms()) == RDS_ALARMS | LATER_ALARMS
+
+    again, writes = run_clean(localaws, extra_vars=published)
+    assert (again.changed, writes) == (0, [])
+    assert reads(localaws) == NO_OP_READS
 
 
 @pytest.mark.parametrize(
