@@ -19,7 +19,8 @@ description:
     as sets, and unset optional fields compared with the AWS defaults (no description is an
     empty description, O(alarms[].treat_missing_data) defaults to C(missing),
     O(alarms[].datapoints_to_alarm) to O(alarms[].evaluation_periods), no actions to no actions).
-  - All fields of an alarm are managed - a field left unset is set to its AWS default.
+  - All fields of an alarm are managed - a field left unset is set to its AWS default, and
+    actions are always enabled (an alarm whose actions were disabled by hand is re-enabled).
   - Check mode makes no mutating call; diff mode shows the changed fields of each alarm.
 options:
   alarms:
@@ -273,6 +274,8 @@ FIELDS = (
     ("alarm_actions", "AlarmActions"),
     ("ok_actions", "OKActions"),
     ("insufficient_data_actions", "InsufficientDataActions"),
+    # Not an option: actions are always enabled (someone who disabled them by hand is overruled).
+    ("actions_enabled", "ActionsEnabled"),
 )
 ACTION_FIELDS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
 
@@ -346,6 +349,7 @@ def wanted_settings(alarm):
         "alarm_actions": sorted(set(alarm.get("alarm_actions") or [])),
         "ok_actions": sorted(set(alarm.get("ok_actions") or [])),
         "insufficient_data_actions": sorted(set(alarm.get("insufficient_data_actions") or [])),
+        "actions_enabled": True,
     }
 
 
@@ -370,6 +374,7 @@ def current_settings(described):
         "alarm_actions": sorted(set(described.get("AlarmActions") or [])),
         "ok_actions": sorted(set(described.get("OKActions") or [])),
         "insufficient_data_actions": sorted(set(described.get("InsufficientDataActions") or [])),
+        "actions_enabled": described.get("ActionsEnabled", True),
     }
 
 
@@ -380,7 +385,7 @@ def changed_fields(wanted, current):
 
 def put_params(name, wanted):
     """PutMetricAlarm parameters for the wanted settings."""
-    params = {"AlarmName": name, "ActionsEnabled": True}
+    params = {"AlarmName": name}
     for field, key in FIELDS:
         value = wanted[field]
         if field == "dimensions":

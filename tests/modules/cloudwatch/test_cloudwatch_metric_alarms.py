@@ -106,6 +106,14 @@ def test_four_steps_then_a_no_op_is_one_read(localaws: str) -> None:
     assert [c for c in calls if c["mutating"]] == []
     assert [c["operation"] for c in calls] == ["DescribeAlarms"]
 
+    # Actions disabled by hand are enabled again, and only on that alarm.
+    boto3.client("cloudwatch").disable_alarm_actions(AlarmNames=[f"{PREFIX}db-cpu"])
+    run = run_tasks([task("re-enable", params, diff=True)])
+    result = run.result("re-enable")
+    assert (result["created"], result["updated"], result["deleted"]) == ([], [f"{PREFIX}db-cpu"], [])
+    assert result["diff"]["after"] == {f"{PREFIX}db-cpu": {"actions_enabled": True}}
+    assert existing_alarms()[f"{PREFIX}db-cpu"]["ActionsEnabled"] is True
+
 
 def test_threshold_change_updates_only_that_alarm_and_purge_deletes_dropped(localaws: str) -> None:
     params = {"alarms": ALARMS, "purge_prefix": PREFIX}
