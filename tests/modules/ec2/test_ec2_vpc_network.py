@@ -1,0 +1,120 @@
+"""invoice.platform.ec2_vpc_network against the local endpoint."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.modules.helpers import run_tasks
+from tools.localaws import client as calllog
+
+pytestmark = pytest.mark.slow
+
+MODULE = "invoice.platform.ec2_vpc_network"
+PREFIX = "inv-test"
+SUBNETS = [
+    {"name": f"{PREFIX}-public-us-east-1a", "cidr": "10.30.0.0/24", "az": "us-east-1a", "tier": "public"},
+    {"name": f"{PREFIX}-public-us-east-1b", "cidr": "10.30.1.0/24", "az": "us-east-1b", "tier": "public"},
+    {"name": f"{PREFIX}-private-us-east-1a", "cidr": "10.30.10.0/24", "az": "us-east-1a", "tier": "private"},
+    {"name": f"{PREFIX}-private-us-east-1b", "cidr": "10.30.11.0/24", "az": "us-east-1b", "tier": "private"},
+]
+GROUPS = [
+    {"name": f"{PREFIX}-connector", "description": "connector (egress only)"},
+    {
+        "name": f"{PREFIX}-database",
+        "description": "database",
+        "ingress": [
+            {"protocol": "tcp", "ports": ["5432"], "source_group": f"{PREFIX}-connector", "description": "PostgreSQL"}
+        ],
+        "egress": [],
+    },
+]
+# One read of each kind, however many subnets, tables and groups the layout has.
+NOOP_READS = {
+    "DescribeVpcs": 1,
+    "DescribeVpcAttribute": 2,
+    "DescribeSubnets": 1,
+    "DescribeInternetGateways": 1,
+    "DescribeRouteTables": 1,
+    "DescribeNatGateways": 1,
+    "DescribeSecurityGroups": 1,
+}
+
+
+def network(**overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "name": f"{PREFIX}-vpc",
+        "cidr_block": "10.30.0.0/16",
+        "subnets": SUBNETS,
+        "nat_gateway": "single",
+        "security_groups": GROUPS,
+        "tags": {"Project": "invoice"},
+    }
+    params.update(overrides)
+    return params
+
+
+def task(name: str, check: bool = False, diff: bool = False, **overrides: Any) -> dict[str, Any]:
+    return {"name": name, MODULE: network(**overrides), "check_mode": check, "diff": diff}
+
+
+def ec2_calls(url: str) -> tuple[Counter[str], list[str]]:
+    calls = [c for c in calllog.calls(url) if c["service"] == "ec2"]
+    reads = Counter(c["operation"] for c in calls if not c["mutating"])
+    return reads, [c["operation"] for c in calls if c["mutating"]]
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def live_nats(ec2: Any) -> list[dict[str, Any]]:
+    return ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["pending", "available"]}])["NatGateways"]
+
+
+def test_check_apply_check_apply(localaws: str) -> None:
+    ec2 = boto3.client("ec2")
+    calllog.reset_calls(localaws)
+    plan = run_tasks([task("Plan", check=True, diff=True)]).result("Plan")
+    assert plan["changed"] and plan["vpc"]["id"] == ""
+    assert set(plan["diff"]["after"]["subnets"]) == {s["name"] for s in SUBNETS}
+    assert plan["diff"]["after"]["security_groups"][f"{PREFIX}-database"]["ingress"] == [
+        f"tcp 5432 ({PREFIX}-connector) (PostgreSQL)"
+    ]
+    assert ec2_calls(localaws)[1] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"] == []
+
+    run = run_tasks([task("Apply"), task("Check", check=True, diff=True)])
+    apply, check = run.result("Apply"), run.result("Check")
+    assert apply["changed"] and not check["changed"], check.get("diff")
+    assert check["diff"]["before"] == check["diff"]["after"]
+    vpc_id = apply["vpc"]["id"]
+    subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]}
+    for item in apply["subnets"]:
+        live = subnets[item["id"]]
+        assert (live["CidrBlock"], live["AvailabilityZone"]) == (item["cidr"], item["az"])
+        assert tags_of(live) == {"Name": item["name"], "Tier": item["tier"], "Project": "invoice"}
+    (nat,) = apply["nat_gateways"]
+    assert nat["subnet_id"] == apply["subnets"][0]["id"] and nat["public_ip"]
+    tables = {tags_of(t).get("Name"): t for t in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]}
+    public_routes = [r for r in tables[f"{PREFIX}-public"]["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"]
+    assert [r["GatewayId"] for r in public_routes] == [apply["internet_gateway_id"]]
+    for az in ("us-east-1a", "us-east-1b"):
+        table = tables[f"{PREFIX}-private-{az}"]
+        assert [r.get("NatGatewayId") for r in table["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"] == [nat["id"]]
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups(GroupIds=list(apply["security_groups"].values()))["SecurityGroups"]}
+    database = groups[f"{PREFIX}-database"]
+    assert database["IpPermissionsEgress"] == []
+    assert [p["GroupId"] for p in database["IpPermissions"][0]["UserIdGroupPairs"]] == [apply["security_groups"][f"{PREFIX}-connector"]]
+    assert groups[f"{PREFIX}-connector"]["IpPermissionsEgress"][0]["IpProtocol"] == "-1"
+
+    calllog.reset_calls(localaws)
+    again = run_tasks([task("Again")]).result("Again")
+    reads, writes = ec2_calls(localaws)
+    assert (again["changed"], writes) == (False, [])
+    assert reads == Counter(NOOP_READS)
+    for key in ("vpc", "subnets", "route_tables", "internet_gateway_id", "nat_gateways", "security_groups"):
+        assert again[key] == apply[key], key
