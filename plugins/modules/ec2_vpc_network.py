@@ -70,7 +70,9 @@ options:
         type: str
         required: true
       tier:
-        description: V(public) subnets route through the internet gateway and hold NAT gateways; V(private) ones route through a NAT gateway.
+        description:
+          - V(public) subnets route through the internet gateway and hold the NAT gateways.
+          - V(private) subnets route through a NAT gateway.
         type: str
         required: true
         choices: [public, private]
@@ -121,7 +123,9 @@ options:
             elements: str
             default: []
           source_group:
-            description: Name of another group in O(security_groups). Exactly one of O(security_groups[].ingress[].source_group) and O(security_groups[].ingress[].cidr).
+            description:
+              - Name of another group in O(security_groups).
+              - Give exactly one of O(security_groups[].ingress[].source_group) and O(security_groups[].ingress[].cidr).
             type: str
           cidr:
             description: IPv4 CIDR block.
@@ -201,7 +205,12 @@ subnets:
   returned: always
   type: list
   elements: dict
-  sample: [{"name": "shop-prod-public-us-east-1a", "id": "subnet-0abc", "cidr": "10.20.0.0/24", "az": "us-east-1a", "tier": "public"}]
+  sample:
+    - name: shop-prod-public-us-east-1a
+      id: subnet-0abc
+      cidr: 10.20.0.0/24
+      az: us-east-1a
+      tier: public
 route_tables:
   description: The managed route tables, as C(name), C(id) and C(subnet_ids).
   returned: always
@@ -283,11 +292,19 @@ class Network:
         if self.check or not resource_id:
             return True
         if to_unset:
-            self.call(f"remove tags from {resource_id}", "delete_tags", Resources=[resource_id],
-                      Tags=[{"Key": k} for k in to_unset])
+            self.call(
+                f"remove tags from {resource_id}",
+                "delete_tags",
+                Resources=[resource_id],
+                Tags=[{"Key": k} for k in to_unset],
+            )
         if to_set:
-            self.call(f"tag {resource_id}", "create_tags", Resources=[resource_id],
-                      Tags=ansible_dict_to_boto3_tag_list(to_set))
+            self.call(
+                f"tag {resource_id}",
+                "create_tags",
+                Resources=[resource_id],
+                Tags=ansible_dict_to_boto3_tag_list(to_set),
+            )
         return True
 
     def after_tags(self, current_list, wanted):
@@ -317,7 +334,9 @@ class Network:
         )["Vpcs"]
         if len(vpcs) > 1:
             ids = ", ".join(v["VpcId"] for v in vpcs)
-            self.module.fail_json(msg=f"name: more than one VPC is tagged Name={self.params['name']} with this CIDR ({ids})")
+            self.module.fail_json(
+                msg=f"name: more than one VPC is tagged Name={self.params['name']} with this CIDR ({ids})"
+            )
         if not vpcs:
             return
         self.vpc = vpcs[0]
@@ -339,7 +358,7 @@ class Network:
         self.nats = self.call(
             "describe NAT gateways",
             "describe_nat_gateways",
-            Filter=by_vpc + [{"Name": "state", "Values": ["pending", "available"]}],
+            Filter=[*by_vpc, {"Name": "state", "Values": ["pending", "available"]}],
         )["NatGateways"]
         groups = self.call("describe security groups", "describe_security_groups", Filters=by_vpc)["SecurityGroups"]
         self.groups = {g["GroupName"]: g for g in groups}
@@ -462,7 +481,10 @@ class Network:
             "attached": True,
             "tags": boto3_tag_list_to_ansible_dict(self.igw.get("Tags") or []),
         }
-        diff["after"]["internet_gateway"] = {"attached": True, "tags": self.after_tags(self.igw.get("Tags"), wanted_tags)}
+        diff["after"]["internet_gateway"] = {
+            "attached": True,
+            "tags": self.after_tags(self.igw.get("Tags"), wanted_tags),
+        }
         return self.ensure_tags(self.igw["InternetGatewayId"], self.igw.get("Tags"), wanted_tags)
 
     # --- NAT gateways -------------------------------------------------------------------
@@ -511,7 +533,10 @@ class Network:
                     self.nats.append(current)
                     self.created_nats.append(current["NatGatewayId"])
             else:
-                before[name] = {"subnet": subnet["name"], "tags": boto3_tag_list_to_ansible_dict(current.get("Tags") or [])}
+                before[name] = {
+                    "subnet": subnet["name"],
+                    "tags": boto3_tag_list_to_ansible_dict(current.get("Tags") or []),
+                }
                 after[name]["tags"] = self.after_tags(current.get("Tags"), wanted_tags)
                 changed |= self.ensure_tags(current["NatGatewayId"], current.get("Tags"), wanted_tags)
             self.nat_by_az[az] = current
@@ -566,7 +591,10 @@ class Network:
             routes = {}
             if self.params["nat_gateway"] != "none":
                 routes[ANYWHERE] = ("NatGatewayId", (nat or {}).get("NatGatewayId") or f"(new NAT gateway {az})")
-            plan[f"{self.prefix}-private-{az}"] = (routes, [s for s in subnets if s["tier"] == "private" and s["az"] == az])
+            plan[f"{self.prefix}-private-{az}"] = (
+                routes,
+                [s for s in subnets if s["tier"] == "private" and s["az"] == az],
+            )
         return plan
 
     @staticmethod
@@ -576,8 +604,14 @@ class Network:
             dest = route.get("DestinationCidrBlock")
             if not dest or route.get("GatewayId") == "local" or route.get("Origin") == "CreateRouteTable":
                 continue
-            for kind in ("GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId", "VpcPeeringConnectionId",
-                         "TransitGatewayId"):
+            for kind in (
+                "GatewayId",
+                "NatGatewayId",
+                "InstanceId",
+                "NetworkInterfaceId",
+                "VpcPeeringConnectionId",
+                "TransitGatewayId",
+            ):
                 if route.get(kind):
                     routes[dest] = (kind, route[kind])
                     break
@@ -604,7 +638,9 @@ class Network:
                 after[name]["tags"] = wanted_tags
                 changed = True
                 if self.check:
-                    self.table_results.append({"name": name, "id": "", "subnet_ids": [self.subnet_id(s) for s in subnets]})
+                    self.table_results.append(
+                        {"name": name, "id": "", "subnet_ids": [self.subnet_id(s) for s in subnets]}
+                    )
                     continue
                 table = self.call(
                     f"create route table {name}",
@@ -619,7 +655,9 @@ class Network:
                 before[name] = {
                     "routes": {d: t for d, (k, t) in current_routes.items()},
                     "subnets": sorted(
-                        names_of.get(a["SubnetId"], a["SubnetId"]) for a in table.get("Associations", []) if a.get("SubnetId")
+                        names_of.get(a["SubnetId"], a["SubnetId"])
+                        for a in table.get("Associations", [])
+                        if a.get("SubnetId")
                     ),
                     "tags": boto3_tag_list_to_ansible_dict(table.get("Tags") or []),
                 }
@@ -645,11 +683,21 @@ class Network:
                 self.call(f"delete route {dest}", "delete_route", RouteTableId=table_id, DestinationCidrBlock=dest)
         for dest, (kind, target) in wanted.items():
             if dest not in current:
-                self.call(f"create route {dest}", "create_route", RouteTableId=table_id, DestinationCidrBlock=dest,
-                          **{kind: target})
+                self.call(
+                    f"create route {dest}",
+                    "create_route",
+                    RouteTableId=table_id,
+                    DestinationCidrBlock=dest,
+                    **{kind: target},
+                )
             elif current[dest] != (kind, target):
-                self.call(f"replace route {dest}", "replace_route", RouteTableId=table_id, DestinationCidrBlock=dest,
-                          **{kind: target})
+                self.call(
+                    f"replace route {dest}",
+                    "replace_route",
+                    RouteTableId=table_id,
+                    DestinationCidrBlock=dest,
+                    **{kind: target},
+                )
         return True
 
     def ensure_associations(self, table, subnets):
@@ -669,12 +717,19 @@ class Network:
         }
         for subnet_id, association in current.items():
             if subnet_id not in wanted:
-                self.call("disassociate route table", "disassociate_route_table",
-                          AssociationId=association["RouteTableAssociationId"])
+                self.call(
+                    "disassociate route table",
+                    "disassociate_route_table",
+                    AssociationId=association["RouteTableAssociationId"],
+                )
         for subnet_id in wanted - set(current):
             if subnet_id in elsewhere:
-                self.call("move subnet to route table", "replace_route_table_association",
-                          AssociationId=elsewhere[subnet_id], RouteTableId=table_id)
+                self.call(
+                    "move subnet to route table",
+                    "replace_route_table_association",
+                    AssociationId=elsewhere[subnet_id],
+                    RouteTableId=table_id,
+                )
             else:
                 self.call("associate route table", "associate_route_table", RouteTableId=table_id, SubnetId=subnet_id)
         return True
@@ -691,7 +746,9 @@ class Network:
             ranges = [(None, None)] if protocol == "-1" else [port_range(p) for p in rule["ports"]]
             if protocol == "icmp" and not rule["ports"]:
                 ranges = [(-1, -1)]
-            target = rule["cidr"] if rule["cidr"] else (self.group_id(rule["source_group"]) or f"({rule['source_group']})")
+            target = (
+                rule["cidr"] if rule["cidr"] else (self.group_id(rule["source_group"]) or f"({rule['source_group']})")
+            )
             for low, high in ranges:
                 result.add((protocol, low, high, target, rule.get("description") or None))
         return result
@@ -746,22 +803,40 @@ class Network:
                     TagSpecifications=self.spec("security-group", wanted_tags),
                 )["GroupId"]
                 egress = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": ANYWHERE}]}]
-                self.groups[name] = {"GroupId": group_id, "GroupName": name, "Description": item["description"],
-                                     "IpPermissions": [], "IpPermissionsEgress": egress,
-                                     "Tags": ansible_dict_to_boto3_tag_list(wanted_tags)}
+                self.groups[name] = {
+                    "GroupId": group_id,
+                    "GroupName": name,
+                    "Description": item["description"],
+                    "IpPermissions": [],
+                    "IpPermissionsEgress": egress,
+                    "Tags": ansible_dict_to_boto3_tag_list(wanted_tags),
+                }
             else:
                 if group["Description"] != item["description"]:
                     self.module.warn(f"security_groups: {name} keeps its description; a description cannot change")
-                before[name] = {"description": group["Description"],
-                                "tags": boto3_tag_list_to_ansible_dict(group.get("Tags") or [])}
-                after[name] = {"description": group["Description"], "tags": self.after_tags(group.get("Tags"), wanted_tags)}
+                before[name] = {
+                    "description": group["Description"],
+                    "tags": boto3_tag_list_to_ansible_dict(group.get("Tags") or []),
+                }
+                after[name] = {
+                    "description": group["Description"],
+                    "tags": self.after_tags(group.get("Tags"), wanted_tags),
+                }
                 changed |= self.ensure_tags(group["GroupId"], group.get("Tags"), wanted_tags)
         # Rules after every group exists, so source_group names resolve to ids.
+        changed |= self.ensure_rules(before, after)
+        diff["before"]["security_groups"], diff["after"]["security_groups"] = before, after
+        return changed
+
+    def ensure_rules(self, before, after):
+        changed = False
         for item in self.params["security_groups"]:
             name = item["name"]
             group = self.groups.get(name) or {}
-            for key, perms_key, rules in (("ingress", "IpPermissions", item["ingress"]),
-                                          ("egress", "IpPermissionsEgress", item["egress"])):
+            for key, perms_key, rules in (
+                ("ingress", "IpPermissions", item["ingress"]),
+                ("egress", "IpPermissionsEgress", item["egress"]),
+            ):
                 current = self.current_rules(group.get(perms_key)) if group else set()
                 if not group and key == "egress":
                     current = {("-1", None, None, ANYWHERE, None)}
@@ -780,12 +855,19 @@ class Network:
                 grant = [self.to_permission(r) for r in sorted(wanted - current, key=str)]
                 verb = "egress" if key == "egress" else "ingress"
                 if revoke:
-                    self.call(f"revoke {verb} rules of {name}", f"revoke_security_group_{verb}",
-                              GroupId=group["GroupId"], IpPermissions=revoke)
+                    self.call(
+                        f"revoke {verb} rules of {name}",
+                        f"revoke_security_group_{verb}",
+                        GroupId=group["GroupId"],
+                        IpPermissions=revoke,
+                    )
                 if grant:
-                    self.call(f"authorize {verb} rules of {name}", f"authorize_security_group_{verb}",
-                              GroupId=group["GroupId"], IpPermissions=grant)
-        diff["before"]["security_groups"], diff["after"]["security_groups"] = before, after
+                    self.call(
+                        f"authorize {verb} rules of {name}",
+                        f"authorize_security_group_{verb}",
+                        GroupId=group["GroupId"],
+                        IpPermissions=grant,
+                    )
         return changed
 
     # --- run ----------------------------------------------------------------------------
@@ -811,8 +893,14 @@ class Network:
             if not nat:
                 continue
             addresses = nat.get("NatGatewayAddresses") or [{}]
-            nat_gateways.append({"id": nat["NatGatewayId"], "subnet_id": nat["SubnetId"], "az": az,
-                                 "public_ip": addresses[0].get("PublicIp") or ""})
+            nat_gateways.append(
+                {
+                    "id": nat["NatGatewayId"],
+                    "subnet_id": nat["SubnetId"],
+                    "az": az,
+                    "public_ip": addresses[0].get("PublicIp") or "",
+                }
+            )
         return {
             "vpc": {"id": (self.vpc or {}).get("VpcId", ""), "cidr_block": self.params["cidr_block"]},
             "subnets": [
@@ -820,7 +908,9 @@ class Network:
                 for s in self.params["subnets"]
             ],
             "route_tables": self.table_results,
-            "internet_gateway_id": (self.igw or {}).get("InternetGatewayId", "") if self.params["internet_gateway"] else "",
+            "internet_gateway_id": (self.igw or {}).get("InternetGatewayId", "")
+            if self.params["internet_gateway"]
+            else "",
             "nat_gateways": nat_gateways,
             "security_groups": {g["name"]: self.group_id(g["name"]) for g in self.params["security_groups"]},
         }
@@ -851,15 +941,10 @@ def private_azs(subnets):
     return azs
 
 
-def validate(params):
-    """Problems with the options, found before any AWS call."""
+def validate_subnets(subnets, vpc_net, cidr_block):
     problems = []
-    try:
-        vpc_net = ipaddress.ip_network(params["cidr_block"])
-    except ValueError:
-        return [f"cidr_block: {params['cidr_block']!r} is not an IPv4 network (like 10.20.0.0/16)"]
     seen_names, seen_cidrs = set(), []
-    for item in params["subnets"]:
+    for item in subnets:
         label = f"subnets: {item['name']}"
         if item["name"] in seen_names:
             problems.append(f"{label}: the name is listed twice")
@@ -870,11 +955,21 @@ def validate(params):
             problems.append(f"{label}: cidr {item['cidr']!r} is not an IPv4 network")
             continue
         if net.version != 4 or not net.subnet_of(vpc_net):
-            problems.append(f"{label}: cidr {item['cidr']} is not inside cidr_block {params['cidr_block']}")
+            problems.append(f"{label}: cidr {item['cidr']} is not inside cidr_block {cidr_block}")
         for other_name, other in seen_cidrs:
             if net.overlaps(other):
                 problems.append(f"{label}: cidr {item['cidr']} overlaps subnet {other_name} ({other})")
         seen_cidrs.append((item["name"], net))
+    return problems
+
+
+def validate(params):
+    """Problems with the options, found before any AWS call."""
+    try:
+        vpc_net = ipaddress.ip_network(params["cidr_block"])
+    except ValueError:
+        return [f"cidr_block: {params['cidr_block']!r} is not an IPv4 network (like 10.20.0.0/16)"]
+    problems = validate_subnets(params["subnets"], vpc_net, params["cidr_block"])
     public = [s for s in params["subnets"] if s["tier"] == "public"]
     if params["nat_gateway"] != "none" and not public:
         problems.append(f"nat_gateway: {params['nat_gateway']} needs at least one public subnet in subnets")
@@ -885,39 +980,51 @@ def validate(params):
         for az in private_azs(params["subnets"]):
             if az not in public_azs:
                 problems.append(f"nat_gateway: per_az needs a public subnet in {az} (it has private subnets)")
-    group_names = [g["name"] for g in params["security_groups"]]
+    problems.extend(validate_groups(params["security_groups"]))
+    return problems
+
+
+def validate_groups(groups):
+    problems = []
+    group_names = [g["name"] for g in groups]
     for name in sorted({n for n in group_names if group_names.count(n) > 1}):
         problems.append(f"security_groups: {name} is listed twice")
-    for group in params["security_groups"]:
+    for group in groups:
         for key in ("ingress", "egress"):
             for index, rule in enumerate(group[key] or []):
                 label = f"security_groups: {group['name']} {key}[{index}]"
-                if bool(rule["cidr"]) == bool(rule["source_group"]):
-                    problems.append(f"{label}: give exactly one of cidr and source_group")
-                if rule["source_group"] and rule["source_group"] not in group_names:
-                    problems.append(
-                        f"{label}: source_group {rule['source_group']!r} is not a group in security_groups "
-                        f"({', '.join(group_names)})"
-                    )
-                if rule["cidr"]:
-                    try:
-                        ipaddress.ip_network(rule["cidr"])
-                    except ValueError:
-                        problems.append(f"{label}: cidr {rule['cidr']!r} is not a network")
-                protocol = normalize_protocol(rule["protocol"])
-                if protocol not in ("tcp", "udp", "icmp", "-1"):
-                    problems.append(f"{label}: protocol {rule['protocol']!r} is not tcp, udp, icmp or -1")
-                if protocol in ("tcp", "udp") and not rule["ports"]:
-                    problems.append(f"{label}: protocol {protocol} needs ports")
-                if protocol == "-1" and rule["ports"]:
-                    problems.append(f"{label}: protocol -1 (all) takes no ports")
-                for port in rule["ports"] if protocol in ("tcp", "udp") else []:
-                    try:
-                        low, high = port_range(port)
-                    except ValueError:
-                        low, high = -1, -1
-                    if not (0 <= low <= high <= 65535):
-                        problems.append(f"{label}: port {port!r} is not a port or range (like 5432 or 8000-8100)")
+                problems.extend(validate_rule(label, rule, group_names))
+    return problems
+
+
+def validate_rule(label, rule, group_names):
+    problems = []
+    if bool(rule["cidr"]) == bool(rule["source_group"]):
+        problems.append(f"{label}: give exactly one of cidr and source_group")
+    if rule["source_group"] and rule["source_group"] not in group_names:
+        problems.append(
+            f"{label}: source_group {rule['source_group']!r} is not a group in security_groups"
+            f" ({', '.join(group_names)})"
+        )
+    if rule["cidr"]:
+        try:
+            ipaddress.ip_network(rule["cidr"])
+        except ValueError:
+            problems.append(f"{label}: cidr {rule['cidr']!r} is not a network")
+    protocol = normalize_protocol(rule["protocol"])
+    if protocol not in ("tcp", "udp", "icmp", "-1"):
+        problems.append(f"{label}: protocol {rule['protocol']!r} is not tcp, udp, icmp or -1")
+    if protocol in ("tcp", "udp") and not rule["ports"]:
+        problems.append(f"{label}: protocol {protocol} needs ports")
+    if protocol == "-1" and rule["ports"]:
+        problems.append(f"{label}: protocol -1 (all) takes no ports")
+    for port in rule["ports"] if protocol in ("tcp", "udp") else []:
+        try:
+            low, high = port_range(port)
+        except ValueError:
+            low, high = -1, -1
+        if not (0 <= low <= high <= 65535):
+            problems.append(f"{label}: port {port!r} is not a port or range (like 5432 or 8000-8100)")
     return problems
 
 

@@ -92,23 +92,35 @@ def test_check_apply_check_apply(localaws: str) -> None:
     assert apply["changed"] and not check["changed"], check.get("diff")
     assert check["diff"]["before"] == check["diff"]["after"]
     vpc_id = apply["vpc"]["id"]
-    subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]}
+    subnets = {
+        s["SubnetId"]: s for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    }
     for item in apply["subnets"]:
         live = subnets[item["id"]]
         assert (live["CidrBlock"], live["AvailabilityZone"]) == (item["cidr"], item["az"])
         assert tags_of(live) == {"Name": item["name"], "Tier": item["tier"], "Project": "invoice"}
     (nat,) = apply["nat_gateways"]
     assert nat["subnet_id"] == apply["subnets"][0]["id"] and nat["public_ip"]
-    tables = {tags_of(t).get("Name"): t for t in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]}
+    tables = {
+        tags_of(t).get("Name"): t
+        for t in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    }
     public_routes = [r for r in tables[f"{PREFIX}-public"]["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"]
     assert [r["GatewayId"] for r in public_routes] == [apply["internet_gateway_id"]]
     for az in ("us-east-1a", "us-east-1b"):
         table = tables[f"{PREFIX}-private-{az}"]
-        assert [r.get("NatGatewayId") for r in table["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"] == [nat["id"]]
-    groups = {g["GroupName"]: g for g in ec2.describe_security_groups(GroupIds=list(apply["security_groups"].values()))["SecurityGroups"]}
+        assert [r.get("NatGatewayId") for r in table["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"] == [
+            nat["id"]
+        ]
+    groups = {
+        g["GroupName"]: g
+        for g in ec2.describe_security_groups(GroupIds=list(apply["security_groups"].values()))["SecurityGroups"]
+    }
     database = groups[f"{PREFIX}-database"]
     assert database["IpPermissionsEgress"] == []
-    assert [p["GroupId"] for p in database["IpPermissions"][0]["UserIdGroupPairs"]] == [apply["security_groups"][f"{PREFIX}-connector"]]
+    assert [p["GroupId"] for p in database["IpPermissions"][0]["UserIdGroupPairs"]] == [
+        apply["security_groups"][f"{PREFIX}-connector"]
+    ]
     assert groups[f"{PREFIX}-connector"]["IpPermissionsEgress"][0]["IpProtocol"] == "-1"
 
     calllog.reset_calls(localaws)
@@ -118,3 +130,91 @@ def test_check_apply_check_apply(localaws: str) -> None:
     assert reads == Counter(NOOP_READS)
     for key in ("vpc", "subnets", "route_tables", "internet_gateway_id", "nat_gateways", "security_groups"):
         assert again[key] == apply[key], key
+
+
+def test_nat_modes_drift_and_rule_purge(localaws: str) -> None:
+    ec2 = boto3.client("ec2")
+    created = run_tasks([task("Apply")]).result("Apply")
+    (first_nat,) = created["nat_gateways"]
+    subnet_id = created["subnets"][2]["id"]
+    db_id = created["security_groups"][f"{PREFIX}-database"]
+    ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Tier", "Value": "public"}, {"Key": "Extra", "Value": "x"}])
+    ec2.create_tags(Resources=[first_nat["id"]], Tags=[{"Key": "Name", "Value": "renamed"}])
+    ec2.authorize_security_group_ingress(
+        GroupId=db_id,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+
+    calllog.reset_calls(localaws)
+    fixed = run_tasks([task("Fix", diff=True)]).result("Fix")
+    _, writes = ec2_calls(localaws)
+    assert fixed["changed"]
+    assert sorted(writes) == ["CreateTags", "CreateTags", "DeleteTags", "RevokeSecurityGroupIngress"]
+    before, after = fixed["diff"]["before"], fixed["diff"]["after"]
+    subnet_name = SUBNETS[2]["name"]
+    assert before["subnets"][subnet_name]["tags"]["Tier"] == "public"
+    assert after["subnets"][subnet_name]["tags"] == {"Name": subnet_name, "Tier": "private", "Project": "invoice"}
+    assert before["nat_gateways"][f"{PREFIX}-nat-us-east-1a"]["tags"]["Name"] == "renamed"
+    assert "tcp 22 0.0.0.0/0" in before["security_groups"][f"{PREFIX}-database"]["ingress"]
+    assert after["security_groups"][f"{PREFIX}-database"]["ingress"] == [
+        f"tcp 5432 {created['security_groups'][f'{PREFIX}-connector']} (PostgreSQL)"
+    ]
+    (subnet,) = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+    assert tags_of(subnet) == {"Name": subnet_name, "Tier": "private", "Project": "invoice"}
+    (nat,) = ec2.describe_nat_gateways(NatGatewayIds=[first_nat["id"]])["NatGateways"]
+    assert tags_of(nat)["Name"] == f"{PREFIX}-nat-us-east-1a"
+    (db,) = ec2.describe_security_groups(GroupIds=[db_id])["SecurityGroups"]
+    assert [p["FromPort"] for p in db["IpPermissions"]] == [5432]
+
+    # single -> per_az: a second NAT gateway, one route re-pointed; nothing else.
+    calllog.reset_calls(localaws)
+    per_az = run_tasks([task("Per zone", nat_gateway="per_az"), task("Per zone again", nat_gateway="per_az")])
+    _, writes = ec2_calls(localaws)
+    assert sorted(writes) == ["AllocateAddress", "CreateNatGateway", "ReplaceRoute"]
+    assert not per_az.result("Per zone again")["changed"]
+    nats = per_az.result("Per zone")["nat_gateways"]
+    assert [n["az"] for n in nats] == ["us-east-1a", "us-east-1b"] and nats[0]["id"] == first_nat["id"]
+    assert {n["subnet_id"] for n in nats} == {created["subnets"][0]["id"], created["subnets"][1]["id"]}
+
+    # per_az -> none: the default routes go first, then both gateways and their addresses.
+    calllog.reset_calls(localaws)
+    none = run_tasks([task("None", nat_gateway="none", diff=True)]).result("None")
+    _, writes = ec2_calls(localaws)
+    assert writes == [
+        "DeleteRoute",
+        "DeleteRoute",
+        "DeleteNatGateway",
+        "DeleteNatGateway",
+        "ReleaseAddress",
+        "ReleaseAddress",
+    ]
+    assert none["nat_gateways"] == [] and live_nats(ec2) == []
+    assert none["diff"]["after"]["route_tables"][f"{PREFIX}-private-us-east-1a"]["routes"] == {}
+    assert ec2.describe_addresses()["Addresses"] == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"cidr_block": "10.30.0.1/16"}, "cidr_block: '10.30.0.1/16' is not an IPv4 network"),
+        (
+            {"subnets": [{**SUBNETS[0], "cidr": "10.99.0.0/24"}]},
+            f"subnets: {PREFIX}-public-us-east-1a: cidr 10.99.0.0/24 is not inside cidr_block 10.30.0.0/16",
+        ),
+        ({"subnets": [SUBNETS[0], {**SUBNETS[1], "cidr": "10.30.0.0/25"}]}, "overlaps subnet"),
+        ({"subnets": [SUBNETS[0], {**SUBNETS[1], "name": SUBNETS[0]["name"]}]}, "the name is listed twice"),
+        ({"subnets": [{**SUBNETS[0], "tier": "dmz"}]}, "tier"),
+        (
+            {"security_groups": [{**GROUPS[1], "ingress": [{**GROUPS[1]["ingress"][0], "source_group": "nope"}]}]},
+            f"security_groups: {PREFIX}-database ingress[0]: source_group 'nope' is not a group in security_groups",
+        ),
+        ({"security_groups": [GROUPS[0], GROUPS[0]]}, f"security_groups: {PREFIX}-connector is listed twice"),
+        ({"subnets": SUBNETS[2:], "nat_gateway": "single"}, "nat_gateway: single needs at least one public subnet"),
+    ],
+)
+def test_bad_options_fail_before_any_call(localaws: str, overrides: dict[str, Any], expected: str) -> None:
+    calllog.reset_calls(localaws)
+    run = run_tasks([task("Bad", **overrides)], allow_failure=True)
+    assert run.rc != 0
+    assert expected in run.result("Bad")["msg"]
+    assert calllog.calls(localaws) == []
