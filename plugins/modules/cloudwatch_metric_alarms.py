@@ -4,7 +4,7 @@
 DOCUMENTATION = r"""
 module: cloudwatch_metric_alarms
 short_description: Converge a set of CloudWatch metric alarms with one read
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates and deletes a set of CloudWatch metric alarms (single-metric alarms on a
     statistic or an extended statistic such as C(p99)).

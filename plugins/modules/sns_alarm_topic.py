@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 module: sns_alarm_topic
 short_description: A standard SNS topic with its subscriptions and tags, read in three calls
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or deletes a standard (not FIFO) SNS topic, its display name, its
     subscriptions and its tags - what an alarm topic needs.
