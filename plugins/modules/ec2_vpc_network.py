@@ -141,7 +141,9 @@ options:
         elements: dict
         suboptions: *rule
   wait:
-    description: Wait until new NAT gateways are available (before routes point at them).
+    description:
+      - Wait until new NAT gateways are available before routes point at them.
+      - Deleting a NAT gateway always waits until it is deleted, because its Elastic IP can only be released then.
     type: bool
     default: true
   wait_timeout:
@@ -585,12 +587,13 @@ class Network:
                 {ANYWHERE: ("GatewayId", igw_id or "(new internet gateway)")},
                 [s for s in subnets if s["tier"] == "public"],
             )
-        single = next(iter(self.nat_by_az.values()), None)
+        single_az = next(iter(self.nat_by_az), None)
         for az in private_azs(subnets):
-            nat = self.nat_by_az.get(az, single) if self.params["nat_gateway"] != "none" else None
             routes = {}
             if self.params["nat_gateway"] != "none":
-                routes[ANYWHERE] = ("NatGatewayId", (nat or {}).get("NatGatewayId") or f"(new NAT gateway {az})")
+                nat_az = az if self.params["nat_gateway"] == "per_az" else single_az
+                nat_id = (self.nat_by_az.get(nat_az) or {}).get("NatGatewayId")
+                routes[ANYWHERE] = ("NatGatewayId", nat_id or f"(new NAT gateway {self.prefix}-nat-{nat_az})")
             plan[f"{self.prefix}-private-{az}"] = (
                 routes,
                 [s for s in subnets if s["tier"] == "private" and s["az"] == az],

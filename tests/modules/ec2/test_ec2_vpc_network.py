@@ -84,6 +84,10 @@ def test_check_apply_check_apply(localaws: str) -> None:
     assert plan["diff"]["after"]["security_groups"][f"{PREFIX}-database"]["ingress"] == [
         f"tcp 5432 ({PREFIX}-connector) (PostgreSQL)"
     ]
+    for az in ("us-east-1a", "us-east-1b"):  # single: both zones route through the one gateway in the first zone
+        planned = plan["diff"]["after"]["route_tables"][f"{PREFIX}-private-{az}"]
+        assert planned["routes"] == {"0.0.0.0/0": f"(new NAT gateway {PREFIX}-nat-us-east-1a)"}
+        assert planned["subnets"] == [f"{PREFIX}-private-{az}"]
     assert ec2_calls(localaws)[1] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"] == []
 
