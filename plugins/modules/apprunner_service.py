@@ -640,6 +640,8 @@ def service_manager(module, client, params, service):
 
 def keep_image(params, service):
     """``params`` with ``image.identifier`` set to the image ``service`` runs (keep_deployed_image)."""
+    if service is None:
+        return params
     running = service.get("SourceConfiguration", {}).get("ImageRepository", {}).get("ImageIdentifier")
     if not (params["keep_deployed_image"] and params.get("image") and running):
         return params
@@ -648,8 +650,7 @@ def keep_image(params, service):
 
 def converge(module, client, params):
     service = find_service(client, params["name"])
-    if service is not None:
-        params = keep_image(params, service)
+    params = keep_image(params, service)
     manager = service_manager(module, client, params, service)
     params = manager.params
 
