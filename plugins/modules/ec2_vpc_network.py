@@ -151,14 +151,19 @@ options:
     type: int
     default: 600
   state:
-    description: Only V(present) is offered; deleting a layout is not supported yet.
+    description:
+      - V(present) creates or updates the layout.
+      - V(absent) deletes the VPC found by O(name) and O(cidr_block) and everything in it, in reverse
+        dependency order - NAT gateways (waiting for them, then releasing their Elastic IPs), the
+        rules and then the non-default security groups, the non-main route tables, the internet
+        gateway, the subnets, the VPC. Only O(name) and O(cidr_block) matter then.
     type: str
-    choices: [present]
+    choices: [present, absent]
     default: present
 author:
   - Invoice platform team (@invoice-platform)
 notes:
-  - Subnet, route table and security group deletion is not offered; unlisted ones are left alone.
+  - With O(state=present), subnets, route tables and security groups that are not listed are left alone.
   - IPv6, VPC endpoints, network ACLs and C(MapPublicIpOnLaunch) are not managed.
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -873,6 +878,58 @@ class Network:
                     )
         return changed
 
+    # --- state: absent -----------------------------------------------------------------
+    def remove(self):
+        self.read()
+        self.created_nats, self.nat_by_az, self.unwanted_nats, self.table_results = [], {}, [], []
+        diff = {"before": {}, "after": {}}
+        if self.vpc is None:
+            return False, diff
+        diff["before"] = {
+            "vpc": {"id": self.vpc["VpcId"], "cidr_block": self.vpc["CidrBlock"]},
+            "subnets": sorted(self.name_of(s) or s["SubnetId"] for s in self.subnets.values()),
+            "nat_gateways": sorted(self.name_of(n) or n["NatGatewayId"] for n in self.nats),
+            "security_groups": sorted(name for name in self.groups if name != "default"),
+        }
+        if self.check:
+            self.vpc, self.igw, self.subnets, self.groups = None, None, {}, {}
+            return True, diff
+        self.unwanted_nats = list(self.nats)
+        self.delete_unwanted_nats()
+        groups = [g for name, g in self.groups.items() if name != "default"]
+        for group in groups:
+            for perms_key, verb in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+                if group.get(perms_key):
+                    self.call(
+                        f"revoke {verb} rules of {group['GroupName']}",
+                        f"revoke_security_group_{verb}",
+                        GroupId=group["GroupId"],
+                        IpPermissions=group[perms_key],
+                    )
+        for group in groups:
+            self.call(f"delete security group {group['GroupName']}", "delete_security_group", GroupId=group["GroupId"])
+        for table in self.tables:
+            if any(a.get("Main") for a in table.get("Associations", [])):
+                continue
+            for association in table.get("Associations", []):
+                self.call(
+                    "disassociate route table",
+                    "disassociate_route_table",
+                    AssociationId=association["RouteTableAssociationId"],
+                )
+            self.call("delete route table", "delete_route_table", RouteTableId=table["RouteTableId"])
+        if self.igw:
+            igw_id = self.igw["InternetGatewayId"]
+            self.call(
+                "detach internet gateway", "detach_internet_gateway", InternetGatewayId=igw_id, VpcId=self.vpc["VpcId"]
+            )
+            self.call("delete internet gateway", "delete_internet_gateway", InternetGatewayId=igw_id)
+        for subnet in self.subnets.values():
+            self.call(f"delete subnet {subnet['SubnetId']}", "delete_subnet", SubnetId=subnet["SubnetId"])
+        self.call("delete VPC", "delete_vpc", VpcId=self.vpc["VpcId"])
+        self.vpc, self.igw, self.subnets, self.groups = None, None, {}, {}
+        return True, diff
+
     # --- run ----------------------------------------------------------------------------
     def converge(self):
         diff = {"before": {}, "after": {}}
@@ -1073,7 +1130,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
-        state=dict(type="str", default="present", choices=["present"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     problems = validate(module.params)
@@ -1081,7 +1138,7 @@ def main():
         module.fail_json(msg="; ".join(problems), problems=problems)
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     network = Network(module, client)
-    changed, diff = network.converge()
+    changed, diff = network.remove() if module.params["state"] == "absent" else network.converge()
     result = dict(changed=changed, **network.result())
     if module._diff:
         result["diff"] = diff

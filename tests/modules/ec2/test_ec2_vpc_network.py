@@ -222,3 +222,32 @@ def test_bad_options_fail_before_any_call(localaws: str, overrides: dict[str, An
     assert run.rc != 0
     assert expected in run.result("Bad")["msg"]
     assert calllog.calls(localaws) == []
+
+
+def test_absent_deletes_the_layout_in_order(localaws: str) -> None:
+    ec2 = boto3.client("ec2")
+    absent = {"name": f"{PREFIX}-vpc", "cidr_block": "10.30.0.0/16", "state": "absent"}
+    created = run_tasks([task("Apply")]).result("Apply")
+    vpc_id = created["vpc"]["id"]
+    calllog.reset_calls(localaws)
+    run = run_tasks(
+        [
+            {"name": "Plan", MODULE: absent, "check_mode": True, "diff": True},
+            {"name": "Delete", MODULE: absent},
+            {"name": "Delete again", MODULE: absent},
+        ]
+    )
+    plan, delete, again = run.result("Plan"), run.result("Delete"), run.result("Delete again")
+    assert plan["changed"] and plan["vpc"]["id"] == ""
+    assert plan["diff"]["before"]["security_groups"] == sorted(created["security_groups"])
+    assert delete["changed"] and not again["changed"]
+    _, writes = ec2_calls(localaws)
+    assert writes[:2] == ["DeleteNatGateway", "ReleaseAddress"]
+    assert writes.count("DeleteSecurityGroup") == 2 and writes.count("DeleteRouteTable") == 3
+    assert writes.count("DeleteSubnet") == 4 and writes[-1] == "DeleteVpc"
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
+    assert live_nats(ec2) == [] and ec2.describe_addresses()["Addresses"] == []
+    igws = ec2.describe_internet_gateways(
+        Filters=[{"Name": "internet-gateway-id", "Values": [created["internet_gateway_id"]]}]
+    )
+    assert igws["InternetGateways"] == []
