@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 module: ec2_vpc_network
 short_description: One VPC layout (subnets, internet gateway, NAT gateways, route tables, security groups) in one task
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Converges a whole VPC layout in one task - the VPC and its DNS attributes, subnets, an
     internet gateway with a public route table, NAT gateways with one private route table per
