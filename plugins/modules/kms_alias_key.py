@@ -69,6 +69,8 @@ notes:
     stores are not managed. A key found by the alias that is not a symmetric customer managed key
     makes the module fail.
   - The rotation period is left at its default (365 days).
+  - KMS changes rotation only on an enabled key. To change O(enable_key_rotation) of a key that
+    stays disabled, the module enables the key, changes rotation and disables it again.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

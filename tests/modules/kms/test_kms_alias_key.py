@@ -106,6 +106,7 @@ def test_description_rotation_enabled_and_tags_change_with_their_diff(localaws: 
             task("change again", changed),
             task("disable", {**changed, "enabled": False, "enable_key_rotation": True}, diff=True),
             task("keep tags not purged", {"alias": ALIAS, "enabled": False, "tags": {"x": "1"}, "purge_tags": False}),
+            task("rotation off, key stays disabled", {"alias": ALIAS, "enabled": False, "enable_key_rotation": False}),
         ]
     )
     for step in ("change check", "change"):
@@ -129,8 +130,10 @@ def test_description_rotation_enabled_and_tags_change_with_their_diff(localaws: 
     kms = boto3.client("kms")
     meta = kms.describe_key(KeyId=ALIAS)["KeyMetadata"]
     assert (meta["Description"], meta["KeyState"]) == ("Still the test buckets", "Disabled")
-    assert kms.get_key_rotation_status(KeyId=meta["KeyId"])["KeyRotationEnabled"] is True
+    assert kms.get_key_rotation_status(KeyId=meta["KeyId"])["KeyRotationEnabled"] is False
     assert kms_tags(meta["KeyId"]) == {"Name": "renamed", "x": "1"}
+    still_disabled = run.result("rotation off, key stays disabled")
+    assert (still_disabled["changed"], still_disabled["key_state"]) == (True, "Disabled")
 
 
 def test_policy_is_managed_only_when_given(localaws: str) -> None:
