@@ -59,10 +59,9 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert (again.changed, writes) == (0, [])
     # A no-op reads each kind of network resource once (the old per-resource modules made 79 EC2 reads).
     ec2_reads = sorted(c["operation"] for c in calls(localaws) if c["service"] == "ec2")
-    assert ec2_reads == sorted(
-        ["DescribeVpcs", "DescribeVpcAttribute", "DescribeVpcAttribute", "DescribeSubnets", "DescribeInternetGateways"]
-        + ["DescribeRouteTables", "DescribeNatGateways", "DescribeSecurityGroups"]
-    )
+    expected = ["DescribeVpcs", "DescribeVpcAttribute", "DescribeVpcAttribute", "DescribeSubnets"]
+    expected += ["DescribeInternetGateways", "DescribeRouteTables", "DescribeNatGateways", "DescribeSecurityGroups"]
+    assert ec2_reads == sorted(expected)
     check, writes = run_clean(localaws, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 

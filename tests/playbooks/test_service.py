@@ -22,7 +22,8 @@ def describe() -> dict:
 
 def test_converge_noop_and_one_value_change(localaws: str) -> None:
     boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
-    converge("playbooks/network.yml")
+    network = converge("playbooks/network.yml")
+    net = network.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
     run = converge("playbooks/service.yml", extra_vars={"service_secrets": SECRETS})
     service = describe()
     assert service["Status"] == "RUNNING"
@@ -44,6 +45,17 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars={"service_secrets": SECRETS})
     assert again.changed == 0, again.changed_tasks()
     assert mutating(log) == []
+    assert {"ec2", "rds"} <= {c["service"] for c in log}  # alone, the tier looks its network and database up
+    # Inside site.yml the network and database tiers published theirs earlier in the same run.
+    database = {"identifier": "invoice-local-db", "endpoint": "", "port": 5432, "name": "invoices"}
+    database["master_username"] = "invoice_admin"
+    inside, log = noop_calls(
+        localaws,
+        "playbooks/service.yml",
+        extra_vars={"service_secrets": SECRETS, "platform_outputs_network": net, "platform_outputs_database": database},
+    )
+    assert inside.changed == 0, inside.changed_tasks()
+    assert mutating(log) == [] and not [c for c in log if c["service"] in ("ec2", "rds")]
 
     check = converge("playbooks/service.yml", check=True, diff=True, extra_vars={"service_secrets": SECRETS})
     assert check.changed == 0, check.changed_tasks()
