@@ -61,6 +61,14 @@ def _parse(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return results, doc.get("stats", {})
 
 
+def module_task(module: str, name: str, params: dict[str, Any], check: bool = False, diff: bool = False) -> dict:
+    """A task calling ``module`` with ``params``, in check mode and/or diff mode when asked."""
+    result: dict[str, Any] = {"name": name, module: params, "check_mode": check}
+    if diff:
+        result["diff"] = True
+    return result
+
+
 def run_tasks(
     tasks: list[dict[str, Any]],
     *,

@@ -8,7 +8,7 @@ from collections import Counter
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
@@ -48,10 +48,7 @@ def dist_params(**overrides: object) -> dict:
 
 
 def task(name: str, module: str, params: dict, check: bool = False, diff: bool = False) -> dict:
-    result: dict = {"name": name, module: params, "check_mode": check}
-    if diff:
-        result["diff"] = True
-    return result
+    return module_task(module, name, params, check, diff)
 
 
 def test_distribution_lifecycle(localaws: str) -> None:
@@ -237,11 +234,11 @@ def test_noop_runs_make_only_these_reads(localaws: str) -> None:
         },
         INV: {"ListDistributions": 1, "ListTagsForResource": 1, "ListInvalidations": 1, "GetInvalidation": 1},
     }
-    for module_task in setup:
-        module = next(k for k in module_task if k.startswith("invoice."))
+    for step in setup:
+        module = next(k for k in step if k.startswith("invoice."))
         calllog.reset_calls(localaws)
-        run = run_tasks([module_task])
-        assert run.result(module_task["name"])["changed"] is False
+        run = run_tasks([step])
+        assert run.result(step["name"])["changed"] is False
         calls = calllog.calls(localaws)
         assert [c for c in calls if c["mutating"]] == [], module
         assert Counter(c["operation"] for c in calls) == expected[module], module

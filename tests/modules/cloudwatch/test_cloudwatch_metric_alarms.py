@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
@@ -55,11 +57,7 @@ ALARMS = [
 ]
 
 
-def task(name: str, params: dict, check: bool = False, diff: bool = False) -> dict:
-    result: dict = {"name": name, MODULE: params, "check_mode": check}
-    if diff:
-        result["diff"] = True
-    return result
+task = partial(module_task, MODULE)
 
 
 def existing_alarms() -> dict[str, dict]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
@@ -28,11 +29,7 @@ def key(**overrides: object) -> dict:
     return params
 
 
-def task(name: str, params: dict, check: bool = False, diff: bool = False) -> dict:
-    result: dict = {"name": name, MODULE: params, "check_mode": check}
-    if diff:
-        result["diff"] = True
-    return result
+task = partial(module_task, MODULE)
 
 
 def policy(sid: str) -> dict:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import partial
 
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as calllog
 
 pytestmark = pytest.mark.slow
@@ -61,11 +62,7 @@ def settings(**overrides: object) -> dict:
     return params
 
 
-def task(name: str, params: dict, check: bool = False, diff: bool = False) -> dict:
-    result: dict = {"name": name, MODULE: params, "check_mode": check}
-    if diff:
-        result["diff"] = True
-    return result
+task = partial(module_task, MODULE)
 
 
 def test_bucket_four_steps_update_diff_delete(localaws: str) -> None:
