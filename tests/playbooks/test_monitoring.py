@@ -63,6 +63,21 @@ def alarms() -> dict[str, dict[str, Any]]:
     return {a["AlarmName"]: a for a in found}
 
 
+def prepare_targets() -> None:
+    """Create the App Runner service and CloudFront distribution the later alarms watch."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "molecule/monitoring/prepare_targets.py"),
+            "invoice-local-api",
+            "invoice-processing.test",
+        ],
+        check=True,
+        env=os.environ,
+        capture_output=True,
+    )
+
+
 def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     _, writes = run_clean(localaws, check=True, diff=True)
     assert writes == []
@@ -84,17 +99,7 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     # adds exactly their alarms and sets the log group's retention.
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/aws/rds/instance/invoice-local-db/postgresql")
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "molecule/monitoring/prepare_targets.py"),
-            "invoice-local-api",
-            "invoice-processing.test",
-        ],
-        check=True,
-        env=os.environ,
-        capture_output=True,
-    )
+    prepare_targets()
     _, writes = run_clean(localaws)
     assert sorted(writes) == ["cloudwatch.PutMetricAlarm"] * 4 + ["logs.PutRetentionPolicy"]
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/rds/instance/invoice-local-db/")["logGroups"]
@@ -121,17 +126,7 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
 
 def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(localaws: str) -> None:
     boto3.client("logs").create_log_group(logGroupName="/aws/rds/instance/invoice-local-db/postgresql")
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "molecule/monitoring/prepare_targets.py"),
-            "invoice-local-api",
-            "invoice-processing.test",
-        ],
-        check=True,
-        env=os.environ,
-        capture_output=True,
-    )
+    prepare_targets()
     (service,) = boto3.client("apprunner").list_services()["ServiceSummaryList"]
     (distribution,) = boto3.client("cloudfront").list_distributions()["DistributionList"]["Items"]
     published = {
