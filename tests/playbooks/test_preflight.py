@@ -23,6 +23,9 @@ def test_local_inventory_passes_against_the_local_endpoint(localaws: str) -> Non
         ("http://192.0.2.10:4566", "inventory"),  # TEST-NET address: never contacted
         ("https://sts.amazonaws.com", "inventory"),
         ("http://10.1.2.3:4566", "environment"),
+        # names that only start like a loopback address: the host is parsed, not prefix-matched
+        ("http://127.attacker.example:4566", "inventory"),
+        ("http://127.0.0.1.nip.io:4566", "environment"),
     ],
 )
 def test_local_inventory_refuses_a_non_loopback_endpoint(localaws: str, endpoint: str, where: str) -> None:

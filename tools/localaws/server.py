@@ -53,12 +53,20 @@ def register_backends(apprunner_delay: float | None = None) -> None:
 
 
 def check_loopback(host: str) -> None:
-    """Refuse to bind anywhere but loopback: the endpoint has no authentication."""
+    """Refuse to bind anywhere but loopback: the endpoint has no authentication.
+
+    The host is parsed, never resolved: an IP literal in 127.0.0.0/8, ``::1`` or the name
+    ``localhost``. A name such as ``127.0.0.1.nip.io`` is refused whatever it resolves to.
+    """
+    if host.lower() == "localhost":
+        return
     try:
-        ip = ipaddress.ip_address(socket.gethostbyname(host))
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"localaws: cannot resolve host {host!r}: {exc}") from exc
-    if not ip.is_loopback:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError as exc:
+        raise SystemExit(
+            f"localaws: refusing to listen on {host!r}: give a loopback IP address (127.0.0.1, ::1) or localhost"
+        ) from exc
+    if not (ip == ipaddress.IPv6Address("::1") or (ip.version == 4 and ip in ipaddress.IPv4Network("127.0.0.0/8"))):
         raise SystemExit(f"localaws: refusing to listen on {host} ({ip}): only loopback addresses are allowed")
 
 
