@@ -81,6 +81,9 @@ def create_app(
             from app.worker import start_worker  # noqa: PLC0415
 
             worker_task = start_worker(app.state)
+        from app.worker import start_queue_metrics  # noqa: PLC0415
+
+        metrics_task = start_queue_metrics(app.state)  # QUEUE_METRIC_NAMESPACE: the worker tier scales on it
         # Everything built so far (modules, tables, SDK clients) lives as long as the process:
         # moved out of the collector's sight, a full collection no longer walks it (it took
         # 200-300 ms per full collection under load: the invoice list's p99).
@@ -90,10 +93,11 @@ def create_app(
             yield {"settings": settings, "database": database, "extractor": extractor}
         finally:
             gc.unfreeze()
-            if worker_task is not None:
-                worker_task.cancel()
-                with contextlib.suppress(BaseException):
-                    await worker_task
+            for task in (worker_task, metrics_task):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
             await extractor.aclose()
             await database.disconnect()
 

@@ -46,6 +46,13 @@ class Settings:
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     worker_max_attempts: int = 3
+    # SIGTERM (a scale-in, a deploy): the current job may finish within this many seconds,
+    # then it is released to the queue. Keep it below the ECS task's stopTimeout.
+    worker_stop_grace_seconds: float = 20.0
+    # Queue depth as a CloudWatch metric (the worker tier scales on it); empty: not published.
+    queue_metric_namespace: str = ""
+    queue_metric_queue: str = ""
+    queue_metric_seconds: float = 60.0
     db_pool_min: int = 1
     db_pool_max: int = 10
     # PostgreSQL's plan_cache_mode for the API's connections. Every query is a prepared
@@ -79,6 +86,12 @@ def _database_url(config: Config) -> Secret:
     sslmode = config("DB_SSLMODE", default="")
     query = f"?ssl={sslmode}" if sslmode else ""
     return Secret(f"postgresql://{auth}@{host}:{port}/{quote(name, safe='')}{query}")
+
+
+def _positive(value: float, name: str) -> float:
+    if not value > 0:
+        raise SettingsError(f"environment variable {name} must be a positive number of seconds")
+    return float(value)
 
 
 def _bool(value: str) -> bool:
@@ -123,6 +136,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
     plan_cache_mode = str(get("DB_PLAN_CACHE_MODE", default="force_generic_plan")).lower()
     if plan_cache_mode not in PLAN_CACHE_MODES:
         raise SettingsError(f"environment variable DB_PLAN_CACHE_MODE must be one of {', '.join(PLAN_CACHE_MODES)}")
+    if get("QUEUE_METRIC_NAMESPACE", default="") and not get("QUEUE_METRIC_QUEUE", default=""):
+        raise SettingsError("environment variable QUEUE_METRIC_QUEUE must be set when QUEUE_METRIC_NAMESPACE is")
     origins = tuple(o.strip() for o in str(get("CORS_ORIGINS", default="")).split(",") if o.strip())
     return Settings(
         environment=environment,
@@ -141,6 +156,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         run_worker=bool(get("RUN_WORKER", cast=_bool, default="false")),
         worker_poll_seconds=float(get("WORKER_POLL_SECONDS", cast=float, default=1.0)),
         worker_lease_seconds=float(get("WORKER_LEASE_SECONDS", cast=float, default=60.0)),
+        worker_stop_grace_seconds=float(get("WORKER_STOP_GRACE_SECONDS", cast=float, default=20.0)),
+        queue_metric_namespace=str(get("QUEUE_METRIC_NAMESPACE", default="")),
+        queue_metric_queue=str(get("QUEUE_METRIC_QUEUE", default="")),
+        queue_metric_seconds=_positive(get("QUEUE_METRIC_SECONDS", cast=float, default=60.0), "QUEUE_METRIC_SECONDS"),
         db_pool_min=int(get("DB_POOL_MIN", cast=int, default=1)),
         db_pool_max=int(get("DB_POOL_MAX", cast=int, default=10)),
         db_plan_cache_mode=plan_cache_mode,

@@ -4,6 +4,18 @@ Any number of workers (in API instances with RUN_WORKER=true, or ``python -m app
 share the queue. A claimed job carries a lease that the worker renews while it works;
 when a worker dies, its lease runs out and another worker claims the job again (up to
 ``worker_max_attempts`` claims). State lives only in the database.
+
+Stopping (SIGTERM: a scale-in or a deploy) claims nothing new; the current job gets
+``worker_stop_grace_seconds`` to finish, then it is cancelled (its transaction rolls back)
+and released to the queue without counting as an attempt. A job is saved and marked done
+in one transaction, so it is never lost nor done twice, even on SIGKILL (then the lease
+runs out and another worker takes the job).
+
+With ``QUEUE_METRIC_NAMESPACE`` set, :class:`QueueMetrics` publishes the queue depth
+(``QueueDepth``: queued and running jobs) and the wait of the oldest queued job
+(``OldestJobWaitSeconds``) to CloudWatch every ``queue_metric_seconds``, dimension
+``Queue=<QUEUE_METRIC_QUEUE>``. Workers publish while they run and the API does too (and at
+once when a batch is queued), so the worker tier can scale out from zero workers.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ import time
 import uuid
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 from databases import Database
 
@@ -63,6 +76,20 @@ WHERE b.id = :batch_id AND b.status = 'processing'
 """
 
 
+RELEASE_JOB_SQL = """
+UPDATE batch_jobs SET status = 'queued', locked_by = NULL, lease_expires_at = NULL,
+       attempts = greatest(attempts - 1, 0), last_error = 'released: the worker stopped', updated_at = now()
+WHERE id = :id AND locked_by = :worker AND status = 'running'
+RETURNING id
+"""
+
+QUEUE_DEPTH_SQL = """
+SELECT count(*) AS depth,
+       coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'queued')), 0) AS oldest
+FROM batch_jobs WHERE status IN ('queued', 'running')
+"""
+
+
 class LostLease(RuntimeError):
     """Another worker took this job over (our lease had run out)."""
 
@@ -88,22 +115,66 @@ class Worker:
         )
         return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row._mapping.items()} if row else None
 
-    async def run_one(self) -> bool:
-        """Claim and process one job; False when the queue is empty."""
+    async def run_one(self, stop: asyncio.Event | None = None) -> bool:
+        """Claim and process one job; False when the queue is empty.
+
+        When ``stop`` is set meanwhile, the job has ``worker_stop_grace_seconds`` to finish,
+        then it is released to the queue.
+        """
         job = await self.claim()
         if job is None:
             return False
         heartbeat = asyncio.create_task(self._heartbeat(job["id"]))
+        work = asyncio.create_task(self._process(job))
         try:
-            await self._process(job)
+            if stop is not None and not await self._finished_before_stop(work, stop):
+                log.warning(
+                    "stopping: job not finished within the grace period, releasing it",
+                    extra={"job_id": job["id"], "worker": self.id},
+                )
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
+                await self._release(job)
+                return True
+            await work
         except LostLease:
             log.warning("lease lost", extra={"job_id": job["id"], "worker": self.id})
         finally:
+            if not work.done():  # run_one itself was cancelled
+                work.cancel()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         await self.database.execute(sa.text(FINISH_BATCH_SQL).bindparams(batch_id=job["batch_id"]))
         return True
+
+    async def _finished_before_stop(self, work: asyncio.Task[None], stop: asyncio.Event) -> bool:
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if work.done():
+            return True
+        log.info(
+            "stopping: finishing the current job",
+            extra={"worker": self.id, "grace_seconds": self.settings.worker_stop_grace_seconds},
+        )
+        done, _ = await asyncio.wait({work}, timeout=self.settings.worker_stop_grace_seconds)
+        return bool(done)
+
+    async def _release(self, job: dict[str, Any]) -> None:
+        """Give a job back to the queue (stopping): not an attempt, the file pending again."""
+        async with self.database.transaction():
+            owned = await self.database.fetch_val(sa.text(RELEASE_JOB_SQL).bindparams(id=job["id"], worker=self.id))
+            if owned is not None:
+                await self.database.execute(
+                    bf.update()
+                    .where(bf.c.id == job["batch_file_id"], bf.c.status == "processing")
+                    .values(status="pending")
+                )
+        log.info("job released", extra={"job_id": job["id"], "worker": self.id})
 
     async def _heartbeat(self, job_id: str) -> None:
         interval = max(0.05, self.settings.worker_lease_seconds / 3)
@@ -231,23 +302,116 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker started", extra={"worker": self.id})
+        metrics = QueueMetrics(self.database, self.settings)
+        publisher = asyncio.create_task(metrics.run(stop)) if metrics.enabled else None
+        try:
+            while not stop.is_set():
+                try:
+                    worked = await self.run_one(stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("worker loop error")
+                    worked = False
+                if not worked:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
+        finally:
+            if publisher is not None:
+                publisher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await publisher
+        log.info("worker stopped", extra={"worker": self.id})
+
+
+class QueueMetrics:
+    """The queue as CloudWatch metrics: ``QueueDepth`` and ``OldestJobWaitSeconds``."""
+
+    def __init__(self, database: Database, settings: Settings, client: Any = None) -> None:
+        self.database = database
+        self.settings = settings
+        self.enabled = bool(settings.queue_metric_namespace)
+        self._client = client
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Publish now (a batch was queued), not at the end of the period."""
+        self._wake.set()
+
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # noqa: PLC0415 (only when metrics are configured)
+
+            self._client = boto3.client("cloudwatch")
+        return self._client
+
+    async def measure(self) -> dict[str, float]:
+        row = await self.database.fetch_one(sa.text(QUEUE_DEPTH_SQL))
+        assert row is not None
+        return {"QueueDepth": float(row["depth"]), "OldestJobWaitSeconds": float(row["oldest"])}
+
+    async def publish(self) -> dict[str, float]:
+        values = await self.measure()
+        # Below a minute a period needs high-resolution data points (the local world's alarms).
+        resolution = 1 if self.settings.queue_metric_seconds < 60 else 60
+        dimensions = [{"Name": "Queue", "Value": self.settings.queue_metric_queue}]
+        data = [
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Value": value,
+                "Unit": "Count" if name == "QueueDepth" else "Seconds",
+                "StorageResolution": resolution,
+            }
+            for name, value in values.items()
+        ]
+        client = self.client()
+        await anyio.to_thread.run_sync(
+            lambda: client.put_metric_data(Namespace=self.settings.queue_metric_namespace, MetricData=data)
+        )
+        return values
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish every ``queue_metric_seconds`` (and when woken) until ``stop`` is set."""
         while not stop.is_set():
+            self._wake.clear()
             try:
-                worked = await self.run_one()
+                await self.publish()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("worker loop error")
-                worked = False
-            if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
+            except Exception as exc:  # a metric is not worth the worker: log and go on
+                log.warning("queue metric not published: %s", type(exc).__name__)
+            waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+            try:
+                await asyncio.wait(
+                    waiters, timeout=self.settings.queue_metric_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+
+
+def queue_changed(state: Any) -> None:
+    """Tell the API's queue metric publisher (if any) that jobs were queued."""
+    metrics = getattr(state, "queue_metrics", None)
+    if metrics is not None:
+        metrics.wake()
 
 
 def start_worker(state: Any) -> asyncio.Task[None]:
     """Start a worker loop inside the API process (RUN_WORKER=true); cancel the task to stop it."""
     worker = Worker(state.database, state.storage, state.extractor, state.settings)
     return asyncio.create_task(worker.run(asyncio.Event()), name="batch-worker")
+
+
+def start_queue_metrics(state: Any) -> asyncio.Task[None] | None:
+    """The API's queue metric publisher (QUEUE_METRIC_NAMESPACE set); cancel the task to stop it."""
+    metrics = QueueMetrics(state.database, state.settings)
+    if not metrics.enabled:
+        state.queue_metrics = None
+        return None
+    state.queue_metrics = metrics
+    return asyncio.create_task(metrics.run(asyncio.Event()), name="queue-metrics")
 
 
 async def run_forever(settings: Settings) -> None:
@@ -263,8 +427,13 @@ async def run_forever(settings: Settings) -> None:
     extractor = default_extractor(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping(sig: signal.Signals) -> None:
+        log.info("received %s: stopping", sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stopping, sig)
     try:
         await Worker(database, make_storage(settings), extractor, settings).run(stop)
     finally:

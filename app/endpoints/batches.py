@@ -13,6 +13,7 @@ from app.endpoints.common import db, settings, storage
 from app.endpoints.invoices import batch_name_expr
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
+from app.worker import queue_changed
 
 pb = tables.processing_batches
 bf = tables.batch_files
@@ -287,6 +288,7 @@ async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...]
             .where(pb.c.id == batch_id)
             .values(status="processing", started_at=sa.func.now(), completed_at=None, error_message=None)
         )
+    queue_changed(request.app.state)  # the queue depth metric at once: the worker tier may be at zero
     return JSON({"message": message, "batchId": batch_id, "status": "processing"}, status_code=202)
 
 
