@@ -5,7 +5,11 @@
 Clients passed in are made with ``retry_decorator=AWSRetry.jittered_backoff()``; every
 call here passes ``aws_retry=True``. Errors are raised as :class:`AnsibleAppRunnerError`
 whose message names the action and carries the AWS error (code, operation, message);
-modules end with ``module.fail_json_aws_error(e)``.
+modules end with :func:`run_module`, which turns them into ``fail_json_aws_error``.
+
+Private helpers: ``_apprunner/transformations.py`` (option normalisation and comparison),
+``_apprunner/waiters.py``, ``_apprunner/secrets.py`` (Secrets Manager and SSM reads),
+``_apprunner/errors.py``.
 """
 
 try:
@@ -13,21 +17,21 @@ try:
 except ImportError:
     pass  # Modules are responsible for handling this.
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
-from ansible_collections.invoice.platform.plugins.module_utils._apprunner.transformations import (
-    OptionError,  # noqa: F401
-    parse_secret_reference,
-    resolved_secret_arn,
-    secret_name_reference,
-    secrets_fingerprint,
+from ansible_collections.invoice.platform.plugins.module_utils._apprunner.errors import (
+    AnsibleAppRunnerError,
+    AppRunnerErrorHandler,
+    not_yet_created,
+)
+from ansible_collections.invoice.platform.plugins.module_utils._apprunner.secrets import (  # noqa: F401 (public)
+    describe_secret,
+    resolve_secret_names,
+    secret_versions_fingerprint,
 )
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.waiters import (
     AppRunnerWaiterFactory,
@@ -41,28 +45,23 @@ FAILED_OPERATION_STATES = ("FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED")
 USER_KEYED_MAPS = ["Tags", "RuntimeEnvironmentVariables", "RuntimeEnvironmentSecrets"]
 
 
-class AnsibleAppRunnerError(AnsibleAWSError):
-    pass
+# ---- pagination, return values, the module's end ------------------------------------------
 
 
-class AppRunnerErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleAppRunnerError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
+def _pages(method, **params):
+    """Every page of an App Runner List*/Describe* call (botocore has no paginators for App Runner)."""
+    while True:
+        page = method(aws_retry=True, **params)
+        yield page
+        token = page.get("NextToken")
+        if not token:
+            return
+        params["NextToken"] = token
 
 
 def _paginate(method, result_key, **params):
-    """All items of an App Runner List* call (botocore has no paginators for App Runner)."""
-    items = []
-    while True:
-        page = method(aws_retry=True, **params)
-        items.extend(page.get(result_key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
-        params["NextToken"] = token
+    """All items under ``result_key`` of every page."""
+    return [item for page in _pages(method, **params) for item in page.get(result_key, [])]
 
 
 def snake_keep_user_keys(data):
@@ -90,6 +89,17 @@ def to_ansible(resource, tags=None):
     return result
 
 
+def run_module(module, converge):
+    """Exit with the result of ``converge()``: its ``diff`` only in diff mode, App Runner errors as failures."""
+    try:
+        result = converge()
+    except AnsibleAppRunnerError as e:
+        module.fail_json_aws_error(e)
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
 # ---- services ----------------------------------------------------------------------------
 
 
@@ -111,6 +121,49 @@ def find_service(client, name):
             if service and service.get("Status") != "DELETED":
                 return service
     return None
+
+
+def find_service_arn(client, value, option="service"):
+    """ARN of the live service called ``value`` (ARNs pass through)."""
+    if value.startswith("arn:"):
+        return value
+    for summary in list_services(client):
+        if summary.get("ServiceName") == value and summary.get("Status") != "DELETED":
+            return summary["ServiceArn"]
+    raise AnsibleAppRunnerError(message=f"{option}: no App Runner service named {value!r}")
+
+
+@AppRunnerErrorHandler.common_error_handler("create App Runner service {params[ServiceName]}")
+def create_service(client, params):
+    return client.create_service(aws_retry=True, **params)
+
+
+@AppRunnerErrorHandler.common_error_handler("update App Runner service {arn}")
+def update_service(client, arn, params):
+    return client.update_service(aws_retry=True, ServiceArn=arn, **params)
+
+
+@AppRunnerErrorHandler.common_error_handler("start a deployment of App Runner service {arn}")
+def start_deployment(client, arn):
+    return client.start_deployment(aws_retry=True, ServiceArn=arn)["OperationId"]
+
+
+@AppRunnerErrorHandler.common_error_handler("pause App Runner service {arn}")
+def pause_service(client, arn):
+    return client.pause_service(aws_retry=True, ServiceArn=arn)
+
+
+@AppRunnerErrorHandler.common_error_handler("resume App Runner service {arn}")
+def resume_service(client, arn):
+    return client.resume_service(aws_retry=True, ServiceArn=arn)
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete App Runner service {arn}")
+def delete_service(client, arn):
+    return client.delete_service(aws_retry=True, ServiceArn=arn)
+
+
+# ---- operations and waits on a service -----------------------------------------------------
 
 
 @AppRunnerErrorHandler.common_error_handler("list operations of App Runner service {arn}")
@@ -168,36 +221,6 @@ def in_progress_operation(client, arn):
     return None
 
 
-@AppRunnerErrorHandler.common_error_handler("create App Runner service {params[ServiceName]}")
-def create_service(client, params):
-    return client.create_service(aws_retry=True, **params)
-
-
-@AppRunnerErrorHandler.common_error_handler("update App Runner service {arn}")
-def update_service(client, arn, params):
-    return client.update_service(aws_retry=True, ServiceArn=arn, **params)
-
-
-@AppRunnerErrorHandler.common_error_handler("start a deployment of App Runner service {arn}")
-def start_deployment(client, arn):
-    return client.start_deployment(aws_retry=True, ServiceArn=arn)["OperationId"]
-
-
-@AppRunnerErrorHandler.common_error_handler("pause App Runner service {arn}")
-def pause_service(client, arn):
-    return client.pause_service(aws_retry=True, ServiceArn=arn)
-
-
-@AppRunnerErrorHandler.common_error_handler("resume App Runner service {arn}")
-def resume_service(client, arn):
-    return client.resume_service(aws_retry=True, ServiceArn=arn)
-
-
-@AppRunnerErrorHandler.deletion_error_handler("delete App Runner service {arn}")
-def delete_service(client, arn):
-    return client.delete_service(aws_retry=True, ServiceArn=arn)
-
-
 # ---- tags --------------------------------------------------------------------------------
 
 
@@ -206,23 +229,32 @@ def get_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceArn=arn).get("Tags"))
 
 
-@AppRunnerErrorHandler.common_error_handler("update tags of {arn}")
-def ensure_tags(client, arn, current_tags, tags, *, purge_tags, check_mode, keep=()):
-    """Converge the tags of an App Runner resource. ``keep`` lists keys never purged."""
+def tag_changes(current_tags, tags, *, purge_tags, keep=()):
+    """``(to_add, to_remove)`` that turn ``current_tags`` into ``tags``; ``keep`` lists keys never purged."""
     if tags is None:
-        return False
-    current = dict(current_tags or {})
-    to_add, to_remove = compare_aws_tags(current, tags, purge_tags=purge_tags)
-    to_remove = [k for k in to_remove if k not in keep]
-    if not to_add and not to_remove:
-        return False
-    if check_mode:
-        return True
+        return {}, []
+    to_add, to_remove = compare_aws_tags(dict(current_tags or {}), tags, purge_tags=purge_tags)
+    return to_add, [k for k in to_remove if k not in keep]
+
+
+@AppRunnerErrorHandler.common_error_handler("update tags of {arn}")
+def apply_tag_changes(client, arn, to_add, to_remove):
+    """UntagResource / TagResource for what :func:`tag_changes` found (no call when nothing differs)."""
     if to_remove:
         client.untag_resource(aws_retry=True, ResourceArn=arn, TagKeys=to_remove)
     if to_add:
         client.tag_resource(aws_retry=True, ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_add))
-    return True
+    return bool(to_add or to_remove)
+
+
+def ensure_tags(client, arn, current_tags, tags, *, purge_tags, check_mode, keep=()):
+    """Converge the tags of an App Runner resource. ``keep`` lists keys never purged."""
+    to_add, to_remove = tag_changes(current_tags, tags, purge_tags=purge_tags, keep=keep)
+    if not to_add and not to_remove:
+        return False
+    if check_mode:
+        return True
+    return apply_tag_changes(client, arn, to_add, to_remove)
 
 
 # ---- auto scaling configurations -----------------------------------------------------------
@@ -244,11 +276,6 @@ def describe_auto_scaling_configuration(client, arn):
     ]
 
 
-def _not_yet_created(kind, value):
-    """Stand-in for the ARN of a resource a check-mode run of an earlier task would have created."""
-    return f"({kind} {value}, to be created)"
-
-
 def resolve_auto_scaling_configuration(client, value, option="auto_scaling_configuration", check_mode=False):
     """ARN of the latest revision of the configuration named ``value`` (ARNs pass through).
 
@@ -259,12 +286,25 @@ def resolve_auto_scaling_configuration(client, value, option="auto_scaling_confi
         return value
     revisions = list_auto_scaling_revisions(client, value, latest_only=True)
     if not revisions and check_mode:
-        return _not_yet_created("auto scaling configuration", value)
+        return not_yet_created("auto scaling configuration", value)
     if not revisions:
         raise AnsibleAppRunnerError(
             message=f"{option}: no active App Runner auto scaling configuration named {value!r}"
         )
     return revisions[-1]["AutoScalingConfigurationArn"]
+
+
+@AppRunnerErrorHandler.common_error_handler("create auto scaling configuration {params[AutoScalingConfigurationName]}")
+def create_auto_scaling_configuration(client, params):
+    return client.create_auto_scaling_configuration(aws_retry=True, **params)["AutoScalingConfiguration"]
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete auto scaling configuration {arn}")
+def delete_auto_scaling_configuration(client, arn, all_revisions=False):
+    client.delete_auto_scaling_configuration(
+        aws_retry=True, AutoScalingConfigurationArn=arn, DeleteAllRevisions=all_revisions
+    )
+    return True
 
 
 # ---- VPC connectors ----------------------------------------------------------------------
@@ -289,124 +329,10 @@ def resolve_vpc_connector(client, value, option="vpc_connector", check_mode=Fals
         return value
     connector = find_vpc_connector(client, value)
     if connector is None and check_mode:
-        return _not_yet_created("VPC connector", value)
+        return not_yet_created("VPC connector", value)
     if connector is None:
         raise AnsibleAppRunnerError(message=f"{option}: no active App Runner VPC connector named {value!r}")
     return connector["VpcConnectorArn"]
-
-
-# ---- secrets -----------------------------------------------------------------------------
-
-
-@AppRunnerErrorHandler.common_error_handler("read the version of secret {secret_id}")
-def _secret_version(client, secret_id):
-    return _current_version(client.describe_secret(aws_retry=True, SecretId=secret_id))
-
-
-@AppRunnerErrorHandler.common_error_handler("read the version of SSM parameter {name}")
-def _parameter_version(client, name):
-    candidates = sorted({name, name.lstrip("/"), "/" + name.lstrip("/")})
-    found = client.describe_parameters(
-        aws_retry=True, ParameterFilters=[dict(Key="Name", Option="Equals", Values=candidates)]
-    ).get("Parameters", [])
-    if not found:
-        raise AnsibleAppRunnerError(message=f"secrets: SSM parameter {name!r} does not exist")
-    return str(max(p.get("Version", 0) for p in found))
-
-
-def _current_version(secret):
-    for version_id, stages in (secret.get("VersionIdsToStages") or {}).items():
-        if "AWSCURRENT" in stages:
-            return version_id
-    return ""
-
-
-@AppRunnerErrorHandler.list_error_handler("describe secret {name}")
-def describe_secret(client, name):
-    """DescribeSecret (metadata and version ids, never the value), or None when there is no such secret."""
-    return client.describe_secret(aws_retry=True, SecretId=name)
-
-
-def resolve_secret_names(secrets_client, params, check_mode=False, service_exists=True, missing="fail"):
-    """Replace ``secretsmanager:<name>[:<json-key>]`` values of the image/code secrets by full ARNs.
-
-    Each named secret is read once with DescribeSecret (never GetSecretValue). Returns
-    ``(params, versions, omitted)``: a copy of ``params`` with the resolved values
-    (``<ARN>`` or ``<ARN>:<json-key>::``, the form DescribeService returns), the AWSCURRENT
-    version id of each resolved value (reused by the fingerprint) and the ``(variable,
-    secret name)`` pairs left out. A missing secret (or one scheduled for deletion) fails,
-    naming the variable and the secret; in check mode, when the service does not exist yet,
-    it becomes a placeholder (an earlier task of the same run would create it); with
-    ``missing="omit"`` its variable is left out instead.
-    ``secrets_client`` is a callable returning the client (made only when a name is used).
-    """
-    params = dict(params)
-    versions, omitted, found, client = {}, [], {}, None
-    for option in ("image", "code"):
-        section = params.get(option)
-        if not section or not section.get("secrets"):
-            continue
-        secrets = {}
-        for variable, ref in section["secrets"].items():
-            by_name = secret_name_reference(str(ref))
-            if by_name is None:
-                secrets[variable] = ref
-                continue
-            name, json_key = by_name
-            if name not in found:
-                client = client or secrets_client()
-                secret = describe_secret(client, name)
-                found[name] = None if not secret or secret.get("DeletedDate") else secret
-            secret = found[name]
-            if secret is None:
-                if missing == "omit":
-                    omitted.append((variable, name))
-                    continue
-                if check_mode and not service_exists:
-                    secrets[variable] = _not_yet_created("secret", name)
-                    versions[secrets[variable]] = ""
-                    continue
-                raise AnsibleAppRunnerError(
-                    message=f"{option}.secrets.{variable}: Secrets Manager secret {name!r} does not exist"
-                )
-            secrets[variable] = resolved_secret_arn(secret["ARN"], json_key)
-            versions[secrets[variable]] = _current_version(secret)
-        params[option] = dict(section, secrets=secrets)
-    return params, versions, omitted
-
-
-def secret_versions_fingerprint(ssm_client, secrets_client, references, known=None):
-    """Fingerprint of the current versions of the referenced secrets and parameters.
-
-    Read-only calls that never return a secret's value: Secrets Manager DescribeSecret
-    (the version id staged AWSCURRENT) and SSM DescribeParameters (the parameter Version).
-    ``known`` maps references whose version was already read (resolve_secret_names) to it.
-    """
-    known = known or {}
-    versions = {}
-    for ref in references:
-        if ref in known:
-            versions[ref] = known[ref]
-            continue
-        kind, ident = parse_secret_reference(ref)
-        if kind == "secretsmanager":
-            versions[ref] = _secret_version(secrets_client, ident)
-        else:
-            versions[ref] = _parameter_version(ssm_client, ident)
-    return secrets_fingerprint(versions)
-
-
-@AppRunnerErrorHandler.common_error_handler("create auto scaling configuration {params[AutoScalingConfigurationName]}")
-def create_auto_scaling_configuration(client, params):
-    return client.create_auto_scaling_configuration(aws_retry=True, **params)["AutoScalingConfiguration"]
-
-
-@AppRunnerErrorHandler.deletion_error_handler("delete auto scaling configuration {arn}")
-def delete_auto_scaling_configuration(client, arn, all_revisions=False):
-    client.delete_auto_scaling_configuration(
-        aws_retry=True, AutoScalingConfigurationArn=arn, DeleteAllRevisions=all_revisions
-    )
-    return True
 
 
 @AppRunnerErrorHandler.common_error_handler("create VPC connector {params[VpcConnectorName]}")
@@ -433,31 +359,17 @@ def services_using_vpc_connector(client, arn):
     return users
 
 
-def find_service_arn(client, value, option="service"):
-    """ARN of the live service called ``value`` (ARNs pass through)."""
-    if value.startswith("arn:"):
-        return value
-    for summary in list_services(client):
-        if summary.get("ServiceName") == value and summary.get("Status") != "DELETED":
-            return summary["ServiceArn"]
-    raise AnsibleAppRunnerError(message=f"{option}: no App Runner service named {value!r}")
-
-
 # ---- custom domains -----------------------------------------------------------------------
 
 
 @AppRunnerErrorHandler.common_error_handler("describe the custom domains of {arn}")
 def describe_custom_domains(client, arn):
     """(DNSTarget, [CustomDomain, ...]) of a service."""
-    params = dict(ServiceArn=arn, MaxResults=5)
     domains, target = [], None
-    while True:
-        page = client.describe_custom_domains(aws_retry=True, **params)
+    for page in _pages(client.describe_custom_domains, ServiceArn=arn, MaxResults=5):
         target = page.get("DNSTarget", target)
         domains.extend(page.get("CustomDomains", []))
-        if not page.get("NextToken"):
-            return target, domains
-        params["NextToken"] = page["NextToken"]
+    return target, domains
 
 
 @AppRunnerErrorHandler.common_error_handler("associate custom domain {domain} with {arn}")

@@ -129,13 +129,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
-    AnsibleAppRunnerError,
     create_auto_scaling_configuration,
     delete_auto_scaling_configuration,
     describe_auto_scaling_configuration,
     ensure_tags,
     get_tags,
     list_auto_scaling_revisions,
+    run_module,
     to_ansible,
 )
 
@@ -285,6 +285,25 @@ def ensure_present(module, client, revisions):  # noqa: PLR0912 (one branch per 
     )
 
 
+def converge(module, client):
+    revisions = list_auto_scaling_revisions(client, module.params["name"])
+    if module.params["state"] == "absent":
+        return ensure_absent(module, client, revisions)
+    outcome = ensure_present(module, client, revisions)
+    result = dict(changed=outcome["changed"], deleted_revisions=outcome["deleted"], diff=outcome["diff"])
+    result["revisions"] = [
+        dict(
+            arn=r["AutoScalingConfigurationArn"],
+            revision=r["AutoScalingConfigurationRevision"],
+            in_use=bool(r.get("HasAssociatedService")),
+        )
+        for r in outcome["revisions"]
+    ]
+    if outcome["config"]:
+        result["auto_scaling_configuration"] = to_ansible(outcome["config"], tags=outcome["tags"])
+    return result
+
+
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -299,28 +318,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     client = module.client("apprunner", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        revisions = list_auto_scaling_revisions(client, module.params["name"])
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, client, revisions)
-        else:
-            outcome = ensure_present(module, client, revisions)
-            result = dict(changed=outcome["changed"], deleted_revisions=outcome["deleted"], diff=outcome["diff"])
-            result["revisions"] = [
-                dict(
-                    arn=r["AutoScalingConfigurationArn"],
-                    revision=r["AutoScalingConfigurationRevision"],
-                    in_use=bool(r.get("HasAssociatedService")),
-                )
-                for r in outcome["revisions"]
-            ]
-            if outcome["config"]:
-                result["auto_scaling_configuration"] = to_ansible(outcome["config"], tags=outcome["tags"])
-    except AnsibleAppRunnerError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_module(module, lambda: converge(module, client))
 
 
 if __name__ == "__main__":

@@ -138,11 +138,11 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
-    AnsibleAppRunnerError,
     associate_custom_domain,
     describe_custom_domains,
     disassociate_custom_domain,
     find_service_arn,
+    run_module,
     to_ansible,
     wait_for_custom_domain,
 )
@@ -359,6 +359,14 @@ def ensure_absent(module, client, arn, domains):
     return result
 
 
+def converge(module, client):
+    arn = find_service_arn(client, module.params["service"])
+    target, domains = describe_custom_domains(client, arn)
+    if module.params["state"] == "absent":
+        return ensure_absent(module, client, arn, domains)
+    return ensure_present(module, client, arn, target, domains)
+
+
 def main():
     argument_spec = dict(
         service=dict(type="str", required=True),
@@ -379,18 +387,7 @@ def main():
     if module.params["route53_ttl"] < 0:
         module.fail_json(msg=f"route53_ttl must not be negative, got {module.params['route53_ttl']}")
     client = module.client("apprunner", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        arn = find_service_arn(client, module.params["service"])
-        target, domains = describe_custom_domains(client, arn)
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, client, arn, domains)
-        else:
-            result = ensure_present(module, client, arn, target, domains)
-    except AnsibleAppRunnerError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_module(module, lambda: converge(module, client))
 
 
 if __name__ == "__main__":

@@ -371,12 +371,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
-    AnsibleAppRunnerError,
+    apply_tag_changes,
     check_operation,
     create_service,
     delete_service,
     describe_service,
-    ensure_tags,
     find_service,
     get_tags,
     pause_service,
@@ -384,9 +383,11 @@ from ansible_collections.invoice.platform.plugins.module_utils.apprunner import 
     resolve_secret_names,
     resolve_vpc_connector,
     resume_service,
+    run_module,
     secret_versions_fingerprint,
     snake_keep_user_keys,
     start_deployment,
+    tag_changes,
     to_ansible,
     update_service,
     wait_for_service,
@@ -402,13 +403,33 @@ UPDATABLE_SECTIONS = (
     "ObservabilityConfiguration",
 )
 
+# Runtimes of App Runner's managed builds (CodeConfigurationValues.Runtime).
+CODE_RUNTIMES = [
+    "PYTHON_3",
+    "PYTHON_311",
+    "NODEJS_12",
+    "NODEJS_14",
+    "NODEJS_16",
+    "NODEJS_18",
+    "NODEJS_22",
+    "CORRETTO_8",
+    "CORRETTO_11",
+    "GO_1",
+    "DOTNET_6",
+    "PHP_81",
+    "RUBY_31",
+]
+
+# Settings of the code build that apprunner.yaml supplies with configuration_source=REPOSITORY.
+CODE_BUILD_SETTINGS = ("runtime", "build_command", "start_command", "port", "environment", "secrets")
+
 
 def snake(data):
     return snake_keep_user_keys(data)
 
 
 def validate_options(module):
-    """Checks of option combinations, before any API call. Returns the normalised options."""
+    """Checks the argument spec cannot express, before any API call. Returns the normalised options."""
     params = dict(module.params)
     try:
         params["cpu"] = tf.normalize_cpu(params["cpu"])
@@ -417,20 +438,11 @@ def validate_options(module):
             tf.parse_secret_reference(ref)
     except tf.OptionError as e:
         module.fail_json(msg=str(e))
-    if params["egress_type"] == "VPC" and not params["vpc_connector"]:
-        module.fail_json(msg="egress_type=VPC needs vpc_connector")
     if params["egress_type"] == "DEFAULT" and params["vpc_connector"]:
         module.fail_json(msg="vpc_connector is set but egress_type=DEFAULT; drop one of them")
-    observability = params["observability"]
-    if observability and observability["enabled"] and not observability.get("configuration_arn"):
-        module.fail_json(msg="observability.enabled=true needs observability.configuration_arn")
     code = params["code"]
     if code and code["configuration_source"] == "REPOSITORY":
-        set_values = [
-            k
-            for k in ("runtime", "build_command", "start_command", "port", "environment", "secrets")
-            if code.get(k) is not None
-        ]
+        set_values = [k for k in CODE_BUILD_SETTINGS if code.get(k) is not None]
         if set_values:
             module.fail_json(
                 msg=f"code.{set_values[0]} is set but code.configuration_source=REPOSITORY takes the build "
@@ -440,7 +452,13 @@ def validate_options(module):
 
 
 class ServiceManager:
-    """Converges one service; collects the diff and the result."""
+    """Converges one service; collects the diff and the result.
+
+    An existing service is converged in two steps. ``ensure_*`` each compare one concern,
+    add it to the one diff and say whether it changes; then, outside check mode, ``_apply``
+    starts the operations in the order App Runner allows (one at a time: resume, update or
+    deployment, pause) and sets the tags last.
+    """
 
     def __init__(self, module, client, params):
         self.module = module
@@ -455,6 +473,8 @@ class ServiceManager:
         self.waited = False
         self.pending = None
         self.known_versions = {}
+        self.updates = {}
+        self.tag_changes = ({}, [])
 
     # -- helpers --
 
@@ -501,7 +521,12 @@ class ServiceManager:
             known=self.known_versions,
         )
 
-    # -- states --
+    def _state_moves(self, status):
+        """(resume, pause) needed to reach the requested state from ``status``."""
+        state = self.params["state"]
+        return state == "running" and status == "PAUSED", state == "paused" and status != "PAUSED"
+
+    # -- a new service --
 
     def create(self, desired, fingerprint):
         name = self.params["name"]
@@ -526,6 +551,65 @@ class ServiceManager:
         self._done(arn)
         return arn
 
+    # -- an existing service --
+
+    def converge(self, service, desired, fingerprint, tags):
+        """Compare each concern of an existing service, then act on what differs."""
+        comparable = tf.service_comparable(service)
+        changed = self.ensure_configuration(service, desired, comparable)
+        changed |= self.ensure_deployment(fingerprint, tags)
+        changed |= self.ensure_tags(tags, fingerprint)
+        changed |= self.ensure_run_state(service["Status"])
+        self.changed = changed
+        if not self.check_mode:
+            self._apply(service)
+
+    def ensure_configuration(self, service, desired, comparable):
+        """The settings the task sets: the sections that differ go into one UpdateService."""
+        paths = tf.differing_paths(desired, comparable)
+        self._check_updatable(service, paths, comparable)
+        self.before.update(snake(tf.subset(desired, comparable)))
+        self.after.update(snake(desired))
+        for section in {p.split(".")[0] for p in paths}:
+            if section in UPDATABLE_SECTIONS:
+                self.updates[section] = tf.merge(comparable.get(section), desired[section])
+            else:  # AutoScalingConfigurationArn, the only other updatable field
+                self.updates[section] = desired[section]
+        if not paths:
+            return False
+        self.reasons.append("update of " + ", ".join(sorted(paths)))
+        return True
+
+    def ensure_deployment(self, fingerprint, tags):
+        """A deployment of an unchanged configuration: forced, or for a new version of a secret."""
+        if self.updates:
+            return False  # App Runner deploys on every UpdateService
+        if self.params["force_deployment"]:
+            self.reasons.append("force_deployment")
+        elif fingerprint is not None and tags.get(tf.SECRETS_VERSION_TAG) != fingerprint:
+            self.reasons.append("new version of a referenced secret")
+        return bool(self.reasons)
+
+    def ensure_tags(self, tags, fingerprint):
+        """The task's tags and the secrets fingerprint tag (without tags in the task, nothing is purged)."""
+        target = self.desired_tags(fingerprint)
+        if target is None:
+            return False
+        purge = self.params["purge_tags"] and self.params["tags"] is not None
+        self.before["tags"] = dict(tags)
+        self.after["tags"] = tf.tags_after(tags, target, purge_tags=purge, keep=_KEEP_TAGS)
+        self.tag_changes = tag_changes(tags, target, purge_tags=purge, keep=_KEEP_TAGS)
+        return any(self.tag_changes)
+
+    def ensure_run_state(self, status):
+        """state=running resumes a paused service, state=paused pauses a running one."""
+        resume, pause = self._state_moves(status)
+        if not (resume or pause):
+            return False
+        self.before["status"] = status
+        self.after["status"] = "PAUSED" if pause else "RUNNING"
+        return True
+
     def _check_updatable(self, service, paths, comparable):
         if any(p.startswith("EncryptionConfiguration") for p in paths):
             current_key = comparable.get("EncryptionConfiguration", {}).get("KmsKey", "an AWS owned key")
@@ -539,68 +623,29 @@ class ServiceManager:
                 "create it again"
             )
 
-    def _state_moves(self, status):
-        """(resume, pause) needed to reach the requested state from ``status``."""
-        state = self.params["state"]
-        return state == "running" and status == "PAUSED", state == "paused" and status != "PAUSED"
-
-    def update(self, service, desired, fingerprint, tags):
-        arn = service["ServiceArn"]
-        comparable = tf.service_comparable(service)
-        paths = tf.differing_paths(desired, comparable)
-        self._check_updatable(service, paths, comparable)
-        updates = {}
-        for section in {p.split(".")[0] for p in paths}:
-            if section in UPDATABLE_SECTIONS:
-                updates[section] = tf.merge(comparable.get(section), desired[section])
-            else:  # AutoScalingConfigurationArn, the only other updatable field
-                updates[section] = desired[section]
-        tag_target = self.desired_tags(fingerprint)
-        # Without tags in the task only the fingerprint tag is managed: nothing is purged.
-        tag_args = dict(purge_tags=self.params["purge_tags"] and self.params["tags"] is not None, keep=_KEEP_TAGS)
-
-        if paths:
-            self.reasons.append("update of " + ", ".join(sorted(paths)))
-        elif self.params["force_deployment"]:
-            self.reasons.append("force_deployment")
-        elif fingerprint is not None and tags.get(tf.SECRETS_VERSION_TAG) != fingerprint:
-            self.reasons.append("new version of a referenced secret")
-        status = service["Status"]
-        resume, pause = self._state_moves(status)
-
-        self.before = snake(tf.subset(desired, comparable))
-        self.after = snake(desired)
-        if tag_target is not None:
-            self.before["tags"] = dict(tags)
-            self.after["tags"] = tf.tags_after(tags, tag_target, **tag_args)
-        if resume or pause:
-            self.before["status"] = status
-            self.after["status"] = "PAUSED" if pause else "RUNNING"
-
-        must_act = bool(self.reasons) or resume or pause
-        tags_changed = ensure_tags(self.client, arn, tags, tag_target, check_mode=True, **tag_args)
-        self.changed = must_act or tags_changed
-        if self.check_mode:
-            return
+    def _apply(self, service):
+        """Start the operations the ensure_* steps found, one at a time; tags last."""
+        arn, status = service["ServiceArn"], service["Status"]
+        must_act = bool(self.reasons) or any(self._state_moves(status))
         if status == "OPERATION_IN_PROGRESS" and (must_act or self.params["wait"]):
             # App Runner refuses changes while an operation runs: wait it out, then look again.
             self._wait(arn)
             self.waited = True
-            resume, pause = self._state_moves(describe_service(self.client, arn)["Status"])
-        self._apply(arn, updates, resume, pause)
-        # Tags last: the secrets fingerprint is recorded once its deployment has succeeded.
-        ensure_tags(self.client, arn, tags, tag_target, check_mode=False, **tag_args)
-
-    def _apply(self, arn, updates, resume, pause):
+            status = describe_service(self.client, arn)["Status"]
+        resume, pause = self._state_moves(status)
         if resume:
             self._start(arn, lambda: resume_service(self.client, arn)["OperationId"])
-        if updates:
-            self._start(arn, lambda: update_service(self.client, arn, updates)["OperationId"])
+        if self.updates:
+            self._start(arn, lambda: update_service(self.client, arn, self.updates)["OperationId"])
         elif self.reasons:
             self._start(arn, lambda: start_deployment(self.client, arn))
         if pause:
             self._start(arn, lambda: pause_service(self.client, arn)["OperationId"])
         self._done(arn)
+        # Tags last: the secrets fingerprint is recorded once its deployment has succeeded.
+        apply_tag_changes(self.client, arn, *self.tag_changes)
+
+    # -- deletion --
 
     def delete(self, service):
         arn = service["ServiceArn"]
@@ -648,48 +693,47 @@ def keep_image(params, service):
     return dict(params, image=dict(params["image"], identifier=running))
 
 
+def ensure_present(module, client, manager, service):
+    """Create or converge the service: (ARN it acted on or None, whether tags are managed, tags read)."""
+    params = manager.params
+    asc_arn = resolve_auto_scaling_configuration(
+        client, params["auto_scaling_configuration"], check_mode=module.check_mode
+    )
+    vpc_arn = resolve_vpc_connector(client, params["vpc_connector"], check_mode=module.check_mode)
+    desired = tf.desired_service(params, auto_scaling_arn=asc_arn, vpc_connector_arn=vpc_arn)
+    # A plan (check mode) of a new service records no versions: the secrets it names may be
+    # created by an earlier task of the same run, which check mode did not run either.
+    fingerprint = None if service is None and module.check_mode else manager.fingerprint()
+    tagged = params["tags"] is not None or fingerprint is not None
+    if service is None:
+        return manager.create(desired, fingerprint), tagged, None
+    tags = get_tags(client, service["ServiceArn"]) if tagged else None
+    manager.converge(service, desired, fingerprint, tags or {})
+    acted_on = service["ServiceArn"] if manager.changed or manager.waited else None
+    return acted_on, tagged, tags
+
+
 def converge(module, client, params):
     service = find_service(client, params["name"])
     params = keep_image(params, service)
     manager = service_manager(module, client, params, service)
-    params = manager.params
-
     tags = None
-    acted_on = None
-    fingerprint = None
     if params["state"] == "absent":
         if service:
             manager.delete(service)
         service = None
     else:
-        asc_arn = resolve_auto_scaling_configuration(
-            client, params["auto_scaling_configuration"], check_mode=module.check_mode
-        )
-        vpc_arn = resolve_vpc_connector(client, params["vpc_connector"], check_mode=module.check_mode)
-        desired = tf.desired_service(params, auto_scaling_arn=asc_arn, vpc_connector_arn=vpc_arn)
-        # A plan (check mode) of a new service records no versions: the secrets it names may be
-        # created by an earlier task of the same run, which check mode did not run either.
-        fingerprint = None if service is None and module.check_mode else manager.fingerprint()
-        if service is None:
-            acted_on = manager.create(desired, fingerprint)
-        else:
-            if params["tags"] is not None or fingerprint is not None:
-                tags = get_tags(client, service["ServiceArn"])
-            manager.update(service, desired, fingerprint, tags or {})
-            if manager.changed or manager.waited:
-                acted_on = service["ServiceArn"]
-    if acted_on and not module.check_mode:
-        # Read back what the module changed; a run that changed nothing returns what it read.
-        service = describe_service(client, acted_on)
-        if params["tags"] is not None or fingerprint is not None:
-            tags = get_tags(client, acted_on)
+        acted_on, tagged, tags = ensure_present(module, client, manager, service)
+        if acted_on and not module.check_mode:
+            # Read back what the module changed; a run that changed nothing returns what it read.
+            service = describe_service(client, acted_on)
+            tags = get_tags(client, acted_on) if tagged else tags
     result = dict(changed=manager.changed, deployment_reasons=manager.reasons)
     if manager.operation_id:
         result["operation_id"] = manager.operation_id
     if service:
         result["service"] = to_ansible(service, tags=tags)
-    if module._diff:
-        result["diff"] = dict(before=manager.before, after=manager.after)
+    result["diff"] = dict(before=manager.before, after=manager.after)
     return result
 
 
@@ -719,24 +763,7 @@ def main():
                 connection_arn=dict(type="str"),
                 source_directory=dict(type="str"),
                 configuration_source=dict(type="str", default="API", choices=["API", "REPOSITORY"]),
-                runtime=dict(
-                    type="str",
-                    choices=[
-                        "PYTHON_3",
-                        "PYTHON_311",
-                        "NODEJS_12",
-                        "NODEJS_14",
-                        "NODEJS_16",
-                        "NODEJS_18",
-                        "NODEJS_22",
-                        "CORRETTO_8",
-                        "CORRETTO_11",
-                        "GO_1",
-                        "DOTNET_6",
-                        "PHP_81",
-                        "RUBY_31",
-                    ],
-                ),
+                runtime=dict(type="str", choices=CODE_RUNTIMES),
                 build_command=dict(type="str"),
                 **runtime_values,
             ),
@@ -765,6 +792,7 @@ def main():
         observability=dict(
             type="dict",
             options=dict(enabled=dict(type="bool", required=True), configuration_arn=dict(type="str")),
+            required_if=[("enabled", True, ["configuration_arn"])],
         ),
         kms_key=dict(type="str", no_log=False),
         force_deployment=dict(type="bool", default=False),
@@ -780,15 +808,12 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         mutually_exclusive=[("image", "code")],
+        required_if=[("egress_type", "VPC", ["vpc_connector"])],
         supports_check_mode=True,
     )
     params = validate_options(module)
     client = module.client("apprunner", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        result = converge(module, client, params)
-    except AnsibleAppRunnerError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, lambda: converge(module, client, params))
 
 
 if __name__ == "__main__":

@@ -106,12 +106,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
-    AnsibleAppRunnerError,
     create_vpc_connector,
     delete_vpc_connector,
     ensure_tags,
     find_vpc_connector,
     get_tags,
+    run_module,
     services_using_vpc_connector,
     to_ansible,
 )
@@ -200,6 +200,22 @@ def ensure_present(module, client, connector):  # noqa: PLR0912 (one branch per 
     return result
 
 
+def converge(module, client):
+    connector = find_vpc_connector(client, module.params["name"])
+    if module.params["state"] != "absent":
+        outcome = ensure_present(module, client, connector)
+        result = dict(changed=outcome["changed"], replaced=outcome["replaced"], diff=outcome["diff"])
+        if outcome.get("connector"):
+            result["vpc_connector"] = to_ansible(outcome["connector"], tags=outcome.get("tags"))
+        return result
+    result = dict(changed=connector is not None, replaced=False)
+    if connector:
+        result["diff"] = dict(before=dict(vpc_connector_arn=connector["VpcConnectorArn"]), after={})
+        if not module.check_mode:
+            delete_vpc_connector(client, connector["VpcConnectorArn"])
+    return result
+
+
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -213,24 +229,7 @@ def main():
     if module.params["subnets"] == []:
         module.fail_json(msg="subnets must list at least one subnet ID")
     client = module.client("apprunner", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        connector = find_vpc_connector(client, module.params["name"])
-        if module.params["state"] == "absent":
-            result = dict(changed=connector is not None, replaced=False)
-            if connector:
-                result["diff"] = dict(before=dict(vpc_connector_arn=connector["VpcConnectorArn"]), after={})
-                if not module.check_mode:
-                    delete_vpc_connector(client, connector["VpcConnectorArn"])
-        else:
-            outcome = ensure_present(module, client, connector)
-            result = dict(changed=outcome["changed"], replaced=outcome["replaced"], diff=outcome["diff"])
-            if outcome.get("connector"):
-                result["vpc_connector"] = to_ansible(outcome["connector"], tags=outcome.get("tags"))
-    except AnsibleAppRunnerError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_module(module, lambda: converge(module, client))
 
 
 if __name__ == "__main__":

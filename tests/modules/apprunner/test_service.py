@@ -337,3 +337,45 @@ def test_check_mode_plan_of_a_new_service_with_secrets_not_yet_created(localaws)
     run = run_tasks([service_task("plan", check=True, **options)])
     assert run.result("plan")["changed"] is True
     assert not [c for c in control.calls(localaws) if c["mutating"]]
+
+
+BAD_OPTIONS = [
+    ({"egress_type": "VPC"}, "egress_type is VPC but all of the following are missing: vpc_connector"),
+    ({"egress_type": "DEFAULT", "vpc_connector": "db"}, "vpc_connector is set but egress_type=DEFAULT"),
+    (
+        {"observability": {"enabled": True}},
+        "enabled is True but all of the following are missing: configuration_arn found in observability",
+    ),
+    (
+        {
+            "image": None,
+            "code": {
+                "repository_url": "https://github.com/o/r",
+                "branch": "main",
+                "configuration_source": "REPOSITORY",
+                "build_command": "make",
+            },
+        },
+        "code.build_command is set but code.configuration_source=REPOSITORY",
+    ),
+    (
+        {"image": None, "code": {"repository_url": "https://github.com/o/r", "branch": "main", "runtime": "PYTHON_2"}},
+        "value of runtime must be one of: PYTHON_3, PYTHON_311",
+    ),
+    ({"cpu": "3 vCPU"}, "cpu"),
+]
+
+
+def test_bad_options_fail_before_any_call(localaws):
+    control.reset_calls(localaws)
+    base = dict(name="invoice-api", image=dict(identifier=f"{IMAGE}:1"))
+    tasks = [
+        dict(service_task(f"bad {i}", **{k: v for k, v in {**base, **o}.items() if v is not None}), ignore_errors=True)
+        for i, (o, _) in enumerate(BAD_OPTIONS)
+    ]
+    run = run_tasks(tasks)
+    for i, (_, message) in enumerate(BAD_OPTIONS):
+        result = run.result(f"bad {i}")
+        assert result["failed"] is True, result
+        assert message in result["msg"], result["msg"]
+    assert control.calls(localaws) == []

@@ -1,0 +1,24 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The App Runner modules' error type and handler, and the check-mode placeholder ARN."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+
+class AnsibleAppRunnerError(AnsibleAWSError):
+    pass
+
+
+class AppRunnerErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleAppRunnerError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+def not_yet_created(kind, value):
+    """Stand-in for the ARN of a resource a check-mode run of an earlier task would have created."""
+    return f"({kind} {value}, to be created)"
