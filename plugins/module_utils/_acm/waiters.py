@@ -9,52 +9,46 @@ amazon.aws's BaseWaiterFactory, which adds retry acceptors for throttling errors
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._waiters import (
+    error_acceptors,
+    path_acceptors,
+    waiter,
+)
 
 # BaseWaiterFactory retries "Throttling" and "TooManyRequestsException"; JSON services such
 # as ACM answer "ThrottlingException".
-THROTTLING_ACCEPTORS = [
-    dict(state="retry", matcher="error", expected="ThrottlingException"),
-    dict(state="retry", matcher="error", expected="ThrottledException"),
-]
+THROTTLING_ACCEPTORS = error_acceptors("retry", "ThrottlingException", "ThrottledException")
 
 _OPTIONS = "Certificate.DomainValidationOptions"
+_STATUS = "Certificate.Status"
 
 
 class AcmWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
         return dict(
-            certificate_issued=dict(
-                operation="DescribeCertificate",
-                delay=5,
-                maxAttempts=120,
-                acceptors=[
-                    dict(state="success", matcher="path", argument="Certificate.Status", expected="ISSUED"),
-                    dict(state="failure", matcher="path", argument="Certificate.Status", expected="FAILED"),
-                    dict(
-                        state="failure", matcher="path", argument="Certificate.Status", expected="VALIDATION_TIMED_OUT"
-                    ),
-                    dict(state="failure", matcher="path", argument="Certificate.Status", expected="REVOKED"),
-                    dict(state="failure", matcher="error", expected="ResourceNotFoundException"),
-                    *THROTTLING_ACCEPTORS,
-                ],
+            certificate_issued=waiter(
+                "DescribeCertificate",
+                5,
+                120,
+                path_acceptors("success", _STATUS, "ISSUED"),
+                path_acceptors("failure", _STATUS, "FAILED", "VALIDATION_TIMED_OUT", "REVOKED"),
+                error_acceptors("failure", "ResourceNotFoundException"),
+                THROTTLING_ACCEPTORS,
             ),
-            validation_records_ready=dict(
-                operation="DescribeCertificate",
-                delay=2,
-                maxAttempts=60,
-                acceptors=[
-                    dict(
-                        state="success",
-                        matcher="path",
-                        argument=f"length(({_OPTIONS} || `[]`)[].ResourceRecord) == length({_OPTIONS} || `[]`)"
-                        f" && length({_OPTIONS} || `[]`) > `0`",
-                        expected=True,
-                    ),
-                    dict(state="success", matcher="path", argument="Certificate.Status", expected="ISSUED"),
-                    dict(state="failure", matcher="path", argument="Certificate.Status", expected="FAILED"),
-                    dict(state="failure", matcher="error", expected="ResourceNotFoundException"),
-                    *THROTTLING_ACCEPTORS,
-                ],
+            validation_records_ready=waiter(
+                "DescribeCertificate",
+                2,
+                60,
+                path_acceptors(
+                    "success",
+                    f"length(({_OPTIONS} || `[]`)[].ResourceRecord) == length({_OPTIONS} || `[]`)"
+                    f" && length({_OPTIONS} || `[]`) > `0`",
+                    True,
+                ),
+                path_acceptors("success", _STATUS, "ISSUED"),
+                path_acceptors("failure", _STATUS, "FAILED"),
+                error_acceptors("failure", "ResourceNotFoundException"),
+                THROTTLING_ACCEPTORS,
             ),
         )

@@ -7,27 +7,21 @@ acceptors also retry on throttling, so a throttled poll does not end the wait.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._waiters import (
+    error_acceptors,
+    path_acceptors,
+    waiter,
+)
 
 # App Runner answers throttled calls with ThrottlingException, which BaseWaiterFactory's
 # list of retried errors does not contain.
-_RETRY_ERRORS = ("ThrottlingException",)
+THROTTLING_ACCEPTORS = error_acceptors("retry", "ThrottlingException")
 
 # Service states in which no operation is running.
 SERVICE_SETTLED_STATES = ("RUNNING", "PAUSED")
 SERVICE_FAILED_STATES = ("CREATE_FAILED", "DELETE_FAILED", "DELETED")
 
-
-def _retry_on_errors():
-    return [dict(state="retry", matcher="error", expected=code) for code in _RETRY_ERRORS]
-
-
-def _service_status(state, expected):
-    return dict(state=state, matcher="path", argument="Service.Status", expected=expected)
-
-
-def _domain_status(domain_name):
-    # jmespath literal: single quotes inside need escaping; domain names never contain them.
-    return f"CustomDomains[?DomainName=='{domain_name}'].Status | [0]"
+_SERVICE_STATUS = "Service.Status"
 
 
 def waiter_config(timeout):
@@ -54,81 +48,54 @@ class AppRunnerWaiterFactory(BaseWaiterFactory):
 
     @property
     def _waiter_model_data(self):
-        domain_status = _domain_status(self._domain_name)
-        domain_records = f"CustomDomains[?DomainName=='{self._domain_name}'].CertificateValidationRecords[]"
-        data = dict(
-            service_settled=dict(
-                operation="DescribeService",
-                delay=5,
-                maxAttempts=240,
-                acceptors=[
-                    *[_service_status("success", s) for s in SERVICE_SETTLED_STATES],
-                    *[_service_status("failure", s) for s in SERVICE_FAILED_STATES],
-                    _service_status("retry", "OPERATION_IN_PROGRESS"),
-                    *_retry_on_errors(),
-                ],
+        # jmespath literal: single quotes inside need escaping; domain names never contain them.
+        domain = f"CustomDomains[?DomainName=='{self._domain_name}']"
+        domain_status = f"{domain}.Status | [0]"
+        # AWS documents upper-case enum values and answers in lower case.
+        domain_delete_failed = path_acceptors("failure", domain_status, "delete_failed", "DELETE_FAILED")
+        return dict(
+            service_settled=waiter(
+                "DescribeService",
+                5,
+                240,
+                path_acceptors("success", _SERVICE_STATUS, *SERVICE_SETTLED_STATES),
+                path_acceptors("failure", _SERVICE_STATUS, *SERVICE_FAILED_STATES),
+                path_acceptors("retry", _SERVICE_STATUS, "OPERATION_IN_PROGRESS"),
+                THROTTLING_ACCEPTORS,
             ),
-            service_deleted=dict(
-                operation="DescribeService",
-                delay=5,
-                maxAttempts=240,
-                acceptors=[
-                    _service_status("success", "DELETED"),
-                    dict(state="success", matcher="error", expected="ResourceNotFoundException"),
-                    _service_status("failure", "DELETE_FAILED"),
-                    _service_status("retry", "OPERATION_IN_PROGRESS"),
-                    *_retry_on_errors(),
-                ],
+            service_deleted=waiter(
+                "DescribeService",
+                5,
+                240,
+                path_acceptors("success", _SERVICE_STATUS, "DELETED"),
+                error_acceptors("success", "ResourceNotFoundException"),
+                path_acceptors("failure", _SERVICE_STATUS, "DELETE_FAILED"),
+                path_acceptors("retry", _SERVICE_STATUS, "OPERATION_IN_PROGRESS"),
+                THROTTLING_ACCEPTORS,
             ),
-            custom_domain_active=dict(
-                operation="DescribeCustomDomains",
-                delay=5,
-                maxAttempts=240,
-                acceptors=[
-                    # AWS documents upper-case enum values and answers in lower case.
-                    *[
-                        dict(state="success", matcher="path", argument=domain_status, expected=value)
-                        for value in ("active", "ACTIVE")
-                    ],
-                    *[
-                        dict(state="failure", matcher="path", argument=domain_status, expected=value)
-                        for value in ("create_failed", "CREATE_FAILED", "delete_failed", "DELETE_FAILED")
-                    ],
-                    *_retry_on_errors(),
-                ],
+            custom_domain_active=waiter(
+                "DescribeCustomDomains",
+                5,
+                240,
+                path_acceptors("success", domain_status, "active", "ACTIVE"),
+                path_acceptors("failure", domain_status, "create_failed", "CREATE_FAILED"),
+                domain_delete_failed,
+                THROTTLING_ACCEPTORS,
             ),
-            custom_domain_records_ready=dict(
-                operation="DescribeCustomDomains",
-                delay=5,
-                maxAttempts=240,
-                acceptors=[
-                    dict(
-                        state="success",
-                        matcher="path",
-                        argument=f"length({domain_records}) > `0`",
-                        expected=True,
-                    ),
-                    *_retry_on_errors(),
-                ],
+            custom_domain_records_ready=waiter(
+                "DescribeCustomDomains",
+                5,
+                240,
+                path_acceptors("success", f"length({domain}.CertificateValidationRecords[]) > `0`", True),
+                THROTTLING_ACCEPTORS,
             ),
-            custom_domain_disassociated=dict(
-                operation="DescribeCustomDomains",
-                delay=5,
-                maxAttempts=240,
-                acceptors=[
-                    dict(
-                        state="success",
-                        matcher="path",
-                        argument=f"length(CustomDomains[?DomainName=='{self._domain_name}']) == `0`",
-                        expected=True,
-                    ),
-                    dict(state="success", matcher="error", expected="ResourceNotFoundException"),
-                    *[
-                        dict(state="failure", matcher="path", argument=domain_status, expected=value)
-                        for value in ("delete_failed", "DELETE_FAILED")
-                    ],
-                    *_retry_on_errors(),
-                ],
+            custom_domain_disassociated=waiter(
+                "DescribeCustomDomains",
+                5,
+                240,
+                path_acceptors("success", f"length({domain}) == `0`", True),
+                error_acceptors("success", "ResourceNotFoundException"),
+                domain_delete_failed,
+                THROTTLING_ACCEPTORS,
             ),
         )
-        return data

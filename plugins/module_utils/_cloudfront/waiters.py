@@ -8,35 +8,33 @@ adds retry acceptors for throttling errors.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._waiters import (
+    error_acceptors,
+    path_acceptors,
+    waiter,
+)
 
-THROTTLING_ACCEPTORS = [
-    dict(state="retry", matcher="error", expected="ThrottlingException"),
-    dict(state="retry", matcher="error", expected="Throttling"),
-]
+THROTTLING_ACCEPTORS = error_acceptors("retry", "ThrottlingException", "Throttling")
 
 
 class CloudFrontWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
         return dict(
-            distribution_deployed=dict(
-                operation="GetDistribution",
-                delay=10,
-                maxAttempts=180,
-                acceptors=[
-                    dict(state="success", matcher="path", argument="Distribution.Status", expected="Deployed"),
-                    dict(state="failure", matcher="error", expected="NoSuchDistribution"),
-                    *THROTTLING_ACCEPTORS,
-                ],
+            distribution_deployed=waiter(
+                "GetDistribution",
+                10,
+                180,
+                path_acceptors("success", "Distribution.Status", "Deployed"),
+                error_acceptors("failure", "NoSuchDistribution"),
+                THROTTLING_ACCEPTORS,
             ),
-            invalidation_completed=dict(
-                operation="GetInvalidation",
-                delay=10,
-                maxAttempts=180,
-                acceptors=[
-                    dict(state="success", matcher="path", argument="Invalidation.Status", expected="Completed"),
-                    dict(state="failure", matcher="error", expected="NoSuchInvalidation"),
-                    *THROTTLING_ACCEPTORS,
-                ],
+            invalidation_completed=waiter(
+                "GetInvalidation",
+                10,
+                180,
+                path_acceptors("success", "Invalidation.Status", "Completed"),
+                error_acceptors("failure", "NoSuchInvalidation"),
+                THROTTLING_ACCEPTORS,
             ),
         )
