@@ -42,6 +42,7 @@ localaws-start: $(STAMP) ## Start the local AWS endpoint on 127.0.0.1:$(LOCALAWS
 	@if [ -f $(RUN)/localaws.pid ] && kill -0 $$(cat $(RUN)/localaws.pid) 2>/dev/null; then \
 	  echo "localaws: already running (pid $$(cat $(RUN)/localaws.pid)) on http://127.0.0.1:$(LOCALAWS_PORT)"; exit 0; fi; \
 	LOCALAWS_APPRUNNER_COMMAND="$(CURDIR)/$(PY) -m app serve" LOCALAWS_APPRUNNER_LOG_DIR=$(CURDIR)/$(RUN)/apprunner \
+	LOCALAWS_ECS_PYTHON="$(CURDIR)/$(PY)" LOCALAWS_ECS_LOG_DIR=$(CURDIR)/$(RUN)/ecs \
 	  nohup $(PY) -m tools.localaws --port $(LOCALAWS_PORT) --apprunner-delay $(LOCALAWS_DELAY) >$(RUN)/localaws.log 2>&1 & echo $$! >$(RUN)/localaws.pid; \
 	for i in $$(seq 1 100); do \
 	  if curl -sf -o /dev/null -X POST http://127.0.0.1:$(LOCALAWS_PORT)/moto-api/reset; then echo "localaws: http://127.0.0.1:$(LOCALAWS_PORT) (log: $(RUN)/localaws.log)"; exit 0; fi; \

@@ -233,6 +233,9 @@ class LocalAWS:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        from tools.localaws.ecs.tasks import SUPERVISOR  # noqa: PLC0415
+
+        SUPERVISOR.halt()
         runner.stop_all()
         if self._server is not None:
             self._server.shutdown()

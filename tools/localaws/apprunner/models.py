@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import copy
 import functools
-import json
 import os
 import random
 import string
@@ -34,6 +33,7 @@ from tools.localaws.apprunner.exceptions import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
+from tools.localaws.compute import utils as compute
 
 DEFAULT_DELAY = 2.0
 MAX_AUTO_SCALING_REVISIONS = 5  # per configuration name (AWS quota)
@@ -524,40 +524,10 @@ class AppRunnerBackend(BaseBackend):
 
     def _resolve_secret(self, name: str, reference: str) -> str:
         """A RuntimeEnvironmentSecrets value from this endpoint's SSM or Secrets Manager."""
-        from moto.secretsmanager.models import secretsmanager_backends  # noqa: PLC0415 (only when serving)
-        from moto.ssm.models import ssm_backends  # noqa: PLC0415
-
-        parts = reference.split(":")
-        region = parts[3] if reference.startswith("arn:") and len(parts) > 3 and parts[3] else self.region_name
-        value: str | None = None
         try:
-            if ":secretsmanager:" in reference:
-                # <secret ARN (7 fields)>[:<json-key>[:<version-stage>[:<version-id>]]]
-                secret_arn, json_key = ":".join(parts[:7]), parts[7] if len(parts) > 7 else ""
-                stage = parts[8] if len(parts) > 8 and parts[8] else None
-                version = parts[9] if len(parts) > 9 and parts[9] else None
-                backend = secretsmanager_backends[self.account_id][region]
-                secret = backend.get_secret_value(secret_arn, version, stage)  # type: ignore[arg-type]
-                value = secret.get("SecretString")
-                if json_key and value is not None:
-                    document = json.loads(value)
-                    if json_key not in document:
-                        raise KeyError(json_key)
-                    value = str(document[json_key])
-            else:
-                parameter = ssm_backends[self.account_id][region].get_parameter(reference)
-                if parameter is not None:
-                    value = parameter.decrypt(parameter.value)  # SecureString values are stored "encrypted"
-        except Exception as exc:  # moto raises its own not-found types
-            raise InvalidRequestException(
-                f"RuntimeEnvironmentSecrets {name}: {reference} cannot be resolved on this endpoint "
-                f"({type(exc).__name__})"
-            ) from exc
-        if value is None:
-            raise InvalidRequestException(
-                f"RuntimeEnvironmentSecrets {name}: {reference} does not exist on this endpoint"
-            )
-        return str(value)
+            return compute.resolve_secret(self.account_id, self.region_name, reference)
+        except compute.SecretNotResolved as exc:
+            raise InvalidRequestException(f"RuntimeEnvironmentSecrets {name}: {exc}") from exc
 
     def _launch(self, service: Service) -> runner.AppProcess | None:
         """Start the service's next process when LOCALAWS_APPRUNNER_COMMAND is set (image services only)."""
