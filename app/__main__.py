@@ -60,8 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         "app.main:app",
         host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 - inside the container, behind App Runner
         port=int(os.environ.get("PORT", "8000")),
-        proxy_headers=True,
-        forwarded_allow_ips="*",
+        # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (app/main.py).
+        proxy_headers=False,
         server_header=False,
         log_level="warning",  # the API logs requests itself (app/logs.py)
     )

@@ -189,15 +189,15 @@ def _clean(kind: str, value: Any, column: str) -> Any:  # noqa: PLR0911 (one ret
             number = Decimal(str(value))
         except InvalidOperation:
             return None
-        if not number.is_finite():
+        limit = Decimal("9999999999.99") if kind == "money" else Decimal("99999999.9999")
+        if not number.is_finite() or abs(number) > limit:  # before quantize, which cannot hold 1e308
             return None
         number = number.quantize(Decimal("0.01") if kind == "money" else Decimal("0.0001"))
-        limit = Decimal("9999999999.99") if kind == "money" else Decimal("99999999.9999")
         return number if abs(number) <= limit else None
     if kind == "int":
         try:
             count = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         return count if 0 <= count <= 1_000_000 else None
     text = str(value).strip()

@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.auth import AuthMiddleware, UserCache
@@ -102,6 +103,12 @@ def create_app(
             await database.disconnect()
 
     middleware = [
+        # X-Forwarded-For is believed only from the configured front ends (default: none).
+        *(
+            [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+            if settings.trusted_proxies
+            else []
+        ),
         Middleware(RequestLogMiddleware),
         Middleware(
             CORSMiddleware,

@@ -19,15 +19,25 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 MONEY_MAX = Decimal("9999999999.99")
 QTY_MAX = Decimal("99999999.9999")
+# The largest row offset a list accepts (PostgreSQL's OFFSET is bound as a 32-bit integer).
+MAX_OFFSET = 10_000_000
+JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<x>+json``, parameters (charset) aside."""
+    return bool(JSON_MEDIA_TYPE.match(content_type.split(";", 1)[0].strip().lower()))
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object (an empty body is ``{}``)."""
+    """The request's JSON object (an empty body is ``{}``); a body must be sent as application/json."""
     raw = await request.body()
     if len(raw) > MAX_JSON_BYTES:
         raise ApiError(413, "request body too large", field="body")
     if not raw.strip():
         return {}
+    if not is_json_media_type(request.headers.get("content-type", "")):
+        raise ApiError(415, "request body must be sent as Content-Type: application/json", field="Content-Type")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -106,9 +116,12 @@ def decimal_value(value: Any, field: str, *, places: int = 2, maximum: Decimal =
         raise bad_request(field, f"{field} must be a number") from None
     if not number.is_finite():
         raise bad_request(field, f"{field} must be a finite number")
-    number = number.quantize(Decimal(1).scaleb(-places))
+    # Range first: quantize cannot hold more digits than the decimal context (1e308 would raise).
     if abs(number) > maximum:
-        raise bad_request(field, f"{field} is out of range")
+        raise bad_request(field, f"{field} must be between -{maximum} and {maximum}")
+    number = number.quantize(Decimal(1).scaleb(-places))
+    if abs(number) > maximum:  # 9999999999.996 rounds up past the limit
+        raise bad_request(field, f"{field} must be between -{maximum} and {maximum}")
     return number
 
 
@@ -163,3 +176,11 @@ def field_value(kind: str, value: Any, field: str) -> Any:  # noqa: PLR0911 (one
 def query_int(request: Request, name: str, default: int, *, minimum: int, maximum: int) -> int:
     value = integer(request.query_params.get(name), name, minimum=minimum, maximum=maximum)
     return default if value is None else value
+
+
+def page_offset(page: int, limit: int, field: str = "page") -> int:
+    """The row offset of a 1-based page; a page past ``MAX_OFFSET`` rows is a 400 naming ``field``."""
+    offset = (page - 1) * limit
+    if offset > MAX_OFFSET:
+        raise bad_request(field, f"{field} is too far: (page - 1) x limit must be at most {MAX_OFFSET}")
+    return offset

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -15,21 +16,50 @@ from app.validation import json_body
 USER_FIELDS = ("id", "email", "name", "role", "created_at", "last_login")
 
 
-async def _too_many(request: Request, address: str, account: str) -> int | None:
-    """Seconds to wait when this address or account has too many recent failures."""
+# An address this account logged in from successfully within this time is "known": the
+# account-wide backoff (which a stranger's failures can raise) does not apply to it.
+KNOWN_ADDRESS_DAYS = 30
+
+
+async def _throttle(request: Request, address: str, account: str) -> int | None:
+    """Seconds this attempt must wait (429), or None. docs/api.md "Login limits" says why.
+
+    - per address: ``login_max_attempts_ip`` failures in the window (any accounts);
+    - per account and address pair: ``login_max_attempts_pair`` failures in the window;
+    - per account from any address: after ``login_backoff_after`` failures in the window,
+      each attempt waits 1, 2, 4 ... (at most ``login_backoff_max_seconds``) seconds after
+      the last failure, except from an address the account logged in from before.
+    Refused attempts are not verified and not counted.
+    """
     conf = settings(request)
-    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=conf.login_window_seconds)
-    la = tables.login_attempts
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    since = now - dt.timedelta(seconds=conf.login_window_seconds)
+    known_since = now - dt.timedelta(days=KNOWN_ADDRESS_DAYS)
+    attempts = tables.login_attempts
+    failed = sa.and_(attempts.c.succeeded.is_(False), attempts.c.created_at > since)
+    by_account = sa.and_(failed, attempts.c.email == account)
     query = sa.select(
-        sa.func.count().filter(la.c.ip_address == address).label("by_ip"),
-        sa.func.count().filter(la.c.email == account).label("by_account"),
+        sa.func.count().filter(failed, attempts.c.ip_address == address).label("by_address"),
+        sa.func.count().filter(by_account, attempts.c.ip_address == address).label("by_pair"),
+        sa.func.count().filter(by_account).label("by_account"),
+        sa.func.max(attempts.c.created_at).filter(by_account).label("last_failure"),
+        sa.func.count()
+        .filter(attempts.c.succeeded.is_(True), attempts.c.email == account, attempts.c.ip_address == address)
+        .label("known"),
     ).where(
-        la.c.succeeded.is_(False), la.c.created_at > since, sa.or_(la.c.ip_address == address, la.c.email == account)
+        attempts.c.created_at > min(since, known_since),
+        sa.or_(attempts.c.ip_address == address, attempts.c.email == account),
     )
     row = await db(request).fetch_one(query)
     assert row is not None
-    if row["by_ip"] >= conf.login_max_attempts_ip or row["by_account"] >= conf.login_max_attempts_account:
+    if row["by_address"] >= conf.login_max_attempts_ip or row["by_pair"] >= conf.login_max_attempts_pair:
         return conf.login_window_seconds
+    excess = row["by_account"] - conf.login_backoff_after
+    if excess >= 0 and not row["known"]:
+        delay = min(2 ** min(excess, 30), conf.login_backoff_max_seconds)
+        remaining = delay - (now - row["last_failure"]).total_seconds()
+        if remaining > 0:
+            return math.ceil(remaining)
     return None
 
 
@@ -38,7 +68,8 @@ async def login(request: Request) -> JSON:
     summary: Log in with email and password
     description: >
       Returns a JWT (HS256, 8 h) for an existing, active account. Unknown emails never log in.
-      Rate-limited per client address and per account (429 with Retry-After).
+      Throttled per client address, per account and address pair, and with a growing delay
+      per account (429 with Retry-After; docs/api.md "Login limits").
     tags: [auth]
     requestBody:
       content:
@@ -64,7 +95,7 @@ async def login(request: Request) -> JSON:
     if not isinstance(password, str) or len(password) > 1024:
         raise ApiError(400, "password must be a string of at most 1024 characters", field="password")
     address = client_ip(request)
-    wait = await _too_many(request, address, account)
+    wait = await _throttle(request, address, account)
     if wait:
         raise ApiError(429, "Too many failed login attempts; try again later", headers={"Retry-After": str(wait)})
     database = db(request)

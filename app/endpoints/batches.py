@@ -12,7 +12,7 @@ from app.auth import current_user, requires
 from app.endpoints.common import db, settings, storage
 from app.endpoints.invoices import batch_name_expr
 from app.responses import JSON, ApiError, bad_request, not_found
-from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
+from app.validation import boolean, json_body, page_offset, path_id, query_int, string, uuid_value
 from app.worker import queue_changed
 
 pb = tables.processing_batches
@@ -79,7 +79,7 @@ async def list_batches(request: Request) -> JSON:
         where.append(pb.c.status == status)
     database = db(request)
     records = await database.fetch_all(
-        _batch_select().where(*where).order_by(pb.c.created_at.desc()).limit(limit).offset((page - 1) * limit)
+        _batch_select().where(*where).order_by(pb.c.created_at.desc()).limit(limit).offset(page_offset(page, limit))
     )
     total = await database.fetch_val(sa.select(sa.func.count()).select_from(pb).where(*where))
     return JSON(

@@ -11,7 +11,7 @@ from app.auth import requires
 from app.endpoints.common import db
 from app.ingest import normalise_name
 from app.responses import JSON, ApiError, bad_request, not_found
-from app.validation import boolean, json_body, path_id, query_int, string
+from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string
 
 c = tables.customers
 
@@ -59,7 +59,7 @@ async def list_customers(request: Request) -> JSON:
       200: {description: "{customers, total}"}
     """
     limit = query_int(request, "limit", 100, minimum=1, maximum=1000)
-    offset = query_int(request, "offset", 0, minimum=0, maximum=10_000_000)
+    offset = query_int(request, "offset", 0, minimum=0, maximum=MAX_OFFSET)
     where = []
     if search := string(request.query_params.get("search"), "search", max_length=200):
         term = normalise_name(search)

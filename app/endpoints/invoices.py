@@ -22,10 +22,12 @@ from app.endpoints.common import db, row_dict, settings, storage
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
 from app.validation import (
+    MAX_OFFSET,
     date_value,
     field_value,
     integer,
     json_body,
+    page_offset,
     path_id,
     query_int,
     string,
@@ -260,10 +262,10 @@ async def list_invoices(request: Request) -> Response:
     """
     conf = settings(request)
     limit = query_int(request, "limit", 50, minimum=1, maximum=conf.max_list_limit)
-    offset = query_int(request, "offset", 0, minimum=0, maximum=10_000_000)
+    offset = query_int(request, "offset", 0, minimum=0, maximum=MAX_OFFSET)
     page = integer(request.query_params.get("page"), "page", minimum=1, maximum=1_000_000)
     if page is not None:
-        offset = (page - 1) * limit
+        offset = page_offset(page, limit)
     filters = parse_list_filters(request.query_params)
     row = await fetchrow(db(request), _list_query(filters.shape), {**filters.values, "limit": limit, "offset": offset})
     assert row is not None

@@ -18,7 +18,7 @@ from app.endpoints.common import db, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.storage import StorageError
-from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
+from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
 
 p = tables.extraction_prompts
 v = tables.vendors
@@ -83,7 +83,7 @@ async def list_prompts(request: Request) -> JSON:
     if (template := boolean(q.get("is_template"), "is_template")) is not None:
         where.append(p.c.is_template.is_(template))
     limit = query_int(request, "limit", 50, minimum=1, maximum=500)
-    offset = query_int(request, "offset", 0, minimum=0, maximum=10_000_000)
+    offset = query_int(request, "offset", 0, minimum=0, maximum=MAX_OFFSET)
     child = p.alias("child")
     child_count = sa.select(sa.func.count()).where(child.c.parent_prompt_id == p.c.id).scalar_subquery()
     query = _prompt_query().add_columns(child_count.label("child_count")).where(*where).order_by(p.c.created_at.desc())

@@ -56,7 +56,7 @@ def test_login_rejects_non_json(client):
 
 
 def test_wrong_password_then_rate_limited_per_account(client, users, settings):
-    for _ in range(settings.login_max_attempts_account):
+    for _ in range(settings.login_max_attempts_pair):
         assert client.post("/api/auth/login", json={"email": users["viewer"], "password": "wrong"}).status_code == 401
     # even the right password is refused while the account is locked
     response = client.post("/api/auth/login", json={"email": users["viewer"], "password": PASSWORD})

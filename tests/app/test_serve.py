@@ -36,6 +36,20 @@ def _health(url: str) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
+def _login(port: int, email: str, forwarded_for: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/auth/login",
+        data=json.dumps({"email": email, "password": "wrong"}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 async def _tables(url: str) -> set[str]:
     conn = await asyncpg.connect(url)
     try:
@@ -59,6 +73,7 @@ def test_serve_applies_migrations_then_answers_health(pg_url, tmp_path):
         "APP_ENV": "development",
         "STORAGE_BACKEND": "local",
         "STORAGE_DIR": str(tmp_path / "files"),
+        "LOGIN_MAX_ATTEMPTS_IP": "2",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -77,6 +92,9 @@ def test_serve_applies_migrations_then_answers_health(pg_url, tmp_path):
         assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
         assert status == 200, body
         assert {"invoices", "vendors", "users"} <= asyncio.run(_tables(url))
+        # No TRUSTED_PROXIES: a client cannot pick its address with X-Forwarded-For (issue 14).
+        statuses = [_login(port, f"nobody{n}@example.test", f"203.0.113.{n}") for n in range(3)]
+        assert statuses == [401, 401, 429], statuses
     finally:
         proc.terminate()
         out = proc.communicate(timeout=10)[0].decode()
