@@ -19,6 +19,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 from ansible_collections.invoice.platform.plugins.module_utils._cloudfront.waiters import CloudFrontWaiterFactory
@@ -45,6 +46,20 @@ class CloudFrontErrorHandler(AWSErrorHandler):
         return is_boto3_error_code(
             ["NoSuchDistribution", "NoSuchOriginAccessControl", "NoSuchInvalidation", "NoSuchResponseHeadersPolicy"]
         )
+
+
+def run_module(module, ensure_present, ensure_absent):
+    """Call ``ensure_absent`` (state=absent) or ``ensure_present`` with a CloudFront client.
+
+    Both end the module (``exit_json``); CloudFront errors fail the task with the AWS error.
+    """
+    client = module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        if module.params["state"] == "absent":
+            ensure_absent(module, client)
+        ensure_present(module, client)
+    except AnsibleCloudFrontError as e:
+        module.fail_json_aws_error(e)
 
 
 # ---- building and normalising configurations (unit tested) ---------------------------------

@@ -114,87 +114,6 @@ options:
         description: Seconds CloudFront keeps an idle connection to the origin.
         type: int
         default: 5
-  default_behavior:
-    description: The default cache behaviour.
-    type: dict
-    default: {}
-    suboptions:
-      target_origin:
-        description: Origin ID the behaviour sends requests to. Defaults to the S3 origin.
-        type: str
-      viewer_protocol_policy:
-        description: How viewers may use HTTP.
-        type: str
-        choices: [allow-all, https-only, redirect-to-https]
-        default: redirect-to-https
-      allowed_methods:
-        description: HTTP methods CloudFront forwards.
-        type: list
-        elements: str
-        default: [GET, HEAD]
-      cached_methods:
-        description: HTTP methods whose responses are cached.
-        type: list
-        elements: str
-        default: [GET, HEAD]
-      compress:
-        description: Compress objects automatically.
-        type: bool
-        default: true
-      cache_policy_id:
-        description: Cache policy. Defaults to the AWS managed C(CachingOptimized) policy.
-        type: str
-        default: 658327ea-f89d-4fab-a63d-7e88639e58f6
-      origin_request_policy_id:
-        description: Origin request policy.
-        type: str
-      response_headers_policy_id:
-        description: Response headers policy (for example security headers).
-        type: str
-  behaviors:
-    description:
-      - Ordered cache behaviours for path patterns (CloudFront matches them in this order).
-        The list replaces the distribution's behaviours.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path_pattern:
-        description: Path pattern, for example C(/api/*).
-        type: str
-        required: true
-      target_origin:
-        description: Origin ID the behaviour sends requests to. Defaults to the S3 origin.
-        type: str
-      viewer_protocol_policy:
-        description: How viewers may use HTTP.
-        type: str
-        choices: [allow-all, https-only, redirect-to-https]
-        default: redirect-to-https
-      allowed_methods:
-        description: HTTP methods CloudFront forwards.
-        type: list
-        elements: str
-        default: [GET, HEAD]
-      cached_methods:
-        description: HTTP methods whose responses are cached.
-        type: list
-        elements: str
-        default: [GET, HEAD]
-      compress:
-        description: Compress objects automatically.
-        type: bool
-        default: true
-      cache_policy_id:
-        description: Cache policy. Defaults to the AWS managed C(CachingOptimized) policy.
-        type: str
-        default: 658327ea-f89d-4fab-a63d-7e88639e58f6
-      origin_request_policy_id:
-        description: Origin request policy.
-        type: str
-      response_headers_policy_id:
-        description: Response headers policy.
-        type: str
   spa_fallback:
     description:
       - Path of the single-page application's entry point, for example C(/index.html). Answers
@@ -263,6 +182,7 @@ notes:
   - A run with nothing to change makes only read calls - ListDistributions,
     ListTagsForResource (usually once), GetDistributionConfig and ListOriginAccessControls.
 extends_documentation_fragment:
+  - invoice.platform.cloudfront_behaviors
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -337,12 +257,10 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     CACHING_OPTIMIZED,
     NAME_TAG,
-    AnsibleCloudFrontError,
     alias_holders,
     build_config,
     config_view,
@@ -353,6 +271,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import
     get_distribution_config,
     list_distributions,
     merge_config,
+    run_module,
     tag_resource,
     untag_resource,
     update_distribution,
@@ -599,13 +518,7 @@ def main():
     )
     if module.params["state"] == "present":
         validate_params(module)
-    client = module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "absent":
-            ensure_absent(module, client)
-        ensure_present(module, client)
-    except AnsibleCloudFrontError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":

@@ -84,14 +84,13 @@ origin_access_control:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
-    AnsibleCloudFrontError,
     create_origin_access_control,
     delete_origin_access_control,
     get_origin_access_control_etag,
     list_origin_access_controls,
+    run_module,
     update_origin_access_control,
 )
 
@@ -158,13 +157,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not module.params["name"].strip():
         module.fail_json(msg="name: must not be empty")
-    client = module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "absent":
-            ensure_absent(module, client)
-        ensure_present(module, client)
-    except AnsibleCloudFrontError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ options:
             description: Add C(preload).
             type: bool
             default: false
-          override:
+          override: &override
             description: Replace the header the origin sends.
             type: bool
             default: true
@@ -63,10 +63,7 @@ options:
         description: X-Content-Type-Options C(nosniff).
         type: dict
         suboptions:
-          override:
-            description: Replace the header the origin sends.
-            type: bool
-            default: true
+          override: *override
       frame_options:
         description: X-Frame-Options.
         type: dict
@@ -76,10 +73,7 @@ options:
             type: str
             choices: [DENY, SAMEORIGIN]
             required: true
-          override:
-            description: Replace the header the origin sends.
-            type: bool
-            default: true
+          override: *override
       referrer_policy:
         description: Referrer-Policy.
         type: dict
@@ -97,10 +91,7 @@ options:
               - strict-origin
               - strict-origin-when-cross-origin
               - unsafe-url
-          override:
-            description: Replace the header the origin sends.
-            type: bool
-            default: true
+          override: *override
       xss_protection:
         description: X-XSS-Protection.
         type: dict
@@ -113,10 +104,7 @@ options:
             description: Add C(mode=block).
             type: bool
             default: false
-          override:
-            description: Replace the header the origin sends.
-            type: bool
-            default: true
+          override: *override
       content_security_policy:
         description: Content-Security-Policy.
         type: dict
@@ -125,10 +113,7 @@ options:
             description: Value of the header.
             type: str
             required: true
-          override:
-            description: Replace the header the origin sends.
-            type: bool
-            default: true
+          override: *override
   custom_headers:
     description: Further headers to add. The list replaces the policy's custom headers.
     type: list
@@ -191,15 +176,14 @@ response_headers_policy:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
-    AnsibleCloudFrontError,
     create_response_headers_policy,
     delete_response_headers_policy,
     find_response_headers_policy,
     get_response_headers_policy_etag,
     response_headers_config,
     response_headers_view,
+    run_module,
     update_response_headers_policy,
     view_diff,
 )
@@ -319,13 +303,7 @@ def main():
     headers = [h["header"].lower() for h in module.params["custom_headers"]]
     if len(set(headers)) != len(headers):
         module.fail_json(msg=f"custom_headers: header names must be unique (case-insensitive), got {headers}")
-    client = module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "absent":
-            ensure_absent(module, client)
-        ensure_present(module, client)
-    except AnsibleCloudFrontError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":
