@@ -9,6 +9,9 @@ RUN         := .run
 LOCALAWS_PORT  ?= 4566
 LOCALAWS_DELAY ?= 2
 PGPORT      ?= 54329
+# pytest workers (pytest-xdist; 0 runs in this process) and molecule lanes run at once.
+PYTEST_WORKERS ?= 2
+MOLECULE_JOBS  ?= 2
 ENV         ?= local
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -83,14 +86,14 @@ syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 	  ansible-playbook --syntax-check -i inventories/local "$$p" >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
 	  echo "syntax ok: $$p"; done
 
-pytest: $(STAMP) ## pytest (starts its own local endpoint and PostgreSQL on free ports)
-	$(PY) -m pytest $(PYTEST_ARGS)
+pytest: $(STAMP) ## pytest in parallel workers (PYTEST_WORKERS, default 2; each starts its own local endpoint and PostgreSQL on free ports)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 sanity: $(STAMP) ## ansible-test sanity (validate-modules) on every module
 	tools/sanity.sh
 
-molecule: $(STAMP) ## molecule role scenarios against the local endpoint
-	tools/run-molecule.sh
+molecule: $(STAMP) ## molecule role scenarios in lanes (MOLECULE_JOBS, default 2), each against its own local endpoint
+	MOLECULE_JOBS=$(MOLECULE_JOBS) tools/run-molecule.sh
 
 test: setup lint syntax sanity pytest molecule ## Every quality gate: lint, syntax-check, validate-modules, pytest, molecule
 
