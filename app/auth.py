@@ -176,8 +176,7 @@ class AuthMiddleware:
         if not path.startswith("/api") or path.rstrip("/") in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        user, problem = await self._authenticate(scope, state)
+        user, problem = await self._authenticate(scope, scope["state"])  # the lifespan's state
         if user is None:
             response = JSON(error_body(ApiError(401, problem)), status_code=401, headers={"WWW-Authenticate": "Bearer"})
             await response(scope, receive, send)
@@ -185,15 +184,15 @@ class AuthMiddleware:
         scope.setdefault("state", {})["user"] = user
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, scope: Scope, state: Any) -> tuple[User | None, str]:
+    async def _authenticate(self, scope: Scope, state: dict[str, Any]) -> tuple[User | None, str]:
         token = _token_from(scope)
         if not token:
             return None, "Access token is required"
-        claims = self.tokens.get(token, str(state.settings.jwt_secret))
+        claims = self.tokens.get(token, str(state["settings"].jwt_secret))
         if claims is None:
             return None, "Invalid or expired token"
         user_id = str(claims["sub"])
-        current = await state.user_cache.get(state.database, user_id)
+        current = await state["user_cache"].get(state["database"], user_id)
         if current is None or not current["is_active"] or current["token_version"] != claims["tv"]:
             return None, "Invalid or expired token"
         return User(id=user_id, email=claims.get("email", ""), name=claims.get("name", ""), role=current["role"]), ""

@@ -170,10 +170,3 @@ async def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     finally:
         await conn.close()
     return applied
-
-
-async def pending_migrations(database: Database) -> list[str]:
-    """Names of migrations not yet applied (used by the health check)."""
-    rows = await database.fetch_all("SELECT version FROM schema_migrations")
-    done = {r["version"] for r in rows}
-    return [m.name for m in load_migrations() if m.version not in done]

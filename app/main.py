@@ -1,7 +1,8 @@
 """The ASGI application: ``app.main:app``, built by ``create_app()``.
 
 The lifespan connects the database, opens the extractor and the storage backends and
-yields them as state; it runs nothing heavy (migrations are ``python -m app migrate``).
+yields them as state (Starlette's lifespan state: endpoints read ``request.state``); it
+runs nothing heavy (migrations are ``python -m app migrate``).
 With ``RUN_WORKER=true`` it also starts the batch worker loop in this process.
 """
 
@@ -11,19 +12,23 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypedDict
 
+from databases import Database
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.auth import AuthMiddleware, UserCache
 from app.db import make_database
+from app.endpoints.health import HealthChecks
 from app.logs import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
 from app.responses import JSON, error_body
@@ -36,6 +41,19 @@ log = logging.getLogger("app")
 ExtractorFactory = Callable[[Settings], Any]
 
 
+class AppState(TypedDict, total=False):
+    """What the lifespan yields; endpoints read it as ``request.state`` (app/endpoints/common.py)."""
+
+    settings: Settings
+    database: Database
+    user_cache: UserCache
+    storage: Storage
+    export_storage: Storage
+    extractor: Any
+    health: HealthChecks
+    queue_metrics: Any  # set by app.worker.start_queue_metrics (None when not published)
+
+
 def default_extractor(settings: Settings) -> Any:
     from app.extraction import build_extractor  # noqa: PLC0415 (keeps import of the SDK out of the CLI path)
 
@@ -46,7 +64,18 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in {204, 304}:
         return Response(status_code=exc.status_code, headers=exc.headers)
-    return JSON(error_body(exc), status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:  # Starlette names the methods of one route; a path may have several
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return JSON(error_body(exc), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -67,31 +96,32 @@ def create_app(
     make_extractor = extractor_factory or default_extractor
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
         database = make_database(settings)
         await database.connect()
         extractor = make_extractor(settings)
-        app.state.settings = settings
-        app.state.database = database
-        app.state.user_cache = UserCache()
-        app.state.storage = storage or make_storage(settings)
-        app.state.export_storage = export_storage or make_storage(settings, exports=True)
-        app.state.extractor = extractor
-        worker_task = None
-        if settings.run_worker:
-            from app.worker import start_worker  # noqa: PLC0415
+        state: AppState = {
+            "settings": settings,
+            "database": database,
+            "user_cache": UserCache(),
+            "storage": storage or make_storage(settings),
+            "export_storage": export_storage or make_storage(settings, exports=True),
+            "extractor": extractor,
+            "health": HealthChecks(storage_interval=settings.health_storage_interval_seconds),
+        }
+        from app.worker import start_queue_metrics, start_worker  # noqa: PLC0415
 
-            worker_task = start_worker(app.state)
-        from app.worker import start_queue_metrics  # noqa: PLC0415
-
-        metrics_task = start_queue_metrics(app.state)  # QUEUE_METRIC_NAMESPACE: the worker tier scales on it
+        # The worker functions read (and the metrics publisher writes) attributes: the same dict, as request.state.
+        attributes = State(state)  # type: ignore[arg-type]
+        worker_task = start_worker(attributes) if settings.run_worker else None
+        metrics_task = start_queue_metrics(attributes)  # QUEUE_METRIC_NAMESPACE: the worker tier scales on it
         # Everything built so far (modules, tables, SDK clients) lives as long as the process:
         # moved out of the collector's sight, a full collection no longer walks it (it took
         # 200-300 ms per full collection under load: the invoice list's p99).
         gc.freeze()
         log.info("started", extra={"version": __version__, "environment": settings.environment})
         try:
-            yield {"settings": settings, "database": database, "extractor": extractor}
+            yield state  # each request's request.state (scope["state"]): a shallow copy of this
         finally:
             gc.unfreeze()
             for task in (worker_task, metrics_task):
@@ -126,7 +156,6 @@ def create_app(
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
-    app.state.settings = settings
     return app
 
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from app import tables
 from app.auth import current_user, issue_token, verify_password
-from app.endpoints.common import client_ip, db, settings
+from app.endpoints.common import client_ip, db, settings, user_cache
 from app.responses import JSON, ApiError
 from app.validation import email as email_value
 from app.validation import json_body
@@ -150,5 +150,5 @@ async def logout(request: Request) -> JSON:
     await db(request).execute(
         tables.users.update().where(tables.users.c.id == user.id).values(token_version=tables.users.c.token_version + 1)
     )
-    request.app.state.user_cache.forget(user.id)
+    user_cache(request).forget(user.id)
     return JSON({"message": "Logout successful"})

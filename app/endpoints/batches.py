@@ -288,7 +288,7 @@ async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...]
             .where(pb.c.id == batch_id)
             .values(status="processing", started_at=sa.func.now(), completed_at=None, error_message=None)
         )
-    queue_changed(request.app.state)  # the queue depth metric at once: the worker tier may be at zero
+    queue_changed(request.state)  # the queue depth metric at once: the worker tier may be at zero
     return JSON({"message": message, "batchId": batch_id, "status": "processing"}, status_code=202)
 
 

@@ -4,25 +4,44 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from databases import Database
 from starlette.requests import Request
 
+from app.auth import UserCache
 from app.settings import Settings
 from app.storage import Storage
 
+if TYPE_CHECKING:
+    from app.extraction.base import Extractor
+
+
+# The lifespan's state (app/main.py AppState), as Starlette passes it to every request.
+
 
 def db(request: Request) -> Database:
-    return request.app.state.database
+    return request.state.database
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return request.state.settings
 
 
 def storage(request: Request) -> Storage:
-    return request.app.state.storage
+    return request.state.storage
+
+
+def export_storage(request: Request) -> Storage:
+    return request.state.export_storage
+
+
+def extractor(request: Request) -> Extractor:
+    return request.state.extractor
+
+
+def user_cache(request: Request) -> UserCache:
+    return request.state.user_cache
 
 
 def row_dict(row: Any, json_columns: Iterable[str] = (), drop: Iterable[str] = ()) -> dict[str, Any]:

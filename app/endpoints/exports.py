@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app import tables
 from app.auth import current_user, requires
-from app.endpoints.common import client_ip, db, row_dict
+from app.endpoints.common import client_ip, db, export_storage, row_dict
 from app.endpoints.invoices import batch_name_expr, content_disposition, list_filters
 from app.exports import FIELD_CATALOGUE, ExportField, from_legacy_key, validate_fields, write_csv_zip, write_xlsx
 from app.responses import JSON, ApiError, bad_request, not_found
@@ -413,7 +413,7 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
     )
     key = f"exports/{user.id}/{log_id}.{extension}"
     try:
-        await request.app.state.export_storage.put_path(key, path, media_type)
+        await export_storage(request).put_path(key, path, media_type)
         await database.execute(el.update().where(el.c.id == log_id).values(storage_key=key))
     except Exception:
         __import__("logging").getLogger("app.exports").warning("could not keep export in storage", exc_info=True)
@@ -489,7 +489,7 @@ async def download(request: Request) -> Response:
     if row is None or str(row["user_id"]) != current_user(request).id or not row["storage_key"]:
         raise not_found("Export", "id")
     media_type, extension = FORMATS.get(row["export_format"], FORMATS["xlsx"])
-    store = request.app.state.export_storage
+    store = export_storage(request)
     return StreamingResponse(
         store.stream(row["storage_key"]),
         media_type=media_type,

@@ -18,7 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from app import ingest, tables
 from app.auth import current_user, requires
 from app.db import Query, fetchrow
-from app.endpoints.common import db, row_dict, settings, storage
+from app.endpoints.common import db, extractor, row_dict, settings, storage
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
 from app.validation import (
@@ -374,7 +374,7 @@ async def upload_invoice(request: Request) -> JSON:
             raise ingest.DuplicateInvoice(existing, "file_hash")
         content = await ingest.read_file_async(upload.file, size)
         result, elapsed = await ingest.run_extraction(
-            request.app.state.extractor,
+            extractor(request),
             content,
             media_type,
             prompt=await ingest.vendor_prompt(database, vendor),

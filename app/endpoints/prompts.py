@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.endpoints.common import db, row_dict, settings, storage
+from app.endpoints.common import db, extractor, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.storage import StorageError
@@ -369,7 +369,7 @@ async def test_prompt(request: Request) -> JSON:
         else f"<html><body><pre>{html.escape(document)}</pre></body></html>"
     )
     result, elapsed = await ingest.run_extraction(
-        request.app.state.extractor,
+        extractor(request),
         markup.encode(),
         "text/html",
         prompt=prompt["prompt_text"],
@@ -530,7 +530,7 @@ async def test_run(request: Request) -> JSON:
     except StorageError:
         raise ApiError(404, "Test file no longer exists", field="tempFileId") from None
     result, elapsed = await ingest.run_extraction(
-        request.app.state.extractor,
+        extractor(request),
         content,
         row["content_type"],
         prompt=prompt_text,

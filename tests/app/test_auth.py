@@ -87,9 +87,9 @@ def test_me_and_logout_revokes_token(client, auth, users):
 
 def test_deactivated_user_loses_access(client, auth, users, sql):
     sql("UPDATE users SET is_active = false WHERE email = $1", users["viewer"])
-    client.app.state.user_cache.forget(client.get("/api/auth/me", headers=auth["admin"]).json()["user"]["id"])
+    client.app_state["user_cache"].forget(client.get("/api/auth/me", headers=auth["admin"]).json()["user"]["id"])
     viewer_id = sql("SELECT id FROM users WHERE email = $1", users["viewer"])[0]["id"]
-    client.app.state.user_cache.forget(str(viewer_id))
+    client.app_state["user_cache"].forget(str(viewer_id))
     assert client.get("/api/vendors", headers=auth["viewer"]).status_code == 401
     response = client.post("/api/auth/login", json={"email": users["viewer"], "password": PASSWORD})
     assert response.status_code == 401 and "deactivated" in response.json()["error"]
