@@ -164,7 +164,10 @@ class Supervisor:
                     task = self._launch(service, task_definition, account_id, region)
                     tasks.append(task)
                     current.append(task)
-                    self._event(service, f"(service {service.name}) has started 1 task: task {task.number}.")
+                    self._event(
+                        service,
+                        f"(service {service.name}) has started 1 task: task {task.number} (pid {task.process.pid}).",
+                    )
                 self._failed.pop(service.arn, None)
             except LaunchError as exc:
                 self._failed[service.arn] = time.time()
