@@ -65,13 +65,13 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	@# The local world only: fake credentials, so nothing here can use a real account's.
 	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) \
-	  LOCAL_DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) \
 	  ansible-playbook site.yml -i inventories/local $(DEMO_ARGS)
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 	@url=$$($(PY) -c 'import json; print(json.load(open("outputs/local.json"))["service"]["service_url"])'); \
 	echo; echo "API: $$url (the local App Runner service runs python -m app serve; log: $(RUN)/apprunner/)"; \
 	echo "GET $$url/api/health:"; curl -sS --max-time 5 "$$url/api/health" || { echo "demo: the API does not answer" >&2; exit 1; }; echo; \
-	echo "First admin: DATABASE_URL=$$(PGPORT=$(PGPORT) scripts/pg.sh url) $(PY) -m app create-user --email you@example.com --role admin"
+	echo "Database: the RDS instance $$($(PY) -c 'import json; d=json.load(open("outputs/local.json"))["database"]; print(d["identifier"], "at", d["endpoint"] + ":" + str(d["port"]))') (a real PostgreSQL cluster of the endpoint; password in Secrets Manager)"; \
+	echo "First admin: $(PY) -m tools.localaws.rds.dbenv $(ENV) --endpoint http://127.0.0.1:$(LOCALAWS_PORT) -- $(PY) -m app create-user --email you@example.com --role admin"
 
 lint: $(STAMP) ## ruff, mypy, yamllint, ansible-lint, hadolint
 	ruff check .

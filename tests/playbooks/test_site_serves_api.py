@@ -1,9 +1,11 @@
 """What `make demo` promises: site.yml on the local inventory ends with the API answering.
 
 The local App Runner backend serves the service from ``python -m app serve``
-(LOCALAWS_APPRUNNER_COMMAND, as `make up` sets it) and the local inventory points the API at
-the local PostgreSQL (LOCAL_DATABASE_URL, as `make demo` sets it). The image the deploy tier
-pushes is a recording stand-in; the process runs this checkout's code.
+(LOCALAWS_APPRUNNER_COMMAND, as `make up` sets it). Its database is the database tier's RDS
+instance, reached exactly as on AWS: DB_HOST/DB_PORT from the instance's Endpoint (a real
+PostgreSQL cluster of the local endpoint) and DB_PASSWORD from the master secret in Secrets
+Manager. The image the deploy tier pushes is a recording stand-in; the process runs this
+checkout's code.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import os
 import shlex
 import sys
 import urllib.request
-import uuid
 from pathlib import Path
 
+import asyncpg
+import boto3
 import pytest
 
-from tests.app.conftest import _admin, _with_db
 from tests.playbooks.helpers import ROOT, run_playbook
 
 pytestmark = pytest.mark.slow
@@ -35,16 +37,27 @@ def _mtime(path: Path) -> float | None:
     return path.stat().st_mtime if path.exists() else None
 
 
-def test_site_converges_and_the_api_answers(
-    localaws: str, pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def _tables(database: dict, password: str) -> list[str]:
+    conn = await asyncpg.connect(
+        host=database["endpoint"],
+        port=int(database["port"]),
+        user=database["master_username"],
+        password=password,
+        database=database["name"],
+        ssl="require",
+    )
+    try:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        return [r["tablename"] for r in rows]
+    finally:
+        await conn.close()
+
+
+def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     if os.environ.get("LOCALAWS_URL"):
         pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
-    name = f"site_api_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(pg_url, f"CREATE DATABASE {name}"))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "-m", "app", "serve"]))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
-    monkeypatch.setenv("LOCAL_DATABASE_URL", _with_db(pg_url, name))
     monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))
     before = _mtime(ROOT / "outputs" / "local.json")
     try:
@@ -61,10 +74,16 @@ def test_site_converges_and_the_api_answers(
         assert health["status"] == "ok"
         assert health["checks"]["database"] == {"status": "ok", "pending_migrations": []}
         assert health["checks"]["storage"] == {"status": "ok", "backend": "s3"}
+        # the database the API migrated is the RDS instance's, at its reported endpoint, behind
+        # the master password from Secrets Manager (a real PostgreSQL cluster of the endpoint)
+        database = outputs["database"]
+        assert database["endpoint"].startswith("127.") and database["endpoint"] != "127.0.0.1", database
+        secret = boto3.client("secretsmanager").get_secret_value(SecretId=database["master_secret_name"])
+        tables = asyncio.run(_tables(database, json.loads(secret["SecretString"])["password"]))
+        assert {"schema_migrations", "users", "invoices"} <= set(tables), tables
         # platform_outputs_dir sent the report to tmp_path: the checkout's own outputs are untouched.
         assert _mtime(ROOT / "outputs" / "local.json") == before
     finally:
         from tests.conftest import reset_localaws
 
-        reset_localaws(localaws)  # stops the served process before its database goes
-        asyncio.run(_admin(pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        reset_localaws(localaws)  # stops the served process and drops the instance's cluster

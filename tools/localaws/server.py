@@ -32,18 +32,27 @@ from tools.localaws import calllog
 from tools.localaws.apprunner import runner
 from tools.localaws.calllog import Call, CallLog
 from tools.localaws.faults import Faults, FaultSettingsError, throttle_response
+from tools.localaws.rds import postgres
 
 _state = {"registered": False}
 
 
-def register_backends(apprunner_delay: float | None = None) -> None:
+def register_backends(
+    apprunner_delay: float | None = None, rds_delay: float | None = None, rds_archive_timeout: float | None = None
+) -> None:
     """Make moto's server dispatch to the backends this project adds.
 
     Safe to call more than once. ``apprunner_delay`` sets how long App Runner
-    operations stay ``OPERATION_IN_PROGRESS`` (seconds).
+    operations stay ``OPERATION_IN_PROGRESS`` (seconds); ``rds_delay`` how long DB instances
+    and snapshots stay ``creating``; ``rds_archive_timeout`` how often the local RDS clusters
+    archive their WAL (so how far ``LatestRestorableTime`` trails the present).
     """
     if apprunner_delay is not None:
         os.environ["LOCALAWS_APPRUNNER_DELAY"] = str(apprunner_delay)
+    if rds_delay is not None:
+        os.environ["LOCALAWS_RDS_DELAY"] = str(rds_delay)
+    if rds_archive_timeout is not None:
+        os.environ["LOCALAWS_RDS_ARCHIVE_TIMEOUT"] = str(rds_archive_timeout)
     if _state["registered"]:
         return
     from tools.localaws import backends  # noqa: PLC0415 (imported late: registration has side effects)
@@ -191,11 +200,20 @@ class LocalAWSMiddleware:
 class LocalAWS:
     """The endpoint in a background thread (tests) or the foreground (CLI)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 4566, apprunner_delay: float = 2.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        apprunner_delay: float = 2.0,
+        rds_delay: float | None = None,
+        rds_archive_timeout: float | None = None,
+    ) -> None:
         check_loopback(host)
         self.host = host
         self.port = port
         self.apprunner_delay = apprunner_delay
+        self.rds_delay = rds_delay
+        self.rds_archive_timeout = rds_archive_timeout
         self._server: BaseWSGIServer | None = None
         self._thread: Thread | None = None
         self.calls = CallLog()
@@ -206,10 +224,12 @@ class LocalAWS:
         return f"http://{self.host}:{self.port}"
 
     def _make_server(self) -> BaseWSGIServer:
-        register_backends(self.apprunner_delay)
+        register_backends(self.apprunner_delay, self.rds_delay, self.rds_archive_timeout)
         os.environ.setdefault("MOTO_PORT", str(self.port))
         app = LocalAWSMiddleware(DomainDispatcherApplication(create_backend_app), self.calls, self.faults)
         Thread(target=calllog.warm_up, name="localaws-warm-up", daemon=True).start()
+        # initdb of the RDS template, so the first CreateDBInstance only copies and starts it
+        Thread(target=postgres.engine().warm_up, name="localaws-rds-warm-up", daemon=True).start()
         server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         if self.port == 0:
             self.port = server.server_address[1]
@@ -237,6 +257,7 @@ class LocalAWS:
 
         SUPERVISOR.halt()
         runner.stop_all()
+        postgres.shutdown()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
