@@ -110,9 +110,7 @@ def run(mb: int, creates: int) -> dict[str, Any]:
         source = postgres.engine().get("123456789012/us-east-1/bench-src")
         scratch = Path(tempfile.mkdtemp(prefix="bench-rds-copy-"))
         try:
-            baseline = _timed(
-                lambda: subprocess.run(["cp", "-a", str(source.data), str(scratch / "data")], check=True)
-            )
+            baseline = _timed(lambda: subprocess.run(["cp", "-a", str(source.data), str(scratch / "data")], check=True))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
