@@ -7,6 +7,7 @@ through boto3 to the endpoint and through asyncpg to the instance's reported End
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -261,6 +262,8 @@ def test_states_move_from_creating_to_available(rds: Callable[..., Any], monkeyp
 
 
 def test_reset_drops_every_cluster_and_snapshot(rds: Callable[..., Any], localaws: str) -> None:
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("looks at the in-process endpoint's clusters (LOCALAWS_URL points at another one)")
     client = rds()
     ep = create(client, "db-reset")["Endpoint"]
     client.create_db_snapshot(DBInstanceIdentifier="db-reset", DBSnapshotIdentifier="reset-snap")
