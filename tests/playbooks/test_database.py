@@ -7,9 +7,11 @@ StorageThroughput out of gp3 instances; amazon.aws's modules fail on all three).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import asyncpg
 import boto3
 import pytest
 
@@ -32,6 +34,23 @@ def run_clean(url: str, playbook: str = PLAYBOOK, **kwargs: Any) -> tuple[Playbo
 
 def instances() -> list[dict[str, Any]]:
     return boto3.client("rds").describe_db_instances()["DBInstances"]
+
+
+async def _login(endpoint: dict[str, Any], secret: dict[str, Any]) -> tuple[str, str]:
+    """Log in at the instance's endpoint with the master secret, as the API does (TLS required)."""
+    conn = await asyncpg.connect(
+        host=endpoint["Address"],
+        port=endpoint["Port"],
+        user=secret["username"],
+        password=secret["password"],
+        database=secret["dbname"],
+        ssl="require",
+    )
+    try:
+        row = await conn.fetchrow("SELECT current_user, current_database()")
+        return (row[0], row[1])
+    finally:
+        await conn.close()
 
 
 def test_refuses_to_run_without_the_network_tier(localaws: str) -> None:
@@ -68,6 +87,12 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert secret["username"] == "invoice_admin" and len(secret["password"]) == 32
     assert secret["host"] == db["Endpoint"]["Address"]
     assert secret["password"] not in created.stdout + created.stderr
+    # The instance is a real PostgreSQL database (the local endpoint's RDS): the master secret logs
+    # in at the endpoint the secret records, a wrong password does not.
+    assert (str(secret["port"]), secret["dbname"]) == (str(db["Endpoint"]["Port"]), "invoices")
+    assert asyncio.run(_login(db["Endpoint"], secret)) == ("invoice_admin", "invoices")
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        asyncio.run(_login(db["Endpoint"], {**secret, "password": secret["password"][::-1]}))
     outputs = created.task("Publish the database outputs")["ansible_facts"]["platform_outputs_database"]
     assert outputs["endpoint"] == db["Endpoint"]["Address"]
     assert outputs["master_secret_arn"].startswith(f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{SECRET}-")
