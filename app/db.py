@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from databases import Database
@@ -132,10 +133,22 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
+def asyncpg_dsn(url: str) -> str:
+    """``url`` (a ``databases`` URL) as asyncpg's own DSN.
+
+    ``databases`` reads TLS from an ``ssl`` option (``DB_SSLMODE`` makes ``?ssl=require``);
+    asyncpg's DSN calls it ``sslmode`` and sends any option it does not know to the server as
+    a setting, which refuses ``ssl`` ("parameter "ssl" cannot be changed now").
+    """
+    parts = urlsplit(url)
+    query = [("sslmode" if key == "ssl" else key, value) for key, value in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 async def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations; return the names applied by this call."""
     migrations = load_migrations(directory)
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     applied: list[str] = []
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_KEY)
