@@ -124,6 +124,11 @@ def test_an_instance_is_a_real_database_that_needs_its_master_password(rds: Call
     write(ep, "acme")
     write(ep2)
     assert vendors(ep) == ["acme"] and vendors(ep2) == []
+    # stopped, the server refuses connections; started again, the rows are there
+    client.stop_db_instance(DBInstanceIdentifier="db-one")
+    assert refused(ep)
+    client.start_db_instance(DBInstanceIdentifier="db-one")
+    assert vendors(ep) == ["acme"]
     # a new master password is applied; the old one stops working
     client.modify_db_instance(DBInstanceIdentifier="db-two", MasterUserPassword="Another-Pw-22", ApplyImmediately=True)
     assert run(ep2, "SELECT 1", password="Another-Pw-22") == [(1,)]

@@ -14,7 +14,8 @@ make each bookkeeping entry real and report what really happened:
   [earliest, ``LatestRestorableTime``] is refused with ``InvalidRestoreFault``, a source without
   backups (``BackupRetentionPeriod`` 0) with ``PointInTimeRestoreNotEnabled``.
 * ``ModifyDBInstance`` applies a new ``MasterUserPassword``, ``DBPortNumber`` or identifier;
-  ``DeleteDBInstance`` stops and removes the cluster; ``/moto-api/reset`` removes every cluster
+  ``StopDBInstance``/``StartDBInstance``/``RebootDBInstance`` stop, start and restart the
+  server; ``DeleteDBInstance`` stops and removes the cluster; ``/moto-api/reset`` removes every cluster
   and snapshot of the region.
 * States: instances and snapshots are ``creating`` for ``LOCALAWS_RDS_DELAY`` seconds (default
   0) after the real work is done, then ``available``. The work itself is done before the
@@ -184,6 +185,25 @@ def register() -> None:  # noqa: PLR0915 (one patch per RDS operation, kept toge
         except postgres.PostgresError as exc:
             raise failed("InvalidDBInstanceState", f"the local PostgreSQL could not apply it: {exc}") from exc
         return database
+
+    def _lifecycle(name: str, action: str) -> None:
+        original = getattr(RDSBackend, name)
+
+        def patched(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+            database = original(self, db_instance_identifier, *args, **kwargs)
+            key = database.__dict__.get("_localaws_key")
+            if key:
+                try:
+                    getattr(postgres.engine(), action)(key)
+                except postgres.PostgresError as exc:
+                    raise failed("InvalidDBInstanceState", f"the local PostgreSQL could not do it: {exc}") from exc
+            return database
+
+        setattr(RDSBackend, name, patched)
+
+    _lifecycle("stop_db_instance", "stop_instance")
+    _lifecycle("start_db_instance", "start_instance")
+    _lifecycle("reboot_db_instance", "reboot_instance")
 
     # -- snapshots -------------------------------------------------------------------------
 

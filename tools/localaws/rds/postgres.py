@@ -472,6 +472,20 @@ class Engine:
         self._start(instance)
         return instance
 
+    def stop_instance(self, key: str) -> None:
+        instance = self.get(key)
+        if (instance.data / "postmaster.pid").exists():
+            self._pg_ctl(instance.data, "stop", "-m", "fast", what=f"stopping {key}")
+
+    def start_instance(self, key: str) -> None:
+        instance = self.get(key)
+        if not (instance.data / "postmaster.pid").exists():
+            self._start(instance)
+
+    def reboot_instance(self, key: str) -> None:
+        instance = self.get(key)
+        self._pg_ctl(instance.data, "restart", "-m", "fast", log_file=instance.log, what=f"rebooting {key}")
+
     def rename(self, key: str, new_key: str) -> None:
         with self._lock:
             instance = self.instances.pop(key)
