@@ -228,7 +228,13 @@ def test_restore_times_outside_the_window_are_refused(rds: Callable[..., Any]) -
     create(client, "db-win")
     create(client, "db-nobackup", BackupRetentionPeriod=0)
     now = datetime.now(UTC)
-    wait_restorable(client, "db-win", now - timedelta(seconds=1))
+    latest = wait_restorable(client, "db-win", now - timedelta(seconds=1))
+    # the window the automated backups report is the one enforced
+    (backup,) = client.describe_db_instance_automated_backups(DBInstanceIdentifier="db-win")[
+        "DBInstanceAutomatedBackups"
+    ]
+    window = backup["RestoreWindow"]
+    assert window["EarliestTime"] <= now and window["LatestTime"] >= latest
     cases = [
         ({"RestoreTime": now + timedelta(hours=1)}, "InvalidRestoreFault"),
         ({"RestoreTime": now - timedelta(days=1)}, "InvalidRestoreFault"),

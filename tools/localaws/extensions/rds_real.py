@@ -75,7 +75,7 @@ def _epoch(value: Any) -> float:
 def register() -> None:  # noqa: PLR0915 (one patch per RDS operation, kept together)
     """Patch moto's RDS backend and models (idempotent)."""
     from moto.rds import exceptions  # noqa: PLC0415
-    from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: PLC0415
+    from moto.rds.models import DBInstance, DBInstanceAutomatedBackup, DBSnapshot, RDSBackend  # noqa: PLC0415
 
     if getattr(RDSBackend, "_localaws_rds_real", False):
         return
@@ -119,6 +119,18 @@ def register() -> None:  # noqa: PLR0915 (one patch per RDS operation, kept toge
             return None
         return None if latest is None else datetime.fromtimestamp(int(latest), UTC)
 
+    def restore_window(self: Any) -> dict[str, datetime] | None:
+        """DescribeDBInstanceAutomatedBackups' RestoreWindow: the same window PITR enforces."""
+        try:
+            earliest, latest = postgres.engine().restorable_window(_key(self.backend, self.db_instance_identifier))
+        except postgres.PostgresError:
+            return None
+        window = {"EarliestTime": datetime.fromtimestamp(int(earliest) + 1, UTC)}
+        if latest is not None:
+            window["LatestTime"] = datetime.fromtimestamp(int(latest), UTC)
+        return window
+
+    DBInstanceAutomatedBackup.restore_window = property(restore_window)  # type: ignore[attr-defined]
     DBInstance.address = property(address)  # type: ignore[assignment,method-assign]
     DBInstance.latest_restorable_time = property(latest_restorable_time)  # type: ignore[assignment,method-assign]
 
