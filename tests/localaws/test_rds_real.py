@@ -166,6 +166,14 @@ def test_snapshot_restore_final_snapshot_and_copy_hold_the_rows(rds: Callable[..
     assert vendors(ep) == ["acme", "globex", "initech"]
     write(rep, "hooli")
     assert vendors(ep) == ["acme", "globex", "initech"]
+    # a restored instance has its own backups: point-in-time restore of it (after a cutover, it is the live one)
+    wait_restorable(client, "db-restored", datetime.now(UTC))
+    client.restore_db_instance_to_point_in_time(
+        SourceDBInstanceIdentifier="db-restored",
+        TargetDBInstanceIdentifier="db-restored-pitr",
+        UseLatestRestorableTime=True,
+    )
+    assert vendors(endpoint(client, "db-restored-pitr")) == ["acme", "globex", "hooli"]
 
     # delete with a final snapshot: the database is gone, the snapshot keeps its rows
     client.delete_db_instance(
