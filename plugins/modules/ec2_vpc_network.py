@@ -242,8 +242,6 @@ security_groups:
   sample: {"shop-prod-app": "sg-0abc"}
 """
 
-import ipaddress
-
 try:
     from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 except ImportError:
@@ -256,8 +254,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
-
-ANYWHERE = "0.0.0.0/0"
+from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_options import validate
+from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_plans import (
+    ANYWHERE,
+    current_rules,
+    nat_plan,
+    rule_text,
+    table_plan,
+    table_routes,
+    to_permission,
+    wanted_rules,
+)
 
 
 class Network:
@@ -495,24 +502,11 @@ class Network:
         return self.ensure_tags(self.igw["InternetGatewayId"], self.igw.get("Tags"), wanted_tags)
 
     # --- NAT gateways -------------------------------------------------------------------
-    def nat_plan(self):
-        """(az, public subnet item) of every wanted NAT gateway."""
-        mode = self.params["nat_gateway"]
-        public = [s for s in self.params["subnets"] if s["tier"] == "public"]
-        if mode == "none":
-            return []
-        if mode == "single":
-            return [(public[0]["az"], public[0])]
-        plan = []
-        for az in private_azs(self.params["subnets"]):
-            plan.append((az, next(s for s in public if s["az"] == az)))
-        return plan
-
     def ensure_nats(self, diff):
         changed = False
         before, after = {}, {}
         self.nat_by_az = {}
-        for az, subnet in self.nat_plan():
+        for az, subnet in nat_plan(self.params):
             name = f"{self.prefix}-nat-{az}"
             wanted_tags = self.tags_for(name)
             subnet_id = self.subnet_id(subnet)
@@ -582,49 +576,6 @@ class Network:
                     self.call("release Elastic IP", "release_address", AllocationId=address["AllocationId"])
 
     # --- route tables -------------------------------------------------------------------
-    def table_plan(self):
-        """name -> (wanted routes {dest: (kind, target)}, subnet items)."""
-        plan = {}
-        subnets = self.params["subnets"]
-        if self.params["internet_gateway"]:
-            igw_id = (self.igw or {}).get("InternetGatewayId", "")
-            plan[f"{self.prefix}-public"] = (
-                {ANYWHERE: ("GatewayId", igw_id or "(new internet gateway)")},
-                [s for s in subnets if s["tier"] == "public"],
-            )
-        single_az = next(iter(self.nat_by_az), None)
-        for az in private_azs(subnets):
-            routes = {}
-            if self.params["nat_gateway"] != "none":
-                nat_az = az if self.params["nat_gateway"] == "per_az" else single_az
-                nat_id = (self.nat_by_az.get(nat_az) or {}).get("NatGatewayId")
-                routes[ANYWHERE] = ("NatGatewayId", nat_id or f"(new NAT gateway {self.prefix}-nat-{nat_az})")
-            plan[f"{self.prefix}-private-{az}"] = (
-                routes,
-                [s for s in subnets if s["tier"] == "private" and s["az"] == az],
-            )
-        return plan
-
-    @staticmethod
-    def table_routes(table):
-        routes = {}
-        for route in table.get("Routes", []):
-            dest = route.get("DestinationCidrBlock")
-            if not dest or route.get("GatewayId") == "local" or route.get("Origin") == "CreateRouteTable":
-                continue
-            for kind in (
-                "GatewayId",
-                "NatGatewayId",
-                "InstanceId",
-                "NetworkInterfaceId",
-                "VpcPeeringConnectionId",
-                "TransitGatewayId",
-            ):
-                if route.get(kind):
-                    routes[dest] = (kind, route[kind])
-                    break
-        return routes
-
     def ensure_route_tables(self, diff):
         changed = False
         before, after = {}, {}
@@ -635,7 +586,8 @@ class Network:
             if name and not any(a.get("Main") for a in table.get("Associations", [])):
                 by_name.setdefault(name, table)
         names_of = {self.subnet_id(s): s["name"] for s in self.params["subnets"] if self.subnet_id(s)}
-        for name, (routes, subnets) in self.table_plan().items():
+        igw_id = (self.igw or {}).get("InternetGatewayId", "")
+        for name, (routes, subnets) in table_plan(self.params, self.prefix, igw_id, self.nat_by_az).items():
             wanted_tags = self.tags_for(name)
             table = by_name.get(name)
             after[name] = {
@@ -659,7 +611,7 @@ class Network:
                 table["Tags"] = ansible_dict_to_boto3_tag_list(wanted_tags)
                 table["Routes"], table["Associations"] = [], []
             else:
-                current_routes = self.table_routes(table)
+                current_routes = table_routes(table)
                 before[name] = {
                     "routes": {d: t for d, (k, t) in current_routes.items()},
                     "subnets": sorted(
@@ -680,7 +632,7 @@ class Network:
         return changed
 
     def ensure_routes(self, table, wanted):
-        current = self.table_routes(table)
+        current = table_routes(table)
         if current == wanted:
             return False
         if self.check:
@@ -746,50 +698,6 @@ class Network:
     def group_id(self, name):
         return (self.groups.get(name) or {}).get("GroupId", "")
 
-    def wanted_rules(self, rules):
-        """Set of (protocol, from, to, target, description) for the rules of the task."""
-        result = set()
-        for rule in rules:
-            protocol = normalize_protocol(rule["protocol"])
-            ranges = [(None, None)] if protocol == "-1" else [port_range(p) for p in rule["ports"]]
-            if protocol == "icmp" and not rule["ports"]:
-                ranges = [(-1, -1)]
-            target = (
-                rule["cidr"] if rule["cidr"] else (self.group_id(rule["source_group"]) or f"({rule['source_group']})")
-            )
-            for low, high in ranges:
-                result.add((protocol, low, high, target, rule.get("description") or None))
-        return result
-
-    @staticmethod
-    def current_rules(permissions):
-        result = set()
-        for perm in permissions or []:
-            protocol = perm["IpProtocol"]
-            low, high = (None, None) if protocol == "-1" else (perm.get("FromPort"), perm.get("ToPort"))
-            for ip_range in perm.get("IpRanges", []):
-                result.add((protocol, low, high, ip_range["CidrIp"], ip_range.get("Description") or None))
-            for ip_range in perm.get("Ipv6Ranges", []):
-                result.add((protocol, low, high, ip_range["CidrIpv6"], ip_range.get("Description") or None))
-            for pair in perm.get("UserIdGroupPairs", []):
-                result.add((protocol, low, high, pair["GroupId"], pair.get("Description") or None))
-        return result
-
-    @staticmethod
-    def to_permission(rule):
-        protocol, low, high, target, description = rule
-        perm = {"IpProtocol": protocol}
-        if protocol != "-1":
-            perm["FromPort"], perm["ToPort"] = low, high
-        extra = {"Description": description} if description else {}
-        if target.startswith("sg-"):
-            perm["UserIdGroupPairs"] = [{"GroupId": target, **extra}]
-        elif ":" in target:
-            perm["Ipv6Ranges"] = [{"CidrIpv6": target, **extra}]
-        else:
-            perm["IpRanges"] = [{"CidrIp": target, **extra}]
-        return perm
-
     def ensure_groups(self, diff):
         changed = False
         before, after = {}, {}
@@ -845,12 +753,12 @@ class Network:
                 ("ingress", "IpPermissions", item["ingress"]),
                 ("egress", "IpPermissionsEgress", item["egress"]),
             ):
-                current = self.current_rules(group.get(perms_key)) if group else set()
+                current = current_rules(group.get(perms_key)) if group else set()
                 if not group and key == "egress":
                     current = {("-1", None, None, ANYWHERE, None)}
                 if rules is None:
                     continue
-                wanted = self.wanted_rules(rules)
+                wanted = wanted_rules(rules, self.group_id)
                 if group:
                     before.setdefault(name, {})[key] = sorted(rule_text(r) for r in current)
                 after[name][key] = sorted(rule_text(r) for r in wanted)
@@ -859,8 +767,8 @@ class Network:
                 changed = True
                 if self.check or not group:
                     continue
-                revoke = [self.to_permission(r) for r in sorted(current - wanted, key=str)]
-                grant = [self.to_permission(r) for r in sorted(wanted - current, key=str)]
+                revoke = [to_permission(r) for r in sorted(current - wanted, key=str)]
+                grant = [to_permission(r) for r in sorted(wanted - current, key=str)]
                 verb = "egress" if key == "egress" else "ingress"
                 if revoke:
                     self.call(
@@ -974,118 +882,6 @@ class Network:
             "nat_gateways": nat_gateways,
             "security_groups": {g["name"]: self.group_id(g["name"]) for g in self.params["security_groups"]},
         }
-
-
-def rule_text(rule):
-    protocol, low, high, target, description = rule
-    ports = "all" if protocol == "-1" else (str(low) if low == high else f"{low}-{high}")
-    return f"{protocol} {ports} {target}" + (f" ({description})" if description else "")
-
-
-def normalize_protocol(protocol):
-    value = str(protocol).lower()
-    return {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp"}.get(value, value)
-
-
-def port_range(port):
-    text = str(port)
-    low, _, high = text.partition("-")
-    return int(low), int(high or low)
-
-
-def private_azs(subnets):
-    azs = []
-    for s in subnets:
-        if s["tier"] == "private" and s["az"] not in azs:
-            azs.append(s["az"])
-    return azs
-
-
-def validate_subnets(subnets, vpc_net, cidr_block):
-    problems = []
-    seen_names, seen_cidrs = set(), []
-    for item in subnets:
-        label = f"subnets: {item['name']}"
-        if item["name"] in seen_names:
-            problems.append(f"{label}: the name is listed twice")
-        seen_names.add(item["name"])
-        try:
-            net = ipaddress.ip_network(item["cidr"])
-        except ValueError:
-            problems.append(f"{label}: cidr {item['cidr']!r} is not an IPv4 network")
-            continue
-        if net.version != 4 or not net.subnet_of(vpc_net):
-            problems.append(f"{label}: cidr {item['cidr']} is not inside cidr_block {cidr_block}")
-        for other_name, other in seen_cidrs:
-            if net.overlaps(other):
-                problems.append(f"{label}: cidr {item['cidr']} overlaps subnet {other_name} ({other})")
-        seen_cidrs.append((item["name"], net))
-    return problems
-
-
-def validate(params):
-    """Problems with the options, found before any AWS call."""
-    try:
-        vpc_net = ipaddress.ip_network(params["cidr_block"])
-    except ValueError:
-        return [f"cidr_block: {params['cidr_block']!r} is not an IPv4 network (like 10.20.0.0/16)"]
-    problems = validate_subnets(params["subnets"], vpc_net, params["cidr_block"])
-    public = [s for s in params["subnets"] if s["tier"] == "public"]
-    if params["nat_gateway"] != "none" and not public:
-        problems.append(f"nat_gateway: {params['nat_gateway']} needs at least one public subnet in subnets")
-    if params["nat_gateway"] != "none" and not params["internet_gateway"]:
-        problems.append(f"nat_gateway: {params['nat_gateway']} needs internet_gateway: true")
-    if params["nat_gateway"] == "per_az":
-        public_azs = {s["az"] for s in public}
-        for az in private_azs(params["subnets"]):
-            if az not in public_azs:
-                problems.append(f"nat_gateway: per_az needs a public subnet in {az} (it has private subnets)")
-    problems.extend(validate_groups(params["security_groups"]))
-    return problems
-
-
-def validate_groups(groups):
-    problems = []
-    group_names = [g["name"] for g in groups]
-    for name in sorted({n for n in group_names if group_names.count(n) > 1}):
-        problems.append(f"security_groups: {name} is listed twice")
-    for group in groups:
-        for key in ("ingress", "egress"):
-            for index, rule in enumerate(group[key] or []):
-                label = f"security_groups: {group['name']} {key}[{index}]"
-                problems.extend(validate_rule(label, rule, group_names))
-    return problems
-
-
-def validate_rule(label, rule, group_names):
-    problems = []
-    if bool(rule["cidr"]) == bool(rule["source_group"]):
-        problems.append(f"{label}: give exactly one of cidr and source_group")
-    if rule["source_group"] and rule["source_group"] not in group_names:
-        problems.append(
-            f"{label}: source_group {rule['source_group']!r} is not a group in security_groups"
-            f" ({', '.join(group_names)})"
-        )
-    if rule["cidr"]:
-        try:
-            ipaddress.ip_network(rule["cidr"])
-        except ValueError:
-            problems.append(f"{label}: cidr {rule['cidr']!r} is not a network")
-    protocol = normalize_protocol(rule["protocol"])
-    if protocol not in ("tcp", "udp", "icmp", "-1"):
-        problems.append(f"{label}: protocol {rule['protocol']!r} is not tcp, udp, icmp or -1")
-    if protocol in ("tcp", "udp") and not rule["ports"]:
-        problems.append(f"{label}: protocol {protocol} needs ports")
-    if protocol == "-1" and rule["ports"]:
-        problems.append(f"{label}: protocol -1 (all) takes no ports")
-    for port in rule["ports"] if protocol in ("tcp", "udp") else []:
-        try:
-            low, high = port_range(port)
-        except ValueError:
-            low, high = -1, -1
-        if not (0 <= low <= high <= 65535):
-            problems.append(f"{label}: port {port!r} is not a port or range (like 5432 or 8000-8100)")
-    return problems
 
 
 def main():

@@ -1,11 +1,12 @@
-"""Helper functions of invoice.platform.ec2_vpc_network, without AWS."""
+"""Option checks and planners of invoice.platform.ec2_vpc_network (module_utils/_ec2), without AWS."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from ansible_collections.invoice.platform.plugins.modules import ec2_vpc_network as mod
+from ansible_collections.invoice.platform.plugins.module_utils._ec2 import network_options, network_plans
+from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_plans import rule_text
 
 
 def rule(**overrides: Any) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def params(**overrides: Any) -> dict[str, Any]:
 
 
 def test_valid_layout_has_no_problems() -> None:
-    assert mod.validate(params()) == []
+    assert network_options.validate(params()) == []
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_valid_layout_has_no_problems() -> None:
     ],
 )
 def test_problems_name_the_option(overrides: dict[str, Any], expected: str) -> None:
-    problems = mod.validate(params(**overrides))
+    problems = network_options.validate(params(**overrides))
     assert any(expected in p for p in problems), problems
 
 
@@ -88,13 +89,13 @@ def test_rules_from_aws_and_from_the_task_compare_equal() -> None:
             "UserIdGroupPairs": [{"GroupId": "sg-1", "UserId": "123"}],
         }
     ]
-    current = mod.Network.current_rules(live)
+    current = network_plans.current_rules(live)
     assert current == {("tcp", 8000, 8100, "10.0.0.0/8", "web"), ("tcp", 8000, 8100, "sg-1", None)}
-    assert sorted(mod.rule_text(r) for r in current) == ["tcp 8000-8100 10.0.0.0/8 (web)", "tcp 8000-8100 sg-1"]
-    assert mod.Network.to_permission(("tcp", 8000, 8100, "sg-1", None)) == {
+    assert sorted(rule_text(r) for r in current) == ["tcp 8000-8100 10.0.0.0/8 (web)", "tcp 8000-8100 sg-1"]
+    assert network_plans.to_permission(("tcp", 8000, 8100, "sg-1", None)) == {
         "IpProtocol": "tcp",
         "FromPort": 8000,
         "ToPort": 8100,
         "UserIdGroupPairs": [{"GroupId": "sg-1"}],
     }
-    assert mod.normalize_protocol("ALL") == "-1" and mod.port_range("22") == (22, 22)
+    assert network_plans.normalize_protocol("ALL") == "-1" and network_plans.port_range("22") == (22, 22)
