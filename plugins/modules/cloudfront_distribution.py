@@ -114,6 +114,58 @@ options:
         description: Seconds CloudFront keeps an idle connection to the origin.
         type: int
         default: 5
+  default_behavior:
+    description: The default cache behaviour.
+    type: dict
+    default: {}
+    # The behaviours in behaviors take the same settings (a YAML anchor) and a path pattern.
+    suboptions: &behavior
+      target_origin:
+        description: Origin ID the behaviour sends requests to. Defaults to the S3 origin.
+        type: str
+      viewer_protocol_policy:
+        description: How viewers may use HTTP.
+        type: str
+        choices: [allow-all, https-only, redirect-to-https]
+        default: redirect-to-https
+      allowed_methods:
+        description: HTTP methods CloudFront forwards.
+        type: list
+        elements: str
+        default: [GET, HEAD]
+      cached_methods:
+        description: HTTP methods whose responses are cached.
+        type: list
+        elements: str
+        default: [GET, HEAD]
+      compress:
+        description: Compress objects automatically.
+        type: bool
+        default: true
+      cache_policy_id:
+        description: Cache policy. Defaults to the AWS managed C(CachingOptimized) policy.
+        type: str
+        default: 658327ea-f89d-4fab-a63d-7e88639e58f6
+      origin_request_policy_id:
+        description: Origin request policy.
+        type: str
+      response_headers_policy_id:
+        description: Response headers policy (for example security headers).
+        type: str
+  behaviors:
+    description:
+      - Ordered cache behaviours for path patterns (CloudFront matches them in this order).
+        The list replaces the distribution's behaviours.
+      - Each takes the settings of O(default_behavior) and its O(behaviors[].path_pattern).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *behavior
+      path_pattern:
+        description: Path pattern, for example C(/api/*).
+        type: str
+        required: true
   spa_fallback:
     description:
       - Path of the single-page application's entry point, for example C(/index.html). Answers
@@ -182,7 +234,6 @@ notes:
   - A run with nothing to change makes only read calls - ListDistributions,
     ListTagsForResource (usually once), GetDistributionConfig and ListOriginAccessControls.
 extends_documentation_fragment:
-  - invoice.platform.cloudfront_behaviors
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
