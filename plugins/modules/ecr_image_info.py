@@ -1,17 +1,18 @@
 #!/usr/bin/python
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Role-private module of the deploy role (read-only ECR calls)."""
-# ruff: noqa: E402 (DOCUMENTATION/RETURN precede the imports, the Ansible convention)
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
-module: deploy_ecr_image
+module: ecr_image_info
+version_added: 0.2.0
 short_description: Read an image of an ECR repository and, optionally, a registry login token
 description:
-  - Role-private helper of the deploy role. Neither amazon.aws nor community.aws has a module that
-    reads ECR images (C(DescribeImages)) or the registry login token (C(GetAuthorizationToken)).
+  - Written for the deploy role (until 0.2.0 its private C(deploy_ecr_image)). Neither amazon.aws nor
+    community.aws has a module that reads ECR images (C(DescribeImages)) or the registry login token
+    (C(GetAuthorizationToken)).
   - Read-only; never changes anything, so it runs in check mode too.
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   repository:
     description: Name of the ECR repository.
@@ -30,6 +31,22 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Look for the image in ECR
+  invoice.platform.ecr_image_info:
+    repository: invoice-api
+    tag: 4f2a9c1d0e3b
+  register: existing
+
+- name: Get the registry login (the password is a secret)
+  invoice.platform.ecr_image_info:
+    repository: invoice-api
+    tag: 4f2a9c1d0e3b
+    authorization_token: true
+  register: login
+  no_log: true
 """
 
 RETURN = r"""

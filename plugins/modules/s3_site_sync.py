@@ -1,14 +1,14 @@
 #!/usr/bin/python
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Role-private module of the cdn role: upload a static site to S3, changed files only."""
-# ruff: noqa: E402 (DOCUMENTATION/RETURN precede the imports, the Ansible convention)
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
-module: cdn_site_sync
+module: s3_site_sync
+version_added: 0.2.0
 short_description: Upload a static site to an S3 bucket, changed files only, with check and diff mode
 description:
-  - Role-private helper of the cdn role. Written because C(community.aws.s3_sync) has no check mode
-    (it uploads even under C(--check)), issues one C(HeadObject) per file on every run, and never
+  - Written for the cdn role (until 0.2.0 its private C(cdn_site_sync)) because C(community.aws.s3_sync)
+    has no check mode (it uploads even under C(--check)), issues one C(HeadObject) per file on every run, and never
     notices a changed Content-Type or Cache-Control.
   - Change detection costs two read calls whatever the number of files - C(ListObjectsV2) and
     C(GetObject) of a manifest object (O(manifest_key)) that records, for every uploaded key, the MD5 of
@@ -19,7 +19,7 @@ description:
   - Removed files are deleted only with O(delete=true), and only keys the manifest lists (objects
     this module never uploaded are left alone).
 author:
-  - Invoice platform team
+  - Invoice platform team (@invoice-platform)
 options:
   bucket:
     description: Bucket name.
@@ -57,6 +57,21 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Upload the changed files of the web UI
+  invoice.platform.s3_site_sync:
+    bucket: invoice-prod-frontend
+    src: frontend/dist
+    files:
+      config.js: 'window.INVOICE_CONFIG = { apiBase: "" };'
+    cache_rules:
+      - pattern: '^assets/'
+        cache_control: public, max-age=31536000, immutable
+    default_cache_control: no-cache
+    delete: true
+  register: upload
 """
 
 RETURN = r"""
