@@ -39,8 +39,8 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     again, log = noop_calls(
         localaws, "playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False}
     )
-    assert "cdn : Upload the changed files of the web UI" not in again.changed_tasks()
-    assert "cdn : Invalidate what changed" not in again.changed_tasks()
+    assert "invoice.platform.cdn : Upload the changed files of the web UI" not in again.changed_tasks()
+    assert "invoice.platform.cdn : Invalidate what changed" not in again.changed_tasks()
     assert [m for m in mutating(log) if m.startswith("s3.")] == []
 
     (site / "old.txt").unlink()

@@ -30,7 +30,10 @@ def test_certificate_in_us_east_1_issued_and_idempotent(localaws: str) -> None:
 
 def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
     run = converge("playbooks/certificates.yml", check=True)
-    assert "certificates : Request the web UI certificate in us-east-1 (CloudFront)" in run.changed_tasks()
+    assert (
+        "invoice.platform.certificates : Request the web UI certificate in us-east-1 (CloudFront)"
+        in run.changed_tasks()
+    )
     assert mutating(calls(localaws)) == []
     assert boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"] == []
 

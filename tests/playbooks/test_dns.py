@@ -19,7 +19,7 @@ def zones() -> list[dict]:
 
 def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
     run = converge("playbooks/dns.yml", check=True)
-    assert "dns : Create the hosted zone" in run.changed_tasks()
+    assert "invoice.platform.dns : Create the hosted zone" in run.changed_tasks()
     assert zones() == []
     assert mutating(calls(localaws)) == []
 

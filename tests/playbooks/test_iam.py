@@ -78,7 +78,7 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     # One value: another exports prefix rewrites the instance role's policy, nothing else.
     changed, writes = run_clean(localaws, extra_vars={"iam_exports_object_prefixes": ["exports/", "reports/"]})
     assert writes == ["iam.PutRolePolicy"]
-    assert changed.changed_tasks() == ["iam : Ensure the instance role's policy names its resources"]
+    assert changed.changed_tasks() == ["invoice.platform.iam : Ensure the instance role's policy names its resources"]
     assert "arn:aws:s3:::invoice-local-exports/reports/*" in statements(INSTANCE)["ObjectsOfTheApi"]["Resource"]
 
 

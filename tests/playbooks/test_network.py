@@ -15,7 +15,7 @@ from tools.localaws.client import calls, reset_calls
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/network.yml"
-TASK = "network : Ensure the VPC, subnets, gateways, routing and security groups"
+TASK = "invoice.platform.network : Ensure the VPC, subnets, gateways, routing and security groups"
 # The preflight role's identity check (amazon.aws.aws_caller_info) is the only call a bad input may see.
 PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 

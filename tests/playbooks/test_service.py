@@ -63,8 +63,8 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     reset_calls(localaws)
     bigger = converge("playbooks/service.yml", extra_vars={"service_secrets": SECRETS, "service_max_size": 3})
     assert sorted(bigger.changed_tasks()) == [
-        "service : Converge the auto scaling configuration",
-        "service : Converge the service",
+        "invoice.platform.service : Converge the auto scaling configuration",
+        "invoice.platform.service : Converge the service",
     ]
     assert describe()["AutoScalingConfigurationSummary"]["AutoScalingConfigurationName"] == NAME
     scaling = boto3.client("apprunner").describe_auto_scaling_configuration(
@@ -110,7 +110,7 @@ def test_database_password_by_secret_reference(localaws: str) -> None:
     secret = '{"username": "invoice", "password": "' + "p" * 32 + '"}'
     arn = boto3.client("secretsmanager").create_secret(Name="invoice-local-database-master", SecretString=secret)["ARN"]
     with_secret = converge("playbooks/service.yml", extra_vars=extra)
-    assert "service : Converge the service" in with_secret.changed_tasks()
+    assert "invoice.platform.service : Converge the service" in with_secret.changed_tasks()
     secrets = describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentSecrets"]
     assert secrets["DB_PASSWORD"] == f"{arn}:password::"
 
