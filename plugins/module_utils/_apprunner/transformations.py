@@ -36,36 +36,42 @@ def _number(value, option):
         raise OptionError(f"{option}: {value!r} is not a number") from None
 
 
-def normalize_cpu(value, option="cpu"):
-    """``1``, ``"1 vCPU"``, ``"1024"`` -> ``"1024"`` (CPU units, the form DescribeService returns)."""
+def _normalize_size(value, option, *, unit, small_below, allowed, what):
+    """``value`` as DescribeService returns it: a number with ``unit`` (or below ``small_below``)
+    is in the large unit and multiplied by 1024; the result must be one of ``allowed``.
+    ``what`` is (name of the size, the large-unit values, name of the small unit)."""
     if value is None:
         return None
     text = str(value).strip().lower()
     number = _number(value, option)
-    units = number * 1024 if ("vcpu" in text or number < 16) else number
-    result = str(int(units)) if units == int(units) else str(units)
-    if result not in CPU_UNITS:
+    scaled = number * 1024 if (unit in text or number < small_below) else number
+    result = str(int(scaled)) if scaled == int(scaled) else str(scaled)
+    if result not in allowed:
+        name, large_values, small_unit = what
         raise OptionError(
-            f"{option}: {value!r} is not an App Runner CPU size; use one of 0.25, 0.5, 1, 2, 4 (vCPU) "
-            f"or {', '.join(CPU_UNITS)} (CPU units)"
+            f"{option}: {value!r} is not an App Runner {name}; use one of {large_values} "
+            f"or {', '.join(allowed)} ({small_unit})"
         )
     return result
+
+
+# How each size option is written and which values App Runner takes (see _normalize_size).
+_CPU_SIZE = dict(
+    unit="vcpu", small_below=16, allowed=CPU_UNITS, what=("CPU size", "0.25, 0.5, 1, 2, 4 (vCPU)", "CPU units")
+)
+_MEMORY_SIZE = dict(
+    unit="gb", small_below=64, allowed=MEMORY_MB, what=("memory size", "0.5, 1, 2, 3, 4, 6, 8, 10, 12 (GB)", "MB")
+)
+
+
+def normalize_cpu(value, option="cpu"):
+    """``1``, ``"1 vCPU"``, ``"1024"`` -> ``"1024"`` (CPU units, the form DescribeService returns)."""
+    return _normalize_size(value, option, **_CPU_SIZE)
 
 
 def normalize_memory(value, option="memory"):
     """``2``, ``"2 GB"``, ``"2048"`` -> ``"2048"`` (MB, the form DescribeService returns)."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    number = _number(value, option)
-    megabytes = number * 1024 if ("gb" in text or number < 64) else number
-    result = str(int(megabytes)) if megabytes == int(megabytes) else str(megabytes)
-    if result not in MEMORY_MB:
-        raise OptionError(
-            f"{option}: {value!r} is not an App Runner memory size; use one of 0.5, 1, 2, 3, 4, 6, 8, 10, 12 (GB) "
-            f"or {', '.join(MEMORY_MB)} (MB)"
-        )
-    return result
+    return _normalize_size(value, option, **_MEMORY_SIZE)
 
 
 def image_repository_type(identifier, given=None):

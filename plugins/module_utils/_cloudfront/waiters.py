@@ -17,24 +17,26 @@ from ansible_collections.invoice.platform.plugins.module_utils._waiters import (
 THROTTLING_ACCEPTORS = error_acceptors("retry", "ThrottlingException", "Throttling")
 
 
+def _status_waiter(operation, status_path, done, missing_error):
+    """Poll ``operation`` every 10 s (30 minutes at most) until ``status_path`` is ``done``."""
+    return waiter(
+        operation,
+        10,
+        180,
+        path_acceptors("success", status_path, done),
+        error_acceptors("failure", missing_error),
+        THROTTLING_ACCEPTORS,
+    )
+
+
 class CloudFrontWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
         return dict(
-            distribution_deployed=waiter(
-                "GetDistribution",
-                10,
-                180,
-                path_acceptors("success", "Distribution.Status", "Deployed"),
-                error_acceptors("failure", "NoSuchDistribution"),
-                THROTTLING_ACCEPTORS,
+            distribution_deployed=_status_waiter(
+                "GetDistribution", "Distribution.Status", "Deployed", "NoSuchDistribution"
             ),
-            invalidation_completed=waiter(
-                "GetInvalidation",
-                10,
-                180,
-                path_acceptors("success", "Invalidation.Status", "Completed"),
-                error_acceptors("failure", "NoSuchInvalidation"),
-                THROTTLING_ACCEPTORS,
+            invalidation_completed=_status_waiter(
+                "GetInvalidation", "Invalidation.Status", "Completed", "NoSuchInvalidation"
             ),
         )
