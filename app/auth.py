@@ -37,7 +37,7 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash(uuid.uuid4().hex)
 
 # Paths that need no token. Everything else under /api does.
-PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login", "/api/openapi.json"})
 # Paths the UI opens in an <iframe>: the token may come as ?token= there only.
 QUERY_TOKEN_PREFIXES = ("/api/invoices/", "/api/prompts/test-file/")
 

@@ -71,11 +71,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods or set()
-    return sorted(methods)
+    """The methods of the path the request matched (the first route that matched it, as routing does)."""
+    routes = [r for r in request.app.router.routes if isinstance(r, Route)]
+    matched = next((r.path for r in routes if r.matches(request.scope)[0] != Match.NONE), None)
+    return sorted({m for r in routes if r.path == matched for m in r.methods or ()})
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -72,14 +72,15 @@ async def login(request: Request) -> JSON:
       per account (429 with Retry-After; docs/api.md "Login limits").
     tags: [auth]
     requestBody:
+      required: true
       content:
         application/json:
           schema:
             type: object
             required: [email, password]
             properties:
-              email: {type: string, format: email}
-              password: {type: string}
+              email: {$ref: '#/components/schemas/Email'}
+              password: {type: string, minLength: 1, maxLength: 1024}
     responses:
       200: {description: "{message, token, user}"}
       400: {description: Missing or malformed field}

@@ -12,10 +12,11 @@ from app.auth import current_user, requires
 from app.endpoints.common import db, settings, storage
 from app.endpoints.invoices import batch_name_expr
 from app.responses import JSON, ApiError, bad_request, not_found
-from app.validation import boolean, json_body, page_offset, path_id, query_int, string, uuid_value
+from app.validation import MAX_OFFSET, boolean, json_body, page_offset, path_id, query_int, string, uuid_value
 from app.worker import queue_changed
 
 pb = tables.processing_batches
+BATCH_PAGE_MAX = 100  # batches per page at most
 bf = tables.batch_files
 bj = tables.batch_jobs
 v = tables.vendors
@@ -61,15 +62,18 @@ async def list_batches(request: Request) -> JSON:
     summary: List batches, newest first
     tags: [batches]
     parameters:
-      - {name: page, in: query, schema: {type: integer, default: 1}}
-      - {name: limit, in: query, schema: {type: integer, default: 10, maximum: 100}}
+      - name: page
+        in: query
+        description: 1-based; at most 100001 (10,000,000 rows at the largest limit)
+        schema: {type: integer, default: 1, minimum: 1, maximum: 100001}
+      - {name: limit, in: query, schema: {type: integer, default: 10, minimum: 1, maximum: 100}}
       - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
-      - {name: status, in: query, schema: {type: string, enum: [pending, processing, completed, failed, partial]}}
+      - {name: status, in: query, schema: {type: string, enum: ['', pending, processing, completed, failed, partial]}}
     responses:
       200: {description: "{batches, pagination: {page, limit, total, pages}}"}
     """
-    page = query_int(request, "page", 1, minimum=1, maximum=1_000_000)
-    limit = query_int(request, "limit", 10, minimum=1, maximum=100)
+    limit = query_int(request, "limit", 10, minimum=1, maximum=BATCH_PAGE_MAX)
+    page = query_int(request, "page", 1, minimum=1, maximum=MAX_OFFSET // BATCH_PAGE_MAX + 1)
     where = []
     if vendor_id := uuid_value(request.query_params.get("vendor_id"), "vendor_id", required=False):
         where.append(pb.c.vendor_id == vendor_id)

@@ -52,9 +52,9 @@ async def list_customers(request: Request) -> JSON:
     summary: List customers (with invoice counts)
     tags: [customers]
     parameters:
-      - {name: search, in: query, schema: {type: string}}
-      - {name: limit, in: query, schema: {type: integer, default: 100, maximum: 1000}}
-      - {name: offset, in: query, schema: {type: integer, default: 0}}
+      - {name: search, in: query, schema: {type: string, maxLength: 200}}
+      - {name: limit, in: query, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
+      - {name: offset, in: query, schema: {type: integer, default: 0, minimum: 0, maximum: 10000000}}
     responses:
       200: {description: "{customers, total}"}
     """
@@ -108,6 +108,18 @@ async def create_customer(request: Request) -> JSON:
     """
     summary: Create a customer (admin); names and aliases are normalised
     tags: [customers]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name]
+            properties:
+              name: {type: string, nullable: false, maxLength: 255, pattern: '^[^\\u0000]*[\\w&][^\\u0000]*$'}
+              aliases: {type: array, maxItems: 100, items: {type: string, maxLength: 255}}
+              account_numbers: {type: array, maxItems: 100, items: {type: string, maxLength: 255}}
+              active: {type: boolean}
     responses:
       201: {description: "{customer}"}
       409: {description: A customer with the same normalised name exists}
@@ -124,7 +136,20 @@ async def create_customer(request: Request) -> JSON:
 async def update_customer(request: Request) -> JSON:
     """
     summary: Update a customer (admin)
+    description: Only the fields sent change; at least one of them must be sent.
     tags: [customers]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema:
+            type: object
+            minProperties: 1
+            properties:
+              name: {type: string, nullable: false, maxLength: 255, pattern: '^[^\\u0000]*[\\w&][^\\u0000]*$'}
+              aliases: {type: array, maxItems: 100, items: {type: string, maxLength: 255}}
+              account_numbers: {type: array, maxItems: 100, items: {type: string, maxLength: 255}}
+              active: {type: boolean}
     responses:
       200: {description: "{customer}"}
       404: {description: Unknown customer}

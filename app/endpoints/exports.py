@@ -454,7 +454,7 @@ async def recent(request: Request) -> JSON:
     summary: The user's recent exports
     tags: [exports]
     parameters:
-      - {name: limit, in: query, schema: {type: integer, default: 10, maximum: 100}}
+      - {name: limit, in: query, schema: {type: integer, default: 10, minimum: 1, maximum: 100}}
     responses:
       200: {description: "{success, exports}"}
     """

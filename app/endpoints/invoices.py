@@ -244,18 +244,30 @@ async def list_invoices(request: Request) -> Response:
     parameters:
       - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
       - {name: customer_id, in: query, schema: {type: string, format: uuid}}
-      - {name: status, in: query, schema: {type: string, enum: [pending, processed, approved, rejected, failed]}}
-      - {name: batch_name, in: query, schema: {type: string}}
-      - {name: search, in: query, description: "invoice number, customer name or PO number", schema: {type: string}}
+      - {name: status, in: query, schema: {type: string, enum: ['', pending, processed, approved, rejected, failed]}}
+      - name: batch_name
+        in: query
+        description: "'Single Upload' or Batch-YYYY-M-D-<last 8 hex digits of the batch id>"
+        schema:
+          type: string
+          pattern: '^(|Single Upload|Batch-(?!0000)[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|1[0-9]|2[0-8])-[0-9a-f]{8})$'
+
+      - name: search
+        in: query
+        description: invoice number, customer name or PO number
+        schema: {type: string, maxLength: 200}
       - {name: start_date, in: query, schema: {type: string, format: date}}
       - {name: end_date, in: query, schema: {type: string, format: date}}
       - name: date_range
         in: query
         description: upload time
         schema: {type: string, enum: [all, today, week, month]}
-      - {name: limit, in: query, schema: {type: integer, default: 50, maximum: 10000}}
-      - {name: offset, in: query, schema: {type: integer, default: 0}}
-      - {name: page, in: query, description: "1-based; overrides offset", schema: {type: integer}}
+      - {name: limit, in: query, schema: {type: integer, default: 50, minimum: 1, maximum: 10000}}
+      - {name: offset, in: query, schema: {type: integer, default: 0, minimum: 0, maximum: 10000000}}
+      - name: page
+        in: query
+        description: 1-based, overrides offset; at most 1001 (10,000,000 rows at the largest limit)
+        schema: {type: integer, minimum: 1, maximum: 1001}
     responses:
       200: {description: "{invoices, total, pagination: {limit, offset, page, total}}"}
       400: {description: A filter or paging value is invalid (the field is named)}
@@ -263,7 +275,8 @@ async def list_invoices(request: Request) -> Response:
     conf = settings(request)
     limit = query_int(request, "limit", 50, minimum=1, maximum=conf.max_list_limit)
     offset = query_int(request, "offset", 0, minimum=0, maximum=MAX_OFFSET)
-    page = integer(request.query_params.get("page"), "page", minimum=1, maximum=1_000_000)
+    # the largest page whose offset is within MAX_OFFSET at the largest limit: one bound for every limit
+    page = integer(request.query_params.get("page"), "page", minimum=1, maximum=MAX_OFFSET // conf.max_list_limit + 1)
     if page is not None:
         offset = page_offset(page, limit)
     filters = parse_list_filters(request.query_params)
@@ -512,6 +525,11 @@ async def update_invoice(request: Request) -> JSON:
       only keys present are changed; empty strings clear a value. When `line_items` is
       present it replaces all line items.
     tags: [invoices]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/InvoiceUpdate'}
     responses:
       200: {description: "{message, invoice}"}
       400: {description: "A field is invalid (named, e.g. line_items[2].quantity)"}

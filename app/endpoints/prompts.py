@@ -69,8 +69,8 @@ async def list_prompts(request: Request) -> JSON:
       - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
       - {name: is_active, in: query, schema: {type: boolean}}
       - {name: is_template, in: query, schema: {type: boolean}}
-      - {name: limit, in: query, schema: {type: integer, default: 50, maximum: 500}}
-      - {name: offset, in: query, schema: {type: integer, default: 0}}
+      - {name: limit, in: query, schema: {type: integer, default: 50, minimum: 1, maximum: 500}}
+      - {name: offset, in: query, schema: {type: integer, default: 0, minimum: 0, maximum: 10000000}}
     responses:
       200: {description: "{prompts, total, limit, offset}"}
     """

@@ -112,8 +112,8 @@ def test_token_signed_with_another_secret_is_refused(client, auth, settings):
     assert client.get("/api/vendors", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
 
 
-def test_every_route_except_health_and_login_needs_a_token(client):
-    public = {"/api/health", "/api/auth/login"}
+def test_every_route_except_health_login_and_the_openapi_document_needs_a_token(client):
+    public = {"/api/health", "/api/auth/login", "/api/openapi.json"}
     checked = 0
     for route in client.app.routes:
         assert isinstance(route, Route)
