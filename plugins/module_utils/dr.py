@@ -1,0 +1,429 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Shared code of the disaster recovery modules (pg_manifest, pg_dump_s3, pg_restore_s3,
+s3_files_manifest, s3_restore_versions).
+
+- Connection settings: a PostgreSQL URL (``postgresql://user[:password]@host:port/db``) plus an
+  optional separate password become libpq environment variables (``PGHOST``, ``PGPASSWORD``,
+  ...) for ``pg_dump``/``pg_restore`` and keyword arguments for asyncpg. A password never goes
+  on a command line.
+- The manifest of a database: server version, a schema hash and, per table, the row count and
+  a content hash that does not depend on row order (computed by the server: the sum of the
+  rows' MD5 values, as two 64-bit halves).
+- The file manifest of a versioned bucket and the plan that brings a bucket back to it (or to
+  a point in time) by copying old versions forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import glob
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+try:
+    import asyncpg
+
+    HAS_ASYNCPG = True
+except ImportError:  # pragma: no cover - the modules report it with missing_required_lib
+    HAS_ASYNCPG = False
+
+MIB = 1024 * 1024
+# S3 multipart: every part but the last is at least 5 MiB; at most 10000 parts.
+MIN_PART_SIZE = 5 * MIB
+
+
+class ConnectionSettingsError(ValueError):
+    """The database URL is not usable; the message names what is wrong (never the password)."""
+
+
+def parse_database_url(url: str, password: str | None = None) -> dict[str, Any]:
+    """``{host, port, user, database, password}`` from a PostgreSQL URL.
+
+    ``password`` (when given) wins over one in the URL. Raises ConnectionSettingsError naming
+    the missing part; the message never contains the password.
+    """
+    if not url:
+        raise ConnectionSettingsError("the database URL is empty")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ConnectionSettingsError(
+            f"the database URL must start with postgresql://, got {parts.scheme or '(none)'}://"
+        )
+    problems = []
+    if not parts.hostname:
+        problems.append("no host")
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        problems.append("no database name")
+    if not parts.username:
+        problems.append("no user name")
+    if problems:
+        raise ConnectionSettingsError("the database URL has " + " and ".join(problems))
+    try:
+        port = parts.port or 5432
+    except ValueError as e:
+        raise ConnectionSettingsError("the database URL has an invalid port") from e
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    return {
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username or ""),
+        "database": database,
+        "password": password if password else unquote(parts.password or ""),
+        "sslmode": query.get("sslmode", query.get("ssl", "")),
+    }
+
+
+def libpq_env(settings: dict[str, Any], database: str | None = None) -> dict[str, str]:
+    """Environment for pg_dump/pg_restore/psql: the connection without any argument."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(
+        PGHOST=str(settings["host"]),
+        PGPORT=str(settings["port"]),
+        PGUSER=str(settings["user"]),
+        PGDATABASE=str(database or settings["database"]),
+        PGCONNECT_TIMEOUT="10",
+    )
+    if settings.get("password"):
+        env["PGPASSWORD"] = str(settings["password"])
+    if settings.get("sslmode"):
+        env["PGSSLMODE"] = str(settings["sslmode"])
+    return env
+
+
+def asyncpg_kwargs(settings: dict[str, Any], database: str | None = None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "host": settings["host"],
+        "port": settings["port"],
+        "user": settings["user"],
+        "database": database or settings["database"],
+        "timeout": 10,
+    }
+    if settings.get("password"):
+        kwargs["password"] = settings["password"]
+    if settings.get("sslmode") in ("require", "verify-ca", "verify-full"):
+        kwargs["ssl"] = settings["sslmode"]
+    return kwargs
+
+
+def describe_target(settings: dict[str, Any], database: str | None = None) -> str:
+    """``user@host:port/db`` - what a message may say about a connection (no password)."""
+    return f"{settings['user']}@{settings['host']}:{settings['port']}/{database or settings['database']}"
+
+
+def find_pg_binary(name: str, explicit: str | None = None) -> str | None:
+    """``explicit``, else the newest /usr/lib/postgresql/<major>/bin/<name>, else PATH."""
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    candidates = glob.glob(f"/usr/lib/postgresql/*/bin/{name}")
+
+    def major(path: str) -> int:
+        found = re.search(r"/postgresql/(\d+)/", path)
+        return int(found.group(1)) if found else 0
+
+    candidates.sort(key=major, reverse=True)
+    if candidates:
+        return candidates[0]
+    return shutil.which(name)
+
+
+# --- the database manifest -------------------------------------------------------------
+
+TABLES_SQL = """
+SELECT n.nspname AS schema, c.relname AS name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  AND NOT c.relispartition
+ORDER BY 1, 2
+"""
+
+SCHEMA_SQL = """
+SELECT 'column' AS kind, table_schema || '.' || table_name AS owner,
+       column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS def
+FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+UNION ALL
+SELECT 'index', schemaname || '.' || tablename, indexdef
+FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+UNION ALL
+SELECT 'constraint', n.nspname || '.' || cl.relname, c.conname || ' ' || pg_get_constraintdef(c.oid)
+FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1, 2, 3
+"""
+
+# Order-independent content hash: every row's text form hashed (MD5), the 128-bit values summed
+# as two 64-bit halves. Equal multisets of rows give equal sums whatever the physical order.
+TABLE_HASH_SQL = """
+SELECT count(*) AS rows,
+       coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text AS hi,
+       coalesce(sum(('x' || right(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text AS lo
+FROM {table} AS t
+"""
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_digest(rows: int, hi: str, lo: str) -> str:
+    return hashlib.sha256(f"{rows}:{hi}:{lo}".encode()).hexdigest()
+
+
+async def manifest_in_transaction(conn: Any) -> dict[str, Any]:
+    """The manifest, read inside the caller's (repeatable read) transaction on ``conn``."""
+    version = await conn.fetchval("SHOW server_version")
+    taken_at = await conn.fetchval("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+    schema = hashlib.sha256()
+    for row in await conn.fetch(SCHEMA_SQL):
+        schema.update(f"{row['kind']}|{row['owner']}|{row['def']}\n".encode())
+    tables: dict[str, dict[str, Any]] = {}
+    for t in await conn.fetch(TABLES_SQL):
+        qualified = f"{quote_ident(t['schema'])}.{quote_ident(t['name'])}"
+        row = await conn.fetchrow(TABLE_HASH_SQL.format(table=qualified))
+        label = t["name"] if t["schema"] == "public" else f"{t['schema']}.{t['name']}"
+        tables[label] = {"rows": int(row["rows"]), "hash": table_digest(int(row["rows"]), row["hi"], row["lo"])}
+    return {
+        "postgresql_version": str(version),
+        "taken_at": str(taken_at),
+        "schema_hash": schema.hexdigest(),
+        "tables": tables,
+    }
+
+
+async def _read_manifest(kwargs: dict[str, Any]) -> dict[str, Any]:
+    conn = await asyncpg.connect(**kwargs)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            return await manifest_in_transaction(conn)
+    finally:
+        await conn.close()
+
+
+def read_manifest(settings: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of the database (one consistent, read-only snapshot of it)."""
+    return asyncio.run(_read_manifest(asyncpg_kwargs(settings)))
+
+
+async def _with_exported_snapshot(
+    kwargs: dict[str, Any], work: Callable[[str | None], Any]
+) -> tuple[Any, dict[str, Any]]:
+    """Run ``work(snapshot_id)`` (in a thread) while a transaction exports its snapshot, then
+    read the manifest in that same transaction: the manifest describes exactly what a
+    ``pg_dump --snapshot=<id>`` run by ``work`` saw."""
+    conn = await asyncpg.connect(**kwargs)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+            done = await asyncio.get_running_loop().run_in_executor(None, work, snapshot)
+            return done, await manifest_in_transaction(conn)
+    finally:
+        await conn.close()
+
+
+def with_exported_snapshot(settings: dict[str, Any], work: Callable[[str | None], Any]) -> tuple[Any, dict[str, Any]]:
+    return asyncio.run(_with_exported_snapshot(asyncpg_kwargs(settings), work))
+
+
+def compare_manifests(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Every difference between two database manifests, one sentence each, naming the table."""
+    out = []
+    if expected.get("schema_hash") != actual.get("schema_hash"):
+        out.append("schema differs (schema hash)")
+    want = expected.get("tables", {})
+    got = actual.get("tables", {})
+    for name in sorted(set(want) | set(got)):
+        if name not in got:
+            out.append(f"table {name} is missing")
+        elif name not in want:
+            out.append(f"table {name} is not in the backup")
+        elif want[name]["rows"] != got[name]["rows"]:
+            out.append(f"table {name} has {got[name]['rows']} rows, the backup {want[name]['rows']}")
+        elif want[name]["hash"] != got[name]["hash"]:
+            out.append(f"table {name} content differs (same {got[name]['rows']} rows, different hash)")
+    return out
+
+
+# --- streaming to and from S3 ------------------------------------------------------------
+
+
+def read_chunks(stream: Any, size: int) -> Iterator[bytes]:
+    """Chunks of exactly ``size`` bytes from a pipe (the last one shorter)."""
+    while True:
+        buf = bytearray()
+        while len(buf) < size:
+            data = stream.read(size - len(buf))
+            if not data:
+                break
+            buf += data
+        if not buf:
+            return
+        yield bytes(buf)
+        if len(buf) < size:
+            return
+
+
+def stream_to_s3(
+    client: Any,
+    stream: Any,
+    bucket: str,
+    key: str,
+    *,
+    part_size: int,
+    extra: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, str, str]:
+    """Upload ``stream`` to s3://bucket/key by multipart upload, hashing it on the way.
+
+    Returns (size, sha256 hex, version id). Any error aborts the multipart upload (nothing is
+    left half-written) and is raised again.
+    """
+    part_size = max(part_size, MIN_PART_SIZE)
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key, aws_retry=True, **extra)
+    upload_id = upload["UploadId"]
+    sha = hashlib.sha256()
+    size = 0
+    parts = []
+    try:
+        for number, chunk in enumerate(read_chunks(stream, part_size), start=1):
+            sha.update(chunk)
+            size += len(chunk)
+            answer = client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=chunk, aws_retry=True
+            )
+            parts.append({"ETag": answer["ETag"], "PartNumber": number})
+            if progress:
+                progress(size)
+        if not parts:  # an empty stream still makes an (empty) object
+            answer = client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"", aws_retry=True
+            )
+            parts.append({"ETag": answer["ETag"], "PartNumber": 1})
+        done = client.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}, aws_retry=True
+        )
+    except BaseException:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        raise
+    return size, sha.hexdigest(), str(done.get("VersionId") or "")
+
+
+def download_with_sha256(client: Any, bucket: str, key: str, dest: Any, chunk: int = 8 * MIB) -> tuple[int, str]:
+    """Copy s3://bucket/key into the open file ``dest``; returns (size, sha256 hex)."""
+    body = client.get_object(Bucket=bucket, Key=key, aws_retry=True)["Body"]
+    sha = hashlib.sha256()
+    size = 0
+    for data in iter(lambda: body.read(chunk), b""):
+        sha.update(data)
+        size += len(data)
+        dest.write(data)
+    return size, sha.hexdigest()
+
+
+def object_sha256(client: Any, bucket: str, key: str, version_id: str, chunk: int = 8 * MIB) -> str:
+    args: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id and version_id != "null":
+        args["VersionId"] = version_id
+    body = client.get_object(aws_retry=True, **args)["Body"]
+    sha = hashlib.sha256()
+    for data in iter(lambda: body.read(chunk), b""):
+        sha.update(data)
+    return sha.hexdigest()
+
+
+# --- file versions -----------------------------------------------------------------------
+
+
+def parse_utc(value: str) -> datetime.datetime:
+    """An ISO 8601 time with a UTC designator (Z or +00:00); ValueError otherwise."""
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.datetime.fromisoformat(text)
+    if parsed.tzinfo is None or parsed.utcoffset() != datetime.timedelta(0):
+        raise ValueError(f"{value!r} is not a UTC time (end it with Z)")
+    return parsed
+
+
+def list_versions(client: Any, bucket: str, prefix: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every object version and delete marker of the bucket (under ``prefix``)."""
+    versions: list[dict[str, Any]] = []
+    markers: list[dict[str, Any]] = []
+    paginator = client.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        versions.extend(page.get("Versions", []))
+        markers.extend(page.get("DeleteMarkers", []))
+    return versions, markers
+
+
+def state_at(
+    versions: list[dict[str, Any]], markers: list[dict[str, Any]], at: datetime.datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """key -> the version that was current at ``at`` (now when None); deleted keys left out."""
+    latest: dict[str, tuple[datetime.datetime, bool, dict[str, Any]]] = {}
+    for item, is_marker in [(v, False) for v in versions] + [(m, True) for m in markers]:
+        when = item["LastModified"]
+        if at is not None and when > at:
+            continue
+        key = item["Key"]
+        seen = latest.get(key)
+        # IsLatest breaks ties between entries written in the same second.
+        if seen is None or when > seen[0] or (when == seen[0] and item.get("IsLatest")):
+            latest[key] = (when, is_marker, item)
+    return {key: item for key, (_, is_marker, item) in latest.items() if not is_marker}
+
+
+def plan_file_restore(
+    current: dict[str, dict[str, Any]],
+    target: dict[str, dict[str, Any]],
+    same_content: Callable[[str, dict[str, Any], dict[str, Any]], bool],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """What to copy forward so that every key of ``target`` holds its target bytes again.
+
+    ``target``: key -> {"version_id", "size", "etag"?, "sha256"?}; ``current``: key -> the
+    current version as list_object_versions lists it. ``same_content(key, current, target)``
+    decides when the version ids differ (a version copied forward earlier has a new id and the
+    same bytes). Returns (copies, unchanged keys); a copy is {"key", "version_id", "reason"},
+    reason "deleted" or "overwritten". Keys that are current but not in ``target`` are left
+    alone: nothing is ever deleted.
+    """
+    copies = []
+    unchanged = []
+    for key in sorted(target):
+        want = target[key]
+        now = current.get(key)
+        if now is None:
+            copies.append({"key": key, "version_id": want["version_id"], "reason": "deleted"})
+        elif now["VersionId"] == want["version_id"] or (
+            int(now.get("Size", -1)) == int(want.get("size", -2)) and same_content(key, now, want)
+        ):
+            unchanged.append(key)
+        else:
+            copies.append({"key": key, "version_id": want["version_id"], "reason": "overwritten"})
+    return copies, unchanged
+
+
+def compare_files(
+    expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """(differences naming each key, keys present that ``expected`` does not hold)."""
+    out = []
+    for key in sorted(expected):
+        want = expected[key]
+        got = actual.get(key)
+        if got is None:
+            out.append(f"file {key} is missing")
+        elif int(got["size"]) != int(want["size"]):
+            out.append(f"file {key} is {got['size']} bytes, the backup {want['size']}")
+        elif want.get("sha256") and got.get("sha256") and got["sha256"] != want["sha256"]:
+            out.append(
+                f"file {key} content differs (SHA-256 {got['sha256'][:12]}..., the backup {want['sha256'][:12]}...)"
+            )
+    return out, sorted(set(actual) - set(expected))
