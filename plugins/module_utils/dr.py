@@ -145,16 +145,25 @@ WHERE c.relkind IN ('r', 'p')
 ORDER BY 1, 2
 """
 
+# Structure, not expression text: PostgreSQL deparses some expressions (IN lists over varchar)
+# differently after a dump and restore, so index predicates and CHECK bodies are left out;
+# names, kinds, uniqueness and the columns they cover are compared.
 SCHEMA_SQL = """
 SELECT 'column' AS kind, table_schema || '.' || table_name AS owner,
-       column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS def
+       column_name || ' ' || data_type || ' ' || coalesce(character_maximum_length::text, '') || ' '
+       || is_nullable || ' ' || coalesce(column_default, '') AS def
 FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
 UNION ALL
-SELECT 'index', schemaname || '.' || tablename, indexdef
-FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+SELECT 'index', n.nspname || '.' || t.relname,
+       i.relname || ' ' || x.indisunique::text || ' ' || x.indisprimary::text || ' ' || x.indkey::text || ' ' || (x.indpred IS NOT NULL)::text
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
 UNION ALL
-SELECT 'constraint', n.nspname || '.' || cl.relname, c.conname || ' ' || pg_get_constraintdef(c.oid)
+SELECT 'constraint', n.nspname || '.' || cl.relname,
+       c.conname || ' ' || c.contype::text || ' ' || coalesce(c.conkey::text, '') || ' ' || coalesce(f.relname, '')
 FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+LEFT JOIN pg_class f ON f.oid = c.confrelid
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3
 """
@@ -427,3 +436,21 @@ def compare_files(
                 f"file {key} content differs (SHA-256 {got['sha256'][:12]}..., the backup {want['sha256'][:12]}...)"
             )
     return out, sorted(set(actual) - set(expected))
+
+
+def backup_ids_in(keys: list[str], prefix: str, database_identifier: str | None = None) -> list[str]:
+    """Backup ids of the ``<prefix>/<id>/manifest.json`` keys, newest first.
+
+    Ids end with their UTC timestamp (``<db>-YYYYmmddHHMMSS``), so newest first is the
+    timestamp order, whatever the instance name.
+    """
+    pattern = re.compile(rf"^{re.escape(prefix)}/([^/]+)/manifest\.json$")
+    ids = [m.group(1) for m in map(pattern.match, keys) if m]
+    if database_identifier:
+        ids = [i for i in ids if re.fullmatch(rf"{re.escape(database_identifier)}-\d{{14}}", i)]
+
+    def stamp(backup_id: str) -> str:
+        found = re.search(r"(\d{14})$", backup_id)
+        return found.group(1) if found else ""
+
+    return sorted(ids, key=lambda i: (stamp(i), i), reverse=True)
