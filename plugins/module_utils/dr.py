@@ -155,7 +155,8 @@ SELECT 'column' AS kind, table_schema || '.' || table_name AS owner,
 FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
 UNION ALL
 SELECT 'index', n.nspname || '.' || t.relname,
-       i.relname || ' ' || x.indisunique::text || ' ' || x.indisprimary::text || ' ' || x.indkey::text || ' ' || (x.indpred IS NOT NULL)::text
+       i.relname || ' ' || x.indisunique::text || ' ' || x.indisprimary::text || ' ' || x.indkey::text
+       || ' ' || (x.indpred IS NOT NULL)::text
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
@@ -199,12 +200,25 @@ async def manifest_in_transaction(conn: Any) -> dict[str, Any]:
         row = await conn.fetchrow(TABLE_HASH_SQL.format(table=qualified))
         label = t["name"] if t["schema"] == "public" else f"{t['schema']}.{t['name']}"
         tables[label] = {"rows": int(row["rows"]), "hash": table_digest(int(row["rows"]), row["hi"], row["lo"])}
-    return {
+    manifest = {
         "postgresql_version": str(version),
         "taken_at": str(taken_at),
         "schema_hash": schema.hexdigest(),
         "tables": tables,
     }
+    # The time of the last committed write, when the server tracks commit timestamps
+    # (track_commit_timestamp = on); the drill's RPO uses it. A savepoint keeps the error of a
+    # server that does not track them from aborting the transaction.
+    try:
+        async with conn.transaction():
+            last = await conn.fetchval(
+                "SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                " FROM pg_last_committed_xact()"
+            )
+            manifest["last_commit"] = str(last) if last else ""
+    except asyncpg.PostgresError:
+        manifest["last_commit"] = ""
+    return manifest
 
 
 async def _read_manifest(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -31,13 +31,19 @@ options:
     type: str
     default: postgres
   bucket:
-    description: Bucket holding the dump.
+    description: Bucket holding the dump (required with O(state=present)).
     type: str
-    required: true
   key:
-    description: Object key of the dump.
+    description: Object key of the dump (required with O(state=present)).
     type: str
-    required: true
+  state:
+    description:
+      - V(present) restores the dump into the target database.
+      - V(absent) drops the target database (C(DROP DATABASE ... WITH (FORCE))) - for scratch
+        copies such as a drill's; nothing happens when it does not exist.
+    type: str
+    choices: [present, absent]
+    default: present
   sha256:
     description: Expected SHA-256 of the dump (from the backup manifest); a mismatch fails before restoring.
     type: str
@@ -66,6 +72,12 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+- name: Drop a scratch copy
+  invoice.platform.pg_restore_s3:
+    database_url: postgresql://invoice_admin@127.0.0.1:15433/drill_copy
+    password: "{{ master_password }}"
+    state: absent
+
 - name: Restore the latest dump into a new database
   invoice.platform.pg_restore_s3:
     database_url: postgresql://invoice_admin@127.0.0.1:15433/invoices
@@ -161,6 +173,25 @@ async def _create_database(settings, maintenance):
         await conn.close()
 
 
+async def _drop_database(settings, maintenance, check_mode):
+    conn = await asyncpg.connect(**asyncpg_kwargs(settings, maintenance))
+    try:
+        exists = await conn.fetchval("SELECT true FROM pg_database WHERE datname = $1", settings["database"])
+        if exists and not check_mode:
+            await conn.execute(f"DROP DATABASE {quote_ident(settings['database'])} WITH (FORCE)")
+        return bool(exists)
+    finally:
+        await conn.close()
+
+
+def drop(module, settings, target):
+    try:
+        existed = asyncio.run(_drop_database(settings, module.params["maintenance_database"], module.check_mode))
+    except Exception as e:  # asyncpg and OS errors: name the target, never the password
+        module.fail_json(msg=f"Cannot drop {target}: {type(e).__name__}: {e}", exception=traceback.format_exc())
+    module.exit_json(changed=existed, target=target, created_database=False, size=0, seconds=0.0, restore_seconds=0.0)
+
+
 def restore(module, client, settings, exists):
     params = module.params
     binary = find_pg_binary("pg_restore", params["pg_restore_path"])
@@ -201,14 +232,19 @@ def main():
         database_url=dict(type="str", required=True, no_log=True),
         password=dict(type="str", no_log=True),
         maintenance_database=dict(type="str", default="postgres"),
-        bucket=dict(type="str", required=True),
-        key=dict(type="str", required=True, no_log=False),
+        bucket=dict(type="str"),
+        key=dict(type="str", no_log=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
         sha256=dict(type="str"),
         jobs=dict(type="int", default=2),
         pg_restore_path=dict(type="path"),
         temp_dir=dict(type="path"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "present", ("bucket", "key"))],
+    )
     if not HAS_ASYNCPG:
         module.fail_json(msg=missing_required_lib("asyncpg"))
     if module.params["jobs"] < 1:
@@ -218,6 +254,8 @@ def main():
     except ConnectionSettingsError as e:
         module.fail_json(msg=f"database_url: {e}")
     target = describe_target(settings)
+    if module.params["state"] == "absent":
+        drop(module, settings, target)
     client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff())
     bucket, key = module.params["bucket"], module.params["key"]
     try:
