@@ -235,18 +235,32 @@ def read_manifest(settings: dict[str, Any]) -> dict[str, Any]:
     return asyncio.run(_read_manifest(asyncpg_kwargs(settings)))
 
 
+async def _manifest_of_snapshot(kwargs: dict[str, Any], snapshot: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(**kwargs)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return await manifest_in_transaction(conn)
+    finally:
+        await conn.close()
+
+
 async def _with_exported_snapshot(
     kwargs: dict[str, Any], work: Callable[[str | None], Any]
 ) -> tuple[Any, dict[str, Any]]:
-    """Run ``work(snapshot_id)`` (in a thread) while a transaction exports its snapshot, then
-    read the manifest in that same transaction: the manifest describes exactly what a
-    ``pg_dump --snapshot=<id>`` run by ``work`` saw."""
+    """Run ``work(snapshot_id)`` (in a thread) while a transaction exports its snapshot, and
+    read the manifest at the same time on a second connection that imports that snapshot:
+    the manifest describes exactly what a ``pg_dump --snapshot=<id>`` run by ``work`` saw,
+    and hashing the tables overlaps with the dump instead of following it."""
     conn = await asyncpg.connect(**kwargs)
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
-            done = await asyncio.get_running_loop().run_in_executor(None, work, snapshot)
-            return done, await manifest_in_transaction(conn)
+            if not re.fullmatch(r"[0-9A-F-]+", str(snapshot)):
+                raise ValueError(f"unexpected snapshot id {snapshot!r}")
+            dumped = asyncio.get_running_loop().run_in_executor(None, work, snapshot)
+            done, manifest = await asyncio.gather(dumped, _manifest_of_snapshot(kwargs, snapshot))
+            return done, manifest
     finally:
         await conn.close()
 

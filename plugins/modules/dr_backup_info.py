@@ -29,7 +29,9 @@ options:
     description: Only backups of this DB instance (backup ids start with it).
     type: str
   required:
-    description: Fail when there is no backup at all.
+    description:
+      - Fail when there is no backup at all, or none with O(backup_id). With V(false) an empty
+        RV(backup_id) and RV(manifest) are returned instead.
     type: bool
     default: true
 author:
@@ -92,6 +94,8 @@ def main():
             keys.extend(o["Key"] for o in page.get("Contents", []))
         ids = backup_ids_in(keys, prefix, module.params["database_identifier"])
         wanted = module.params["backup_id"]
+        if wanted and wanted not in ids and not module.params["required"]:
+            module.exit_json(changed=False, backup_ids=ids, backup_id="", manifest={})
         if wanted and wanted not in ids:
             module.fail_json(
                 msg=f"backup id {wanted}: no such backup in s3://{bucket}/{prefix}/"

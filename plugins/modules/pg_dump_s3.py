@@ -62,8 +62,9 @@ options:
     description:
       - Also return the manifest of the database (as M(invoice.platform.pg_manifest) reads it) for
         exactly the data in the dump - C(pg_dump --snapshot) runs on the snapshot of a
-        repeatable-read transaction in which the manifest is then read. In check mode the
-        manifest is read as it is now. Not returned when the dump already existed.
+        repeatable-read transaction in which the manifest is then read. It is also stored beside
+        the dump (O(key) + C(.manifest.json)) and returned from there when the dump already
+        exists. In check mode the manifest is read as it is now.
     type: bool
     default: true
 requirements:
@@ -120,7 +121,7 @@ mb_per_second:
   type: float
 manifest:
   description: The manifest of the dumped data (see O(manifest)); C(taken_at) is the dump's point in time (UTC).
-  returned: when O(manifest) is true and the dump did not exist yet
+  returned: when O(manifest) is true (for an existing dump, when its C(.manifest.json) exists)
   type: dict
 target:
   description: The database dumped, as C(user@host:port/dbname) (no password).
@@ -128,6 +129,7 @@ target:
   type: str
 """
 
+import json
 import subprocess
 import threading
 import time
@@ -159,6 +161,8 @@ from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     with_exported_snapshot,
 )
 
+MANIFEST_SUFFIX = ".manifest.json"
+
 
 def existing_dump(client, bucket, key):
     """The object's {size, sha256, version_id}, or None when there is none (or it has no sha256 tag)."""
@@ -169,7 +173,13 @@ def existing_dump(client, bucket, key):
     tags = boto3_tag_list_to_ansible_dict(client.get_object_tagging(Bucket=bucket, Key=key, aws_retry=True)["TagSet"])
     if "sha256" not in tags:
         return None
-    return {"size": int(head["ContentLength"]), "sha256": tags["sha256"], "version_id": head.get("VersionId") or ""}
+    found = {"size": int(head["ContentLength"]), "sha256": tags["sha256"], "version_id": head.get("VersionId") or ""}
+    try:
+        body = client.get_object(Bucket=bucket, Key=key + MANIFEST_SUFFIX, aws_retry=True)["Body"].read()
+        found["manifest"] = json.loads(body)
+    except is_boto3_error_code(["404", "NoSuchKey", "NotFound"]):
+        pass
+    return found
 
 
 def dump(module, client, settings, snapshot=None):

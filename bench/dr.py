@@ -1,0 +1,259 @@
+"""Disaster recovery throughput: the toolkit's backup and restore against pg_dump and pg_restore.
+
+    .venv/bin/python -m bench.dr              # a database of at least 1 GiB (about 10-20 minutes)
+    .venv/bin/python -m bench.dr --gib 0.1    # a quick run
+
+Everything runs on loopback: a throwaway PostgreSQL 15 (scripts/pg.sh on a free port), the
+local AWS endpoint in this process (tools.localaws on a free port: S3 with versioning and a KMS
+key, as the storage role makes them). In the same run, on the same database:
+
+- baseline backup: ``pg_dump --format=custom --compress=6 > /dev/null``;
+- the toolkit's backup: invoice.platform.pg_dump_s3 run by ansible (the same dump streamed to
+  S3 by multipart upload with SHA-256, SSE-KMS), once with the manifest (row counts and
+  content hashes of every table, read in the dump's snapshot) and once without;
+- baseline restore: ``pg_restore --jobs=2`` of that dump from a local file into a new database;
+- the toolkit's restore: invoice.platform.pg_restore_s3 (download with SHA-256 check, then
+  the same ``pg_restore --jobs=2``) into a new database.
+
+Throughput is the database size (pg_database_size) over the seconds each took; the ratios are
+baseline seconds over the toolkit's (1.0 = as fast as the bare tool; target >= 0.8). Results
+are printed and written to bench/results/dr-<timestamp>.json with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.api import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+BUCKET = "bench-backups"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench.dr {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def psql(url: str, sql: str) -> str:
+    out = subprocess.run(
+        [str(PG_BIN / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def seed(url: str, gib: float) -> int:
+    """Tables shaped like the application's (invoices, line items) until the database holds ``gib``."""
+    psql(
+        url,
+        "CREATE TABLE invoices (id bigserial PRIMARY KEY, number text NOT NULL, vendor text, customer text,"
+        " total numeric(12,2), status text, raw jsonb, created_at timestamptz DEFAULT now());"
+        "CREATE TABLE line_items (id bigserial PRIMARY KEY, invoice_id bigint REFERENCES invoices(id),"
+        " description text, quantity int, amount numeric(12,2));",
+    )
+    batch = 200_000
+    done = 0
+    while int(psql(url, "SELECT pg_database_size(current_database())")) < gib * 1024**3:
+        psql(
+            url,
+            f"INSERT INTO invoices (number, vendor, customer, total, status, raw)"
+            f" SELECT 'INV-' || g, 'vendor ' || (g % 97), md5(g::text), (g % 100000) / 7.0,"
+            f" (ARRAY['pending','approved','rejected'])[1 + g % 3],"
+            f" jsonb_build_object('lines', g % 7, 'hash', md5((g * 7)::text), 'note', repeat(md5(g::text), 4))"
+            f" FROM generate_series({done + 1}, {done + batch}) g;"
+            f"INSERT INTO line_items (invoice_id, description, quantity, amount)"
+            f" SELECT g / 3 + {done + 1}, 'item ' || md5((g * 13)::text), 1 + g % 9, (g % 5000) / 3.0"
+            f" FROM generate_series(0, {3 * batch - 1}) g;",
+        )
+        done += batch
+        log(
+            f"seeded {done} invoices: {int(psql(url, 'SELECT pg_database_size(current_database())')) / 1024**2:.0f} MiB"
+        )
+    psql(url, "VACUUM ANALYZE")
+    return int(psql(url, "SELECT pg_database_size(current_database())"))
+
+
+def timed(cmd: list[str], **kwargs: Any) -> float:
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, **kwargs)
+    return time.monotonic() - started
+
+
+def module(name: str, args: dict[str, Any], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Run invoice.platform.<name> through ansible (as a playbook would); (seconds, result)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        json.dump(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [{"name": "run", f"invoice.platform.{name}": args}],
+                }
+            ],
+            f,
+        )
+        playbook = f.name
+    try:
+        started = time.monotonic()
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                "-e",
+                f"ansible_python_interpreter={sys.executable}",
+                playbook,
+            ],
+            env={**env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        os.unlink(playbook)
+    data = json.loads(proc.stdout[proc.stdout.find("{") :])
+    result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed: {result.get('msg')}")
+    return seconds, result
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured sequence)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gib", type=float, default=1.05, help="database size to seed (GiB, default 1.05)")
+    parser.add_argument("--jobs", type=int, default=2, help="pg_restore --jobs for both restores")
+    parser.add_argument("--output", help="result file (default bench/results/dr-<timestamp>.json)")
+    args = parser.parse_args(argv)
+
+    from tools.localaws import LocalAWS
+
+    load_before = os.getloadavg()
+    port = free_port()
+    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-dr-pg-{port}"}
+    script = str(ROOT / "scripts" / "pg.sh")
+    server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
+    base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
+    aws = LocalAWS("127.0.0.1", free_port()).start()
+    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws.url}
+    env.pop("AWS_PROFILE", None)
+    os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws.url})
+    results: dict[str, Any] = {"started": dt.datetime.now(dt.UTC).isoformat(), "load_average_before": load_before}
+    try:
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        key_id = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
+        psql(f"{base}/postgres", "CREATE DATABASE bench_source")
+        source = f"{base}/bench_source"
+        log(f"seeding {args.gib} GiB")
+        size = seed(source, args.gib)
+        mib = size / 1024**2
+        results["database_mib"] = round(mib, 1)
+        log(f"database: {mib:.0f} MiB")
+
+        with tempfile.TemporaryDirectory(prefix="bench-dr-") as tmp:
+            dump_file = Path(tmp) / "source.dump"
+            log("baseline backup: pg_dump > /dev/null")
+            with open(os.devnull, "wb") as devnull:
+                base_backup = timed([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=devnull)
+            with open(dump_file, "wb") as out:
+                subprocess.run([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=out, check=True)
+            log("toolkit backup: pg_dump_s3 without the manifest")
+            plain, plain_result = module(
+                "pg_dump_s3",
+                {
+                    "database_url": source,
+                    "bucket": BUCKET,
+                    "key": "plain.dump",
+                    "kms_key_id": key_id,
+                    "manifest": False,
+                },
+                env,
+            )
+            log("toolkit backup: pg_dump_s3 with the manifest")
+            ours_backup, backup_result = module(
+                "pg_dump_s3", {"database_url": source, "bucket": BUCKET, "key": "full.dump", "kms_key_id": key_id}, env
+            )
+            log(f"baseline restore: pg_restore --jobs={args.jobs}")
+            psql(f"{base}/postgres", "CREATE DATABASE bench_base_restore")
+            base_restore = timed(
+                [
+                    str(PG_BIN / "pg_restore"),
+                    "--no-owner",
+                    "--no-acl",
+                    f"--jobs={args.jobs}",
+                    "-d",
+                    f"{base}/bench_base_restore",
+                    str(dump_file),
+                ]
+            )
+        log(f"toolkit restore: pg_restore_s3 --jobs={args.jobs}")
+        ours_restore, restore_result = module(
+            "pg_restore_s3",
+            {
+                "database_url": f"{base}/bench_ours_restore",
+                "bucket": BUCKET,
+                "key": "full.dump",
+                "sha256": backup_result["sha256"],
+                "jobs": args.jobs,
+            },
+            env,
+        )
+        results.update(
+            dump_mib=round(backup_result["size"] / 1024**2, 1),
+            baseline_backup_seconds=round(base_backup, 2),
+            backup_seconds_without_manifest=round(plain, 2),
+            backup_seconds=round(ours_backup, 2),
+            baseline_restore_seconds=round(base_restore, 2),
+            restore_seconds=round(ours_restore, 2),
+            restore_pg_restore_seconds=restore_result["restore_seconds"],
+            baseline_backup_mib_per_s=round(mib / base_backup, 1),
+            backup_mib_per_s_without_manifest=round(mib / plain, 1),
+            backup_mib_per_s=round(mib / ours_backup, 1),
+            baseline_restore_mib_per_s=round(mib / base_restore, 1),
+            restore_mib_per_s=round(mib / ours_restore, 1),
+            backup_ratio_without_manifest=round(base_backup / plain, 3),
+            backup_ratio=round(base_backup / ours_backup, 3),
+            restore_ratio=round(base_restore / ours_restore, 3),
+            module_dump_seconds=plain_result["seconds"],
+        )
+    finally:
+        results["load_average_after"] = os.getloadavg()
+        aws.stop()
+        subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
+    out = Path(args.output) if args.output else ROOT / "bench" / "results" / f"dr-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    width = max(map(len, results))
+    for k, v in results.items():
+        print(f"{k:<{width}}  {v}")
+    print(f"written to {out}")
+    target = results.get("backup_ratio", 0) >= 0.8 and results.get("restore_ratio", 0) >= 0.8
+    return 0 if target else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
