@@ -49,6 +49,7 @@ options:
     description: C(pg_dump --compress) level, 0 (none) to 9.
     type: int
     default: 6
+    choices: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
   pg_dump_path:
     description:
       - Path of C(pg_dump). Default - the newest C(/usr/lib/postgresql/<major>/bin/pg_dump), else

@@ -10,7 +10,7 @@ description:
   - Downloads a C(pg_dump --format=custom) dump (as written by M(invoice.platform.pg_dump_s3))
     to a private temporary file (mode 0600, removed afterwards), checking its SHA-256 against
     O(sha256) before anything is restored, creates the target database when it does not exist
-    and runs C(pg_restore --jobs) into it (parallel: the custom format allows it from a file).
+    and runs C(pg_restore --jobs) into it (in parallel, which the custom format allows from a file).
   - Never writes over data - a target database that already holds a table makes the module fail
     before anything is restored, naming it.
   - Objects are restored without their original owner and grants (C(--no-owner --no-acl)) and
