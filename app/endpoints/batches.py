@@ -15,24 +15,19 @@ from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import MAX_OFFSET, boolean, json_body, page_offset, path_id, query_int, string, uuid_value
 from app.worker import queue_changed
 
-pb = tables.processing_batches
 BATCH_PAGE_MAX = 100  # batches per page at most
-bf = tables.batch_files
-bj = tables.batch_jobs
-v = tables.vendors
-i = tables.invoices
 BATCH_STATUSES = ("pending", "processing", "completed", "failed", "partial")
 
 
 def _counts() -> Any:
     return (
         sa.select(
-            bf.c.batch_id,
+            tables.batch_files.c.batch_id,
             sa.func.count().label("total_file_count"),
-            sa.func.count().filter(bf.c.status == "processed").label("processed_count"),
-            sa.func.count().filter(bf.c.status == "failed").label("failed_count"),
+            sa.func.count().filter(tables.batch_files.c.status == "processed").label("processed_count"),
+            sa.func.count().filter(tables.batch_files.c.status == "failed").label("failed_count"),
         )
-        .group_by(bf.c.batch_id)
+        .group_by(tables.batch_files.c.batch_id)
         .subquery("counts")
     )
 
@@ -40,18 +35,22 @@ def _counts() -> Any:
 def _batch_select() -> sa.Select:
     counts = _counts()
     return sa.select(
-        pb,
-        v.c.name.label("vendor_name"),
-        v.c.display_name.label("vendor_display_name"),
+        tables.processing_batches,
+        tables.vendors.c.name.label("vendor_name"),
+        tables.vendors.c.display_name.label("vendor_display_name"),
         batch_name_expr().label("batch_name"),
         sa.func.coalesce(counts.c.total_file_count, 0).label("total_file_count"),
         sa.func.coalesce(counts.c.processed_count, 0).label("processed_count"),
         sa.func.coalesce(counts.c.failed_count, 0).label("failed_count"),
-    ).select_from(pb.outerjoin(v, pb.c.vendor_id == v.c.id).outerjoin(counts, counts.c.batch_id == pb.c.id))
+    ).select_from(
+        tables.processing_batches.outerjoin(
+            tables.vendors, tables.processing_batches.c.vendor_id == tables.vendors.c.id
+        ).outerjoin(counts, counts.c.batch_id == tables.processing_batches.c.id)
+    )
 
 
 async def _batch(request: Request, batch_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(_batch_select().where(pb.c.id == batch_id))
+    row = await db(request).fetch_one(_batch_select().where(tables.processing_batches.c.id == batch_id))
     if row is None:
         raise not_found("Batch", "id")
     return dict(row._mapping)
@@ -76,16 +75,20 @@ async def list_batches(request: Request) -> JSON:
     page = query_int(request, "page", 1, minimum=1, maximum=MAX_OFFSET // BATCH_PAGE_MAX + 1)
     where = []
     if vendor_id := uuid_value(request.query_params.get("vendor_id"), "vendor_id", required=False):
-        where.append(pb.c.vendor_id == vendor_id)
+        where.append(tables.processing_batches.c.vendor_id == vendor_id)
     if status := request.query_params.get("status"):
         if status not in BATCH_STATUSES:
             raise bad_request("status", f"status must be one of {', '.join(BATCH_STATUSES)}")
-        where.append(pb.c.status == status)
+        where.append(tables.processing_batches.c.status == status)
     database = db(request)
     records = await database.fetch_all(
-        _batch_select().where(*where).order_by(pb.c.created_at.desc()).limit(limit).offset(page_offset(page, limit))
+        _batch_select()
+        .where(*where)
+        .order_by(tables.processing_batches.c.created_at.desc())
+        .limit(limit)
+        .offset(page_offset(page, limit))
     )
-    total = await database.fetch_val(sa.select(sa.func.count()).select_from(pb).where(*where))
+    total = await database.fetch_val(sa.select(sa.func.count()).select_from(tables.processing_batches).where(*where))
     return JSON(
         {
             "batches": [dict(r._mapping) for r in records],
@@ -103,9 +106,9 @@ async def batch_names(request: Request) -> JSON:
     """
     records = await db(request).fetch_all(
         sa.select(batch_name_expr().label("name"))
-        .select_from(pb)
-        .where(pb.c.status.in_(("completed", "partial", "processing")))
-        .order_by(pb.c.created_at.desc())
+        .select_from(tables.processing_batches)
+        .where(tables.processing_batches.c.status.in_(("completed", "partial", "processing")))
+        .order_by(tables.processing_batches.c.created_at.desc())
     )
     return JSON({"batches": [{"name": "Single Upload"}, *({"name": r["name"]} for r in records)]})
 
@@ -113,14 +116,16 @@ async def batch_names(request: Request) -> JSON:
 def _files_query(batch_id: str) -> sa.Select:
     return (
         sa.select(
-            *[c for c in bf.c if c.name != "file_path"],
-            i.c.invoice_number,
-            i.c.customer_name,
-            i.c.total_amount,
+            *[c for c in tables.batch_files.c if c.name != "file_path"],
+            tables.invoices.c.invoice_number,
+            tables.invoices.c.customer_name,
+            tables.invoices.c.total_amount,
         )
-        .select_from(bf.outerjoin(i, bf.c.invoice_id == i.c.id))
-        .where(bf.c.batch_id == batch_id)
-        .order_by(bf.c.created_at, bf.c.filename)
+        .select_from(
+            tables.batch_files.outerjoin(tables.invoices, tables.batch_files.c.invoice_id == tables.invoices.c.id)
+        )
+        .where(tables.batch_files.c.batch_id == batch_id)
+        .order_by(tables.batch_files.c.created_at, tables.batch_files.c.filename)
     )
 
 
@@ -160,12 +165,14 @@ async def init_batch(request: Request) -> JSON:
     vendor_id = uuid_value(body.get("vendor_id"), "vendor_id")
     folder = string(body.get("folder_path"), "folder_path", max_length=1024)
     database = db(request)
-    if not await database.fetch_val(sa.select(v.c.id).where(v.c.id == vendor_id, v.c.active.is_(True))):
+    if not await database.fetch_val(
+        sa.select(tables.vendors.c.id).where(tables.vendors.c.id == vendor_id, tables.vendors.c.active.is_(True))
+    ):
         raise ApiError(404, "Vendor not found or inactive", field="vendor_id")
     batch_id = await database.execute(
-        pb.insert()
+        tables.processing_batches.insert()
         .values(vendor_id=vendor_id, folder_path=folder, status="pending", created_by=current_user(request).id)
-        .returning(pb.c.id)
+        .returning(tables.processing_batches.c.id)
     )
     return JSON(
         {"batch": await _batch(request, str(batch_id)), "message": "Batch initialized successfully"}, status_code=201
@@ -196,7 +203,11 @@ async def add_files(request: Request) -> JSON:
     batch_id = path_id(request)
     conf = settings(request)
     database = db(request)
-    batch = await database.fetch_one(sa.select(pb.c.status, pb.c.vendor_id).where(pb.c.id == batch_id))
+    batch = await database.fetch_one(
+        sa.select(tables.processing_batches.c.status, tables.processing_batches.c.vendor_id).where(
+            tables.processing_batches.c.id == batch_id
+        )
+    )
     if batch is None:
         raise not_found("Batch", "id")
     if batch["status"] != "pending":
@@ -224,14 +235,18 @@ async def add_files(request: Request) -> JSON:
         written: list[str] = []
         try:
             async with database.transaction():
-                locked = await database.fetch_val(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+                locked = await database.fetch_val(
+                    sa.select(tables.processing_batches.c.status)
+                    .where(tables.processing_batches.c.id == batch_id)
+                    .with_for_update()
+                )
                 if locked != "pending":
                     raise bad_request("id", "Cannot add files to batch that is not in pending status")
                 ids = []
                 for upload, name, size, media_type, file_type, key in checked:
                     ids.append(
                         await database.execute(
-                            bf.insert()
+                            tables.batch_files.insert()
                             .values(
                                 batch_id=batch_id,
                                 filename=name,
@@ -240,19 +255,21 @@ async def add_files(request: Request) -> JSON:
                                 file_size=size,
                                 status="pending",
                             )
-                            .returning(bf.c.id)
+                            .returning(tables.batch_files.c.id)
                         )
                     )
                     written.append(key)
                     await store.put_file(key, upload.file, media_type)
                 await database.execute(
-                    pb.update().where(pb.c.id == batch_id).values(total_files=pb.c.total_files + len(checked))
+                    tables.processing_batches.update()
+                    .where(tables.processing_batches.c.id == batch_id)
+                    .values(total_files=tables.processing_batches.c.total_files + len(checked))
                 )
         except BaseException:
             for key in written:
                 await store.delete(key)
             raise
-    files = await database.fetch_all(_files_query(batch_id).where(bf.c.id.in_([str(x) for x in ids])))
+    files = await database.fetch_all(_files_query(batch_id).where(tables.batch_files.c.id.in_([str(x) for x in ids])))
     return JSON(
         {"message": f"{len(checked)} files added to batch successfully", "files": [dict(r._mapping) for r in files]},
         status_code=201,
@@ -262,21 +279,27 @@ async def add_files(request: Request) -> JSON:
 async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...], message: str) -> JSON:
     database = db(request)
     async with database.transaction():
-        batch = await database.fetch_one(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+        batch = await database.fetch_one(
+            sa.select(tables.processing_batches.c.status)
+            .where(tables.processing_batches.c.id == batch_id)
+            .with_for_update()
+        )
         if batch is None:
             raise not_found("Batch", "id")
         if batch["status"] not in from_statuses:
             raise ApiError(409, f"Batch is {batch['status']}; this needs {' or '.join(from_statuses)}", field="id")
         if "pending" in from_statuses:
             files = await database.fetch_val(
-                sa.select(sa.func.count()).select_from(bf).where(bf.c.batch_id == batch_id)
+                sa.select(sa.func.count())
+                .select_from(tables.batch_files)
+                .where(tables.batch_files.c.batch_id == batch_id)
             )
             if not files:
                 raise bad_request("id", "Batch has no files; add files first")
         else:
             await database.execute(
-                bf.update()
-                .where(bf.c.batch_id == batch_id, bf.c.status == "failed")
+                tables.batch_files.update()
+                .where(tables.batch_files.c.batch_id == batch_id, tables.batch_files.c.status == "failed")
                 .values(status="pending", error_message=None)
             )
         await database.execute(
@@ -288,8 +311,8 @@ async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...]
             ).bindparams(batch_id=batch_id)
         )
         await database.execute(
-            pb.update()
-            .where(pb.c.id == batch_id)
+            tables.processing_batches.update()
+            .where(tables.processing_batches.c.id == batch_id)
             .values(status="processing", started_at=sa.func.now(), completed_at=None, error_message=None)
         )
     queue_changed(request.state)  # the queue depth metric at once: the worker tier may be at zero
@@ -336,18 +359,24 @@ async def delete_batch(request: Request) -> JSON:
     batch_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        batch = await database.fetch_one(sa.select(pb.c.status).where(pb.c.id == batch_id).with_for_update())
+        batch = await database.fetch_one(
+            sa.select(tables.processing_batches.c.status)
+            .where(tables.processing_batches.c.id == batch_id)
+            .with_for_update()
+        )
         if batch is None:
             raise not_found("Batch", "id")
         if batch["status"] == "processing":
             raise ApiError(409, "Batch is processing; wait for it to finish", field="id")
         orphan_keys = await database.fetch_all(
-            sa.select(bf.c.file_path).where(
-                bf.c.batch_id == batch_id,
-                ~sa.exists(sa.select(i.c.id).where(i.c.file_path == bf.c.file_path)),
+            sa.select(tables.batch_files.c.file_path).where(
+                tables.batch_files.c.batch_id == batch_id,
+                ~sa.exists(
+                    sa.select(tables.invoices.c.id).where(tables.invoices.c.file_path == tables.batch_files.c.file_path)
+                ),
             )
         )
-        await database.execute(pb.delete().where(pb.c.id == batch_id))
+        await database.execute(tables.processing_batches.delete().where(tables.processing_batches.c.id == batch_id))
     for row in orphan_keys:
         await storage(request).delete(row["file_path"])
     return JSON({"message": "Batch deleted successfully"})
@@ -371,16 +400,24 @@ async def batch_progress(request: Request) -> JSON:
     database = db(request)
     row = await database.fetch_one(
         sa.select(
-            pb.c.status,
-            pb.c.started_at,
-            pb.c.completed_at,
-            pb.c.error_message,
-            sa.select(sa.func.count()).where(bf.c.batch_id == pb.c.id).scalar_subquery().label("total"),
+            tables.processing_batches.c.status,
+            tables.processing_batches.c.started_at,
+            tables.processing_batches.c.completed_at,
+            tables.processing_batches.c.error_message,
+            sa.select(sa.func.count())
+            .where(tables.batch_files.c.batch_id == tables.processing_batches.c.id)
+            .scalar_subquery()
+            .label("total"),
             *[
-                sa.select(sa.func.count()).where(bf.c.batch_id == pb.c.id, bf.c.status == s).scalar_subquery().label(s)
+                sa.select(sa.func.count())
+                .where(
+                    tables.batch_files.c.batch_id == tables.processing_batches.c.id, tables.batch_files.c.status == s
+                )
+                .scalar_subquery()
+                .label(s)
                 for s in ("processed", "failed", "pending", "processing", "skipped")
             ],
-        ).where(pb.c.id == batch_id)
+        ).where(tables.processing_batches.c.id == batch_id)
     )
     if row is None:
         raise not_found("Batch", "id")

@@ -13,8 +13,6 @@ from app.ingest import normalise_name
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string
 
-c = tables.customers
-
 
 def _string_list(value: Any, field: str, *, normalise: bool) -> list[str]:
     if value is None:
@@ -64,7 +62,10 @@ async def list_customers(request: Request) -> JSON:
     if search := string(request.query_params.get("search"), "search", max_length=200):
         term = normalise_name(search)
         where.append(
-            sa.or_(c.c.normalized_name.contains(term, autoescape=True), sa.literal(term) == sa.any_(c.c.aliases))
+            sa.or_(
+                tables.customers.c.normalized_name.contains(term, autoescape=True),
+                sa.literal(term) == sa.any_(tables.customers.c.aliases),
+            )
         )
     counts = (
         sa.select(tables.invoices.c.customer_id, sa.func.count().label("invoice_count"))
@@ -72,21 +73,21 @@ async def list_customers(request: Request) -> JSON:
         .subquery()
     )
     query = (
-        sa.select(c, sa.func.coalesce(counts.c.invoice_count, 0).label("invoice_count"))
-        .select_from(c.outerjoin(counts, counts.c.customer_id == c.c.id))
+        sa.select(tables.customers, sa.func.coalesce(counts.c.invoice_count, 0).label("invoice_count"))
+        .select_from(tables.customers.outerjoin(counts, counts.c.customer_id == tables.customers.c.id))
         .where(*where)
-        .order_by(c.c.name)
+        .order_by(tables.customers.c.name)
         .limit(limit)
         .offset(offset)
     )
     database = db(request)
     records = await database.fetch_all(query)
-    total = await database.fetch_val(sa.select(sa.func.count()).select_from(c).where(*where))
+    total = await database.fetch_val(sa.select(sa.func.count()).select_from(tables.customers).where(*where))
     return JSON({"customers": [dict(r._mapping) for r in records], "total": total})
 
 
 async def _load(request: Request, customer_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(c.select().where(c.c.id == customer_id))
+    row = await db(request).fetch_one(tables.customers.select().where(tables.customers.c.id == customer_id))
     if row is None:
         raise not_found("Customer", "id")
     return dict(row._mapping)
@@ -126,7 +127,9 @@ async def create_customer(request: Request) -> JSON:
     """
     values = _customer_values(await json_body(request), partial=False)
     try:
-        customer_id = await db(request).execute(c.insert().values(**values).returning(c.c.id))
+        customer_id = await db(request).execute(
+            tables.customers.insert().values(**values).returning(tables.customers.c.id)
+        )
     except UniqueViolationError:
         raise ApiError(409, "A customer with this name already exists", field="name") from None
     return JSON({"message": "Customer created", "customer": await _load(request, str(customer_id))}, status_code=201)
@@ -160,7 +163,12 @@ async def update_customer(request: Request) -> JSON:
     if not values:
         raise bad_request("body", "No valid fields to update")
     try:
-        updated = await db(request).execute(c.update().where(c.c.id == customer_id).values(**values).returning(c.c.id))
+        updated = await db(request).execute(
+            tables.customers.update()
+            .where(tables.customers.c.id == customer_id)
+            .values(**values)
+            .returning(tables.customers.c.id)
+        )
     except UniqueViolationError:
         raise ApiError(409, "A customer with this name already exists", field="name") from None
     if updated is None:
@@ -178,7 +186,9 @@ async def delete_customer(request: Request) -> JSON:
       404: {description: Unknown customer}
     """
     customer_id = path_id(request)
-    deleted = await db(request).execute(c.delete().where(c.c.id == customer_id).returning(c.c.id))
+    deleted = await db(request).execute(
+        tables.customers.delete().where(tables.customers.c.id == customer_id).returning(tables.customers.c.id)
+    )
     if deleted is None:
         raise not_found("Customer", "id")
     return JSON({"message": "Customer deleted", "id": customer_id})

@@ -22,13 +22,6 @@ from app.exports import FIELD_CATALOGUE, ExportField, from_legacy_key, validate_
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
 
-et = tables.export_templates
-el = tables.export_logs
-i = tables.invoices
-li = tables.line_items
-v = tables.vendors
-c = tables.customers
-pb = tables.processing_batches
 JSON_COLUMNS = ("invoice_fields", "line_item_fields", "filters_applied")
 FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -74,7 +67,7 @@ def resolve_fields(invoice_fields: list[dict[str, Any]], line_item_fields: list[
 
 def _visible(request: Request) -> sa.ColumnElement:
     user = current_user(request)
-    return sa.or_(et.c.is_public.is_(True), et.c.user_id == user.id)
+    return sa.or_(tables.export_templates.c.is_public.is_(True), tables.export_templates.c.user_id == user.id)
 
 
 async def list_templates(request: Request) -> JSON:
@@ -90,7 +83,11 @@ async def list_templates(request: Request) -> JSON:
     show_all = boolean(request.query_params.get("include_admin"), "include_admin", default=False) and user.has_role(
         "admin"
     )
-    query = et.select().order_by(et.c.is_public.desc(), et.c.usage_count.desc(), et.c.name)
+    query = tables.export_templates.select().order_by(
+        tables.export_templates.c.is_public.desc(),
+        tables.export_templates.c.usage_count.desc(),
+        tables.export_templates.c.name,
+    )
     if not show_all:
         query = query.where(_visible(request))
     records = await db(request).fetch_all(query)
@@ -137,15 +134,21 @@ async def create_template(request: Request) -> JSON:
     """
     values = _template_values(await json_body(request), partial=False, request=request)
     template_id = await db(request).execute(
-        et.insert().values(**values, user_id=current_user(request).id).returning(et.c.id)
+        tables.export_templates.insert()
+        .values(**values, user_id=current_user(request).id)
+        .returning(tables.export_templates.c.id)
     )
-    row = await db(request).fetch_one(et.select().where(et.c.id == template_id))
+    row = await db(request).fetch_one(
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
+    )
     return JSON({"success": True, "template": row_dict(row, JSON_COLUMNS)}, status_code=201)
 
 
 async def _owned_template(request: Request, template_id: str) -> Any:
     user = current_user(request)
-    row = await db(request).fetch_one(et.select().where(et.c.id == template_id))
+    row = await db(request).fetch_one(
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
+    )
     if row is None or not (user.has_role("admin") or str(row["user_id"]) == user.id):
         raise ApiError(404, "Template not found or access denied", field="id")
     return row
@@ -165,8 +168,12 @@ async def update_template(request: Request) -> JSON:
     values = _template_values(await json_body(request), partial=True, request=request)
     if not values:
         raise bad_request("body", "No valid fields to update")
-    await db(request).execute(et.update().where(et.c.id == template_id).values(**values))
-    row = await db(request).fetch_one(et.select().where(et.c.id == template_id))
+    await db(request).execute(
+        tables.export_templates.update().where(tables.export_templates.c.id == template_id).values(**values)
+    )
+    row = await db(request).fetch_one(
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
+    )
     return JSON({"success": True, "template": row_dict(row, JSON_COLUMNS)})
 
 
@@ -181,7 +188,7 @@ async def delete_template(request: Request) -> JSON:
     """
     template_id = path_id(request)
     await _owned_template(request, template_id)
-    await db(request).execute(et.delete().where(et.c.id == template_id))
+    await db(request).execute(tables.export_templates.delete().where(tables.export_templates.c.id == template_id))
     return JSON({"success": True, "message": "Template deleted successfully"})
 
 
@@ -216,7 +223,9 @@ async def preview(request: Request) -> JSON:
       404: {description: Unknown template or not visible}
     """
     template_id = path_id(request)
-    row = await db(request).fetch_one(et.select().where(et.c.id == template_id, _visible(request)))
+    row = await db(request).fetch_one(
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
+    )
     if row is None:
         raise ApiError(404, "Template not found or access denied", field="id")
     template = row_dict(row, JSON_COLUMNS)
@@ -275,13 +284,13 @@ def _invoice_columns() -> dict[str, Any]:
         if field.kind != "invoice":
             continue
         if field.key == "vendor.name":
-            columns[field.key] = sa.func.coalesce(v.c.display_name, v.c.name)
+            columns[field.key] = sa.func.coalesce(tables.vendors.c.display_name, tables.vendors.c.name)
         elif field.key == "customer.name":
-            columns[field.key] = sa.func.coalesce(c.c.name, i.c.customer_name)
+            columns[field.key] = sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name)
         elif field.key == "invoice.batch_name":
             columns[field.key] = batch_name_expr()
         else:
-            columns[field.key] = i.c[field.column]
+            columns[field.key] = tables.invoices.c[field.column]
     return columns
 
 
@@ -329,7 +338,9 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
             _template_fields(template.get("line_item_fields"), "line_item", "template.line_item_fields"),
         )
     elif template_id:
-        row = await database.fetch_one(et.select().where(et.c.id == template_id, _visible(request)))
+        row = await database.fetch_one(
+            tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
+        )
         if row is None:
             raise ApiError(404, "Template not found or access denied", field="template_id")
         stored = row_dict(row, JSON_COLUMNS)
@@ -342,35 +353,37 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
     filters = _export_filters(body.get("filters"))
     where, _ = list_filters({k: val for k, val in filters.items() if k != "invoice_ids"})
     if "invoice_ids" in filters:
-        where.append(i.c.id.in_(filters["invoice_ids"]))
+        where.append(tables.invoices.c.id.in_(filters["invoice_ids"]))
 
     invoice_columns = _invoice_columns()
     wanted = [f for f in export_fields if f.kind == "invoice"]
     line_wanted = [f for f in export_fields if f.kind == "line_item"]
     joined = (
-        i.outerjoin(v, i.c.vendor_id == v.c.id)
-        .outerjoin(c, i.c.customer_id == c.c.id)
-        .outerjoin(pb, i.c.batch_id == pb.c.id)
+        tables.invoices.outerjoin(tables.vendors, tables.invoices.c.vendor_id == tables.vendors.c.id)
+        .outerjoin(tables.customers, tables.invoices.c.customer_id == tables.customers.c.id)
+        .outerjoin(tables.processing_batches, tables.invoices.c.batch_id == tables.processing_batches.c.id)
     )
     invoice_query = (
-        sa.select(*[invoice_columns[f.key].label(f.key) for f in wanted] or [i.c.id.label("invoice.id")])
+        sa.select(*[invoice_columns[f.key].label(f.key) for f in wanted] or [tables.invoices.c.id.label("invoice.id")])
         .select_from(joined)
         .where(*where)
-        .order_by(i.c.created_at.desc(), i.c.id)
+        .order_by(tables.invoices.c.created_at.desc(), tables.invoices.c.id)
     )
     line_columns = [
-        (i.c.invoice_number if f.key == "line_item.invoice_number" else li.c[f.column]).label(f.key)
+        (
+            tables.invoices.c.invoice_number if f.key == "line_item.invoice_number" else tables.line_items.c[f.column]
+        ).label(f.key)
         for f in line_wanted
     ]
     line_query = (
-        sa.select(*line_columns or [li.c.id.label("line_item.id")])
+        sa.select(*line_columns or [tables.line_items.c.id.label("line_item.id")])
         .select_from(
-            li.join(i, li.c.invoice_id == i.c.id)
-            .outerjoin(c, i.c.customer_id == c.c.id)
-            .outerjoin(pb, i.c.batch_id == pb.c.id)
+            tables.line_items.join(tables.invoices, tables.line_items.c.invoice_id == tables.invoices.c.id)
+            .outerjoin(tables.customers, tables.invoices.c.customer_id == tables.customers.c.id)
+            .outerjoin(tables.processing_batches, tables.invoices.c.batch_id == tables.processing_batches.c.id)
         )
         .where(*where)
-        .order_by(i.c.created_at.desc(), i.c.id, li.c.line_number)
+        .order_by(tables.invoices.c.created_at.desc(), tables.invoices.c.id, tables.line_items.c.line_number)
     )
     media_type, extension = FORMATS[fmt]
     fd, path = tempfile.mkstemp(prefix="export-", suffix=f".{extension}")
@@ -394,13 +407,13 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
         os.unlink(path)
         if isinstance(exc, Exception):
             await database.execute(
-                el.insert().values(
+                tables.export_logs.insert().values(
                     **log_values, success=False, error_message=type(exc).__name__, invoice_count=0, line_item_count=0
                 )
             )
         raise
     log_id = await database.execute(
-        el.insert()
+        tables.export_logs.insert()
         .values(
             **log_values,
             success=True,
@@ -409,19 +422,21 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
             file_size=size,
             processing_time_ms=int((time.perf_counter() - started) * 1000),
         )
-        .returning(el.c.id)
+        .returning(tables.export_logs.c.id)
     )
     key = f"exports/{user.id}/{log_id}.{extension}"
     try:
         await export_storage(request).put_path(key, path, media_type)
-        await database.execute(el.update().where(el.c.id == log_id).values(storage_key=key))
+        await database.execute(
+            tables.export_logs.update().where(tables.export_logs.c.id == log_id).values(storage_key=key)
+        )
     except Exception:
         __import__("logging").getLogger("app.exports").warning("could not keep export in storage", exc_info=True)
     if template_id:
         await database.execute(
-            et.update()
-            .where(et.c.id == template_id)
-            .values(usage_count=et.c.usage_count + 1, last_used_at=sa.func.now())
+            tables.export_templates.update()
+            .where(tables.export_templates.c.id == template_id)
+            .values(usage_count=tables.export_templates.c.usage_count + 1, last_used_at=sa.func.now())
         )
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
@@ -460,10 +475,18 @@ async def recent(request: Request) -> JSON:
     """
     limit = query_int(request, "limit", 10, minimum=1, maximum=100)
     records = await db(request).fetch_all(
-        sa.select(el, et.c.name.label("template_name"), et.c.description.label("template_description"))
-        .select_from(el.outerjoin(et, el.c.template_id == et.c.id))
-        .where(el.c.user_id == current_user(request).id)
-        .order_by(el.c.created_at.desc())
+        sa.select(
+            tables.export_logs,
+            tables.export_templates.c.name.label("template_name"),
+            tables.export_templates.c.description.label("template_description"),
+        )
+        .select_from(
+            tables.export_logs.outerjoin(
+                tables.export_templates, tables.export_logs.c.template_id == tables.export_templates.c.id
+            )
+        )
+        .where(tables.export_logs.c.user_id == current_user(request).id)
+        .order_by(tables.export_logs.c.created_at.desc())
         .limit(limit)
     )
     exports = []
@@ -484,7 +507,12 @@ async def download(request: Request) -> Response:
     """
     log_id = path_id(request)
     row = await db(request).fetch_one(
-        sa.select(el.c.storage_key, el.c.export_format, el.c.user_id, el.c.created_at).where(el.c.id == log_id)
+        sa.select(
+            tables.export_logs.c.storage_key,
+            tables.export_logs.c.export_format,
+            tables.export_logs.c.user_id,
+            tables.export_logs.c.created_at,
+        ).where(tables.export_logs.c.id == log_id)
     )
     if row is None or str(row["user_id"]) != current_user(request).id or not row["storage_key"]:
         raise not_found("Export", "id")
@@ -504,18 +532,18 @@ async def stats(request: Request) -> JSON:
     responses:
       200: {description: "{success, stats}"}
     """
-    day = sa.func.date_trunc("day", el.c.created_at)
+    day = sa.func.date_trunc("day", tables.export_logs.c.created_at)
     records = await db(request).fetch_all(
         sa.select(
             sa.func.count().label("total_exports"),
-            sa.func.coalesce(sa.func.sum(el.c.invoice_count), 0).label("total_invoices_exported"),
-            sa.func.coalesce(sa.func.sum(el.c.line_item_count), 0).label("total_line_items_exported"),
-            sa.func.avg(el.c.processing_time_ms).label("avg_processing_time"),
-            el.c.export_format,
+            sa.func.coalesce(sa.func.sum(tables.export_logs.c.invoice_count), 0).label("total_invoices_exported"),
+            sa.func.coalesce(sa.func.sum(tables.export_logs.c.line_item_count), 0).label("total_line_items_exported"),
+            sa.func.avg(tables.export_logs.c.processing_time_ms).label("avg_processing_time"),
+            tables.export_logs.c.export_format,
             day.label("export_date"),
         )
-        .where(el.c.created_at >= sa.func.now() - sa.text("interval '30 days'"))
-        .group_by(el.c.export_format, day)
+        .where(tables.export_logs.c.created_at >= sa.func.now() - sa.text("interval '30 days'"))
+        .group_by(tables.export_logs.c.export_format, day)
         .order_by(day.desc())
     )
     return JSON({"success": True, "stats": [dict(r._mapping) for r in records]})

@@ -34,11 +34,6 @@ from app.validation import (
     uuid_value,
 )
 
-i = tables.invoices
-v = tables.vendors
-c = tables.customers
-pb = tables.processing_batches
-li = tables.line_items
 log = logging.getLogger("app.invoices")
 
 STATUSES = ("pending", "processed", "approved", "rejected", "failed")
@@ -51,16 +46,16 @@ def batch_name_expr() -> sa.ColumnElement:
     """The original's display name for a batch: Batch-YYYY-M-D-<last 8 of id>."""
     return sa.case(
         (
-            pb.c.id.is_not(None),
+            tables.processing_batches.c.id.is_not(None),
             sa.func.concat(
                 sa.literal_column("'Batch-'"),
-                sa.extract("year", pb.c.created_at),
+                sa.extract("year", tables.processing_batches.c.created_at),
                 sa.literal_column("'-'"),
-                sa.extract("month", pb.c.created_at),
+                sa.extract("month", tables.processing_batches.c.created_at),
                 sa.literal_column("'-'"),
-                sa.extract("day", pb.c.created_at),
+                sa.extract("day", tables.processing_batches.c.created_at),
                 sa.literal_column("'-'"),
-                sa.func.right(sa.cast(pb.c.id, sa.Text), 8),
+                sa.func.right(sa.cast(tables.processing_batches.c.id, sa.Text), 8),
             ),
         ),
         else_=sa.literal_column("'Single Upload'"),
@@ -97,35 +92,39 @@ class ListFilters:
         where: list[sa.ColumnElement] = []
         for name in self.shape:
             if name == "vendor_id":
-                where.append(i.c.vendor_id == bind("f_vendor_id"))
+                where.append(tables.invoices.c.vendor_id == bind("f_vendor_id"))
             elif name == "customer_id":
-                where.append(i.c.customer_id == bind("f_customer_id"))
+                where.append(tables.invoices.c.customer_id == bind("f_customer_id"))
             elif name == "status":
-                where.append(i.c.processing_status == bind("f_status"))
+                where.append(tables.invoices.c.processing_status == bind("f_status"))
             elif name == "single_upload":
-                where.append(i.c.batch_id.is_(None))
+                where.append(tables.invoices.c.batch_id.is_(None))
             elif name == "batch_name":
-                batch_ids = sa.select(pb.c.id).where(
-                    sa.func.right(sa.cast(pb.c.id, sa.Text), 8) == bind("f_batch_suffix", sa.Text),
-                    sa.cast(pb.c.created_at, sa.Date) == bind("f_batch_date", sa.Date),
+                batch_ids = sa.select(tables.processing_batches.c.id).where(
+                    sa.func.right(sa.cast(tables.processing_batches.c.id, sa.Text), 8)
+                    == bind("f_batch_suffix", sa.Text),
+                    sa.cast(tables.processing_batches.c.created_at, sa.Date) == bind("f_batch_date", sa.Date),
                 )
-                where.append(i.c.batch_id.in_(batch_ids))
+                where.append(tables.invoices.c.batch_id.in_(batch_ids))
             elif name == "search":
                 pattern = bind("f_search", sa.Text)
                 where.append(
                     sa.or_(
-                        i.c.invoice_number.ilike(pattern, escape="\\"),
-                        sa.func.coalesce(c.c.name, i.c.customer_name).ilike(pattern, escape="\\"),
-                        i.c.purchase_order_number.ilike(pattern, escape="\\"),
+                        tables.invoices.c.invoice_number.ilike(pattern, escape="\\"),
+                        sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name).ilike(
+                            pattern, escape="\\"
+                        ),
+                        tables.invoices.c.purchase_order_number.ilike(pattern, escape="\\"),
                     )
                 )
             elif name == "start_date":
-                where.append(i.c.invoice_date >= bind("f_start_date"))
+                where.append(tables.invoices.c.invoice_date >= bind("f_start_date"))
             elif name == "end_date":
-                where.append(i.c.invoice_date <= bind("f_end_date"))
+                where.append(tables.invoices.c.invoice_date <= bind("f_end_date"))
             elif name == "date_range":
                 where.append(
-                    i.c.created_at >= sa.func.date_trunc(bind("f_date_unit", sa.Text), sa.func.localtimestamp())
+                    tables.invoices.c.created_at
+                    >= sa.func.date_trunc(bind("f_date_unit", sa.Text), sa.func.localtimestamp())
                 )
             else:  # pragma: no cover (parse_list_filters makes only the names above)
                 raise ValueError(f"unknown list filter {name!r}")
@@ -192,7 +191,7 @@ def list_filters(q: Mapping[str, Any]) -> tuple[list[sa.ColumnElement], bool]:
     return filters.conditions(), filters.need_customers
 
 
-LIST_COLUMNS = [col for col in i.c if col.name not in (*HIDDEN, "customer_name", "extraction_warnings")]
+LIST_COLUMNS = [col for col in tables.invoices.c if col.name not in (*HIDDEN, "customer_name", "extraction_warnings")]
 
 
 @functools.lru_cache(maxsize=256)
@@ -204,18 +203,18 @@ def _list_query(shape: tuple[str, ...]) -> Query:
     page_query = (
         sa.select(
             *LIST_COLUMNS,
-            v.c.name.label("vendor_name"),
-            v.c.display_name.label("vendor_display_name"),
-            sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
+            tables.vendors.c.name.label("vendor_name"),
+            tables.vendors.c.display_name.label("vendor_display_name"),
+            sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name).label("customer_name"),
             batch_name_expr().label("batch_name"),
         )
         .select_from(
-            i.outerjoin(v, i.c.vendor_id == v.c.id)
-            .outerjoin(c, i.c.customer_id == c.c.id)
-            .outerjoin(pb, i.c.batch_id == pb.c.id)
+            tables.invoices.outerjoin(tables.vendors, tables.invoices.c.vendor_id == tables.vendors.c.id)
+            .outerjoin(tables.customers, tables.invoices.c.customer_id == tables.customers.c.id)
+            .outerjoin(tables.processing_batches, tables.invoices.c.batch_id == tables.processing_batches.c.id)
         )
         .where(*where)
-        .order_by(i.c.created_at.desc(), i.c.id.desc())
+        .order_by(tables.invoices.c.created_at.desc(), tables.invoices.c.id.desc())
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
         .subquery("p")
@@ -229,7 +228,11 @@ def _list_query(shape: tuple[str, ...]) -> Query:
         )
     ).scalar_subquery()
     if where:
-        count_from = i.outerjoin(c, i.c.customer_id == c.c.id) if filters.need_customers else i
+        count_from = (
+            tables.invoices.outerjoin(tables.customers, tables.invoices.c.customer_id == tables.customers.c.id)
+            if filters.need_customers
+            else tables.invoices
+        )
         total = sa.select(sa.func.count()).select_from(count_from).where(*where).scalar_subquery()
     else:  # every invoice: the trigger-kept count, not a scan (migration 003)
         counted = sa.cast(sa.func.coalesce(sa.func.sum(tables.invoice_counts.c.n), 0), sa.BigInteger)
@@ -292,24 +295,24 @@ async def list_invoices(request: Request) -> Response:
 
 _INVOICE = Query(
     sa.select(
-        *[col for col in i.c if col.name not in (*HIDDEN, "customer_name")],
-        v.c.name.label("vendor_name"),
-        v.c.display_name.label("vendor_display_name"),
-        sa.func.coalesce(c.c.name, i.c.customer_name).label("customer_name"),
-        i.c.customer_name.label("extracted_customer_name"),
+        *[col for col in tables.invoices.c if col.name not in (*HIDDEN, "customer_name")],
+        tables.vendors.c.name.label("vendor_name"),
+        tables.vendors.c.display_name.label("vendor_display_name"),
+        sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name).label("customer_name"),
+        tables.invoices.c.customer_name.label("extracted_customer_name"),
         batch_name_expr().label("batch_name"),
     )
     .select_from(
-        i.outerjoin(v, i.c.vendor_id == v.c.id)
-        .outerjoin(c, i.c.customer_id == c.c.id)
-        .outerjoin(pb, i.c.batch_id == pb.c.id)
+        tables.invoices.outerjoin(tables.vendors, tables.invoices.c.vendor_id == tables.vendors.c.id)
+        .outerjoin(tables.customers, tables.invoices.c.customer_id == tables.customers.c.id)
+        .outerjoin(tables.processing_batches, tables.invoices.c.batch_id == tables.processing_batches.c.id)
     )
-    .where(i.c.id == sa.bindparam("id"))
+    .where(tables.invoices.c.id == sa.bindparam("id"))
 )
 _LINE_ITEMS = Query(
-    li.select()
-    .where(li.c.invoice_id == sa.bindparam("id"))
-    .order_by(li.c.line_number.asc().nulls_last(), li.c.created_at)
+    tables.line_items.select()
+    .where(tables.line_items.c.invoice_id == sa.bindparam("id"))
+    .order_by(tables.line_items.c.line_number.asc().nulls_last(), tables.line_items.c.created_at)
 )
 
 
@@ -372,7 +375,9 @@ async def upload_invoice(request: Request) -> JSON:
             raise bad_request("invoice", "invoice file is required")
         vendor_id = uuid_value(form.get("vendor_id"), "vendor_id")
         database = db(request)
-        vendor = await database.fetch_one(v.select().where(v.c.id == vendor_id, v.c.active.is_(True)))
+        vendor = await database.fetch_one(
+            tables.vendors.select().where(tables.vendors.c.id == vendor_id, tables.vendors.c.active.is_(True))
+        )
         if vendor is None:
             raise ApiError(404, "Vendor not found or inactive", field="vendor_id")
         filename = ingest.check_filename(upload.filename, "invoice")
@@ -439,7 +444,10 @@ async def upload_invoice(request: Request) -> JSON:
 async def _set_review(request: Request, invoice_id: Any, **values: Any) -> str:
     """Record an approval or rejection; the invoice number, or 404 for an unknown invoice."""
     row = await db(request).fetch_one(
-        i.update().where(i.c.id == invoice_id).values(**values).returning(i.c.invoice_number)
+        tables.invoices.update()
+        .where(tables.invoices.c.id == invoice_id)
+        .values(**values)
+        .returning(tables.invoices.c.invoice_number)
     )
     if row is None:
         raise not_found("Invoice", "id")
@@ -554,20 +562,26 @@ async def update_invoice(request: Request) -> JSON:
         raise bad_request("body", "nothing to update: send invoice_header and/or line_items")
     database = db(request)
     async with database.transaction():
-        current = await database.fetch_one(sa.select(i.c.id).where(i.c.id == invoice_id).with_for_update())
+        current = await database.fetch_one(
+            sa.select(tables.invoices.c.id).where(tables.invoices.c.id == invoice_id).with_for_update()
+        )
         if current is None:
             raise not_found("Invoice", "id")
         if values.get("customer_id"):
-            exists = await database.fetch_val(sa.select(c.c.id).where(c.c.id == values["customer_id"]))
+            exists = await database.fetch_val(
+                sa.select(tables.customers.c.id).where(tables.customers.c.id == values["customer_id"])
+            )
             if not exists:
                 raise ApiError(404, "Customer not found", field="invoice_header.customer_id")
         if items is not None:
-            await database.execute(li.delete().where(li.c.invoice_id == invoice_id))
+            await database.execute(tables.line_items.delete().where(tables.line_items.c.invoice_id == invoice_id))
             if items:
-                await database.execute_many(li.insert(), [{**item, "invoice_id": invoice_id} for item in items])
+                await database.execute_many(
+                    tables.line_items.insert(), [{**item, "invoice_id": invoice_id} for item in items]
+                )
             values["line_item_count"] = len(items)
         try:
-            await database.execute(i.update().where(i.c.id == invoice_id).values(**values))
+            await database.execute(tables.invoices.update().where(tables.invoices.c.id == invoice_id).values(**values))
         except UniqueViolationError:
             raise ApiError(
                 409, "Invoice with this number already exists for this vendor", field="invoice_header.invoice_number"
@@ -588,7 +602,11 @@ async def delete_invoice(request: Request) -> JSON:
     database = db(request)
     async with database.transaction():
         row = await database.fetch_one(
-            i.delete().where(i.c.id == invoice_id).returning(i.c.file_path, i.c.invoice_number, i.c.original_filename)
+            tables.invoices.delete()
+            .where(tables.invoices.c.id == invoice_id)
+            .returning(
+                tables.invoices.c.file_path, tables.invoices.c.invoice_number, tables.invoices.c.original_filename
+            )
         )
         if row is None:
             raise not_found("Invoice", "id")
@@ -641,7 +659,9 @@ async def invoice_file(request: Request) -> Response:
     """
     invoice_id = path_id(request)
     row = await db(request).fetch_one(
-        sa.select(i.c.file_path, i.c.file_type, i.c.original_filename).where(i.c.id == invoice_id)
+        sa.select(tables.invoices.c.file_path, tables.invoices.c.file_type, tables.invoices.c.original_filename).where(
+            tables.invoices.c.id == invoice_id
+        )
     )
     if row is None:
         raise not_found("Invoice", "id")
@@ -675,7 +695,9 @@ async def invoice_file_url(request: Request) -> JSON:
     """
     invoice_id = path_id(request)
     row = await db(request).fetch_one(
-        sa.select(i.c.file_path, i.c.file_type, i.c.original_filename).where(i.c.id == invoice_id)
+        sa.select(tables.invoices.c.file_path, tables.invoices.c.file_type, tables.invoices.c.original_filename).where(
+            tables.invoices.c.id == invoice_id
+        )
     )
     if row is None:
         raise not_found("Invoice", "id")

@@ -20,9 +20,6 @@ from app.responses import JSON, ApiError, bad_request, not_found
 from app.storage import StorageError
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
 
-p = tables.extraction_prompts
-v = tables.vendors
-tf = tables.prompt_test_files
 JSON_COLUMNS = ("test_results",)
 MAX_PROMPT = 100_000
 MAX_DOCUMENT = 200_000
@@ -36,26 +33,36 @@ async def activate_for_vendor(database: Database, vendor_id: str, prompt_id: str
     Call inside a transaction.
     """
     await database.execute(
-        p.update().where(p.c.vendor_id == vendor_id, p.c.is_active.is_(True)).values(is_active=False)
+        tables.extraction_prompts.update()
+        .where(tables.extraction_prompts.c.vendor_id == vendor_id, tables.extraction_prompts.c.is_active.is_(True))
+        .values(is_active=False)
     )
     if prompt_id is not None:
-        await database.execute(p.update().where(p.c.id == prompt_id).values(is_active=True))
-    await database.execute(v.update().where(v.c.id == vendor_id).values(extraction_prompt_id=prompt_id))
+        await database.execute(
+            tables.extraction_prompts.update().where(tables.extraction_prompts.c.id == prompt_id).values(is_active=True)
+        )
+    await database.execute(
+        tables.vendors.update().where(tables.vendors.c.id == vendor_id).values(extraction_prompt_id=prompt_id)
+    )
 
 
 def _prompt_query() -> sa.Select:
-    parent = p.alias("parent")
+    parent = tables.extraction_prompts.alias("parent")
     return sa.select(
-        p,
-        v.c.name.label("vendor_name"),
-        v.c.display_name.label("vendor_display_name"),
+        tables.extraction_prompts,
+        tables.vendors.c.name.label("vendor_name"),
+        tables.vendors.c.display_name.label("vendor_display_name"),
         parent.c.prompt_name.label("parent_prompt_name"),
         parent.c.version.label("parent_version"),
-    ).select_from(p.outerjoin(v, p.c.vendor_id == v.c.id).outerjoin(parent, p.c.parent_prompt_id == parent.c.id))
+    ).select_from(
+        tables.extraction_prompts.outerjoin(
+            tables.vendors, tables.extraction_prompts.c.vendor_id == tables.vendors.c.id
+        ).outerjoin(parent, tables.extraction_prompts.c.parent_prompt_id == parent.c.id)
+    )
 
 
 async def _load(request: Request, prompt_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(_prompt_query().where(p.c.id == prompt_id))
+    row = await db(request).fetch_one(_prompt_query().where(tables.extraction_prompts.c.id == prompt_id))
     if row is None:
         raise not_found("Prompt", "id")
     return row_dict(row, JSON_COLUMNS)
@@ -77,19 +84,26 @@ async def list_prompts(request: Request) -> JSON:
     q = request.query_params
     where = []
     if vendor_id := uuid_value(q.get("vendor_id"), "vendor_id", required=False):
-        where.append(p.c.vendor_id == vendor_id)
+        where.append(tables.extraction_prompts.c.vendor_id == vendor_id)
     if (active := boolean(q.get("is_active"), "is_active")) is not None:
-        where.append(p.c.is_active.is_(active))
+        where.append(tables.extraction_prompts.c.is_active.is_(active))
     if (template := boolean(q.get("is_template"), "is_template")) is not None:
-        where.append(p.c.is_template.is_(template))
+        where.append(tables.extraction_prompts.c.is_template.is_(template))
     limit = query_int(request, "limit", 50, minimum=1, maximum=500)
     offset = query_int(request, "offset", 0, minimum=0, maximum=MAX_OFFSET)
-    child = p.alias("child")
-    child_count = sa.select(sa.func.count()).where(child.c.parent_prompt_id == p.c.id).scalar_subquery()
-    query = _prompt_query().add_columns(child_count.label("child_count")).where(*where).order_by(p.c.created_at.desc())
+    child = tables.extraction_prompts.alias("child")
+    child_count = (
+        sa.select(sa.func.count()).where(child.c.parent_prompt_id == tables.extraction_prompts.c.id).scalar_subquery()
+    )
+    query = (
+        _prompt_query()
+        .add_columns(child_count.label("child_count"))
+        .where(*where)
+        .order_by(tables.extraction_prompts.c.created_at.desc())
+    )
     database = db(request)
     records = await database.fetch_all(query.limit(limit).offset(offset))
-    total = await database.fetch_val(sa.select(sa.func.count()).select_from(p).where(*where))
+    total = await database.fetch_val(sa.select(sa.func.count()).select_from(tables.extraction_prompts).where(*where))
     return JSON(
         {"prompts": [row_dict(r, JSON_COLUMNS) for r in records], "total": total, "limit": limit, "offset": offset}
     )
@@ -105,8 +119,12 @@ async def vendor_prompts(request: Request) -> JSON:
     vendor_id = path_id(request, "vendorId")
     records = await db(request).fetch_all(
         _prompt_query()
-        .where(p.c.vendor_id == vendor_id)
-        .order_by(p.c.is_active.desc(), p.c.version.desc(), p.c.created_at.desc())
+        .where(tables.extraction_prompts.c.vendor_id == vendor_id)
+        .order_by(
+            tables.extraction_prompts.c.is_active.desc(),
+            tables.extraction_prompts.c.version.desc(),
+            tables.extraction_prompts.c.created_at.desc(),
+        )
     )
     return JSON({"prompts": [row_dict(r, JSON_COLUMNS) for r in records]})
 
@@ -123,7 +141,9 @@ async def get_prompt(request: Request) -> JSON:
 
 
 async def _check_vendor(database: Database, vendor_id: str | None) -> None:
-    if vendor_id and not await database.fetch_val(sa.select(v.c.id).where(v.c.id == vendor_id)):
+    if vendor_id and not await database.fetch_val(
+        sa.select(tables.vendors.c.id).where(tables.vendors.c.id == vendor_id)
+    ):
         raise ApiError(404, "Vendor not found", field="vendor_id")
 
 
@@ -164,18 +184,24 @@ async def create_prompt(request: Request) -> JSON:
         async with database.transaction():
             version = 1
             if parent_id:
-                parent = await database.fetch_one(sa.select(p.c.id, p.c.parent_prompt_id).where(p.c.id == parent_id))
+                parent = await database.fetch_one(
+                    sa.select(tables.extraction_prompts.c.id, tables.extraction_prompts.c.parent_prompt_id).where(
+                        tables.extraction_prompts.c.id == parent_id
+                    )
+                )
                 if parent is None:
                     raise ApiError(404, "Parent prompt not found", field="parent_prompt_id")
                 root = parent["parent_prompt_id"] or parent["id"]
                 parent_id = str(root)
                 version = await database.fetch_val(
-                    sa.select(sa.func.coalesce(sa.func.max(p.c.version), 0) + 1).where(
-                        sa.or_(p.c.id == root, p.c.parent_prompt_id == root)
+                    sa.select(sa.func.coalesce(sa.func.max(tables.extraction_prompts.c.version), 0) + 1).where(
+                        sa.or_(
+                            tables.extraction_prompts.c.id == root, tables.extraction_prompts.c.parent_prompt_id == root
+                        )
                     )
                 )
             prompt_id = await database.execute(
-                p.insert()
+                tables.extraction_prompts.insert()
                 .values(
                     prompt_name=name,
                     prompt_text=text,
@@ -186,7 +212,7 @@ async def create_prompt(request: Request) -> JSON:
                     parent_prompt_id=parent_id,
                     created_by=current_user(request).email or "system",
                 )
-                .returning(p.c.id)
+                .returning(tables.extraction_prompts.c.id)
             )
             if is_active and vendor_id:
                 await activate_for_vendor(database, vendor_id, str(prompt_id))
@@ -224,7 +250,9 @@ async def update_prompt(request: Request) -> JSON:
     active = boolean(body.get("is_active"), "is_active") if "is_active" in body else None
     try:
         async with database.transaction():
-            current = await database.fetch_one(p.select().where(p.c.id == prompt_id).with_for_update())
+            current = await database.fetch_one(
+                tables.extraction_prompts.select().where(tables.extraction_prompts.c.id == prompt_id).with_for_update()
+            )
             if current is None:
                 raise not_found("Prompt", "id")
             old_vendor = current["vendor_id"]
@@ -232,7 +260,11 @@ async def update_prompt(request: Request) -> JSON:
             if current["is_active"] and old_vendor and (new_vendor != old_vendor or active is False):
                 await activate_for_vendor(database, str(old_vendor), None)
             if values:
-                await database.execute(p.update().where(p.c.id == prompt_id).values(**values))
+                await database.execute(
+                    tables.extraction_prompts.update()
+                    .where(tables.extraction_prompts.c.id == prompt_id)
+                    .values(**values)
+                )
             if active:
                 if not new_vendor:
                     raise bad_request("is_active", "only a vendor's prompt can be active (set vendor_id)")
@@ -257,7 +289,9 @@ async def activate_prompt(request: Request) -> JSON:
     prompt_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        prompt = await database.fetch_one(sa.select(p.c.vendor_id).where(p.c.id == prompt_id))
+        prompt = await database.fetch_one(
+            sa.select(tables.extraction_prompts.c.vendor_id).where(tables.extraction_prompts.c.id == prompt_id)
+        )
         if prompt is None:
             raise not_found("Prompt", "id")
         if not prompt["vendor_id"]:
@@ -276,12 +310,18 @@ async def prompt_history(request: Request) -> JSON:
     """
     prompt_id = path_id(request)
     database = db(request)
-    prompt = await database.fetch_one(sa.select(p.c.id, p.c.parent_prompt_id).where(p.c.id == prompt_id))
+    prompt = await database.fetch_one(
+        sa.select(tables.extraction_prompts.c.id, tables.extraction_prompts.c.parent_prompt_id).where(
+            tables.extraction_prompts.c.id == prompt_id
+        )
+    )
     if prompt is None:
         raise not_found("Prompt", "id")
     root = prompt["parent_prompt_id"] or prompt["id"]
     records = await database.fetch_all(
-        _prompt_query().where(sa.or_(p.c.id == root, p.c.parent_prompt_id == root)).order_by(p.c.version)
+        _prompt_query()
+        .where(sa.or_(tables.extraction_prompts.c.id == root, tables.extraction_prompts.c.parent_prompt_id == root))
+        .order_by(tables.extraction_prompts.c.version)
     )
     return JSON({"versions": [row_dict(r, JSON_COLUMNS) for r in records]})
 
@@ -299,15 +339,19 @@ async def delete_prompt(request: Request) -> JSON:
     prompt_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        prompt = await database.fetch_one(p.select().where(p.c.id == prompt_id).with_for_update())
+        prompt = await database.fetch_one(
+            tables.extraction_prompts.select().where(tables.extraction_prompts.c.id == prompt_id).with_for_update()
+        )
         if prompt is None:
             raise not_found("Prompt", "id")
         if prompt["is_active"]:
             raise bad_request("id", "Cannot delete active prompt. Please activate another prompt first.")
-        children = await database.fetch_val(sa.select(sa.func.count()).where(p.c.parent_prompt_id == prompt_id))
+        children = await database.fetch_val(
+            sa.select(sa.func.count()).where(tables.extraction_prompts.c.parent_prompt_id == prompt_id)
+        )
         if children:
             raise bad_request("id", "Cannot delete prompt with version history. Please delete child versions first.")
-        await database.execute(p.delete().where(p.c.id == prompt_id))
+        await database.execute(tables.extraction_prompts.delete().where(tables.extraction_prompts.c.id == prompt_id))
     return JSON(
         {
             "message": "Prompt deleted successfully",
@@ -334,10 +378,16 @@ def extracted_data(result: Any) -> dict[str, Any]:
 async def _record_test(database: Database, prompt_id: str, entry: dict[str, Any]) -> None:
     from app.responses import dumps  # noqa: PLC0415
 
-    current = await database.fetch_val(sa.select(p.c.test_results).where(p.c.id == prompt_id))
+    current = await database.fetch_val(
+        sa.select(tables.extraction_prompts.c.test_results).where(tables.extraction_prompts.c.id == prompt_id)
+    )
     history = json.loads(current) if isinstance(current, str) else (current or [])
     history = [*history, json.loads(dumps(entry))][-KEEP_TEST_RESULTS:]
-    await database.execute(p.update().where(p.c.id == prompt_id).values(test_results=history))
+    await database.execute(
+        tables.extraction_prompts.update()
+        .where(tables.extraction_prompts.c.id == prompt_id)
+        .values(test_results=history)
+    )
 
 
 @requires("reviewer")
@@ -393,7 +443,11 @@ async def test_prompt(request: Request) -> JSON:
 async def _cleanup_expired(request: Request) -> None:
     database = db(request)
     cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - TEST_FILE_TTL
-    expired = await database.fetch_all(tf.delete().where(tf.c.created_at < cutoff).returning(tf.c.storage_key))
+    expired = await database.fetch_all(
+        tables.prompt_test_files.delete()
+        .where(tables.prompt_test_files.c.created_at < cutoff)
+        .returning(tables.prompt_test_files.c.storage_key)
+    )
     for row in expired:
         await storage(request).delete(row["storage_key"])
 
@@ -438,7 +492,7 @@ async def test_upload(request: Request) -> JSON:
         try:
             async with database.transaction():
                 temp_id = await database.execute(
-                    tf.insert()
+                    tables.prompt_test_files.insert()
                     .values(
                         prompt_id=prompt_id,
                         user_id=current_user(request).id,
@@ -447,7 +501,7 @@ async def test_upload(request: Request) -> JSON:
                         content_type=media_type,
                         file_size=size,
                     )
-                    .returning(tf.c.id)
+                    .returning(tables.prompt_test_files.c.id)
                 )
                 await store.put_file(key, upload.file, media_type)
         except BaseException:
@@ -468,7 +522,11 @@ async def test_upload(request: Request) -> JSON:
 
 async def _test_file(request: Request, temp_id: str) -> Any:
     cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - TEST_FILE_TTL
-    row = await db(request).fetch_one(tf.select().where(tf.c.id == temp_id, tf.c.created_at >= cutoff))
+    row = await db(request).fetch_one(
+        tables.prompt_test_files.select().where(
+            tables.prompt_test_files.c.id == temp_id, tables.prompt_test_files.c.created_at >= cutoff
+        )
+    )
     user = current_user(request)
     if row is None or (str(row["user_id"]) != user.id and not user.has_role("admin")):
         raise ApiError(404, "Test file not found or expired", field="tempFileId")
@@ -566,6 +624,6 @@ async def test_cleanup(request: Request) -> JSON:
     """
     temp_id = path_id(request, "tempFileId")
     row = await _test_file(request, temp_id)
-    await db(request).execute(tf.delete().where(tf.c.id == temp_id))
+    await db(request).execute(tables.prompt_test_files.delete().where(tables.prompt_test_files.c.id == temp_id))
     await storage(request).delete(row["storage_key"])
     return JSON({"message": "Test file cleaned up successfully", "tempFileId": temp_id})

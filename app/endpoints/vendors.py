@@ -10,8 +10,6 @@ from app.endpoints.common import db
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import boolean, json_body, path_id, string, uuid_value
 
-v = tables.vendors
-p = tables.extraction_prompts
 NO_PROMPT = "No prompt assigned"
 
 
@@ -22,10 +20,14 @@ def _vendor_query() -> sa.Select:
         .subquery("counts")
     )
     return sa.select(
-        v,
-        p.c.prompt_name.label("active_prompt_name"),
+        tables.vendors,
+        tables.extraction_prompts.c.prompt_name.label("active_prompt_name"),
         sa.func.coalesce(counts.c.invoice_count, 0).label("invoice_count"),
-    ).select_from(v.outerjoin(p, v.c.extraction_prompt_id == p.c.id).outerjoin(counts, counts.c.vendor_id == v.c.id))
+    ).select_from(
+        tables.vendors.outerjoin(
+            tables.extraction_prompts, tables.vendors.c.extraction_prompt_id == tables.extraction_prompts.c.id
+        ).outerjoin(counts, counts.c.vendor_id == tables.vendors.c.id)
+    )
 
 
 def _vendor_json(row: object) -> dict:
@@ -37,7 +39,7 @@ def _vendor_json(row: object) -> dict:
 
 
 async def load_vendor(request: Request, vendor_id: str) -> dict:
-    row = await db(request).fetch_one(_vendor_query().where(v.c.id == vendor_id))
+    row = await db(request).fetch_one(_vendor_query().where(tables.vendors.c.id == vendor_id))
     if row is None:
         raise not_found("Vendor", "id")
     return _vendor_json(row)
@@ -52,10 +54,10 @@ async def list_vendors(request: Request) -> JSON:
     responses:
       200: {description: "{vendors: [...]}"}
     """
-    query = _vendor_query().order_by(v.c.name)
+    query = _vendor_query().order_by(tables.vendors.c.name)
     active = boolean(request.query_params.get("active"), "active")
     if active is not None:
-        query = query.where(v.c.active.is_(active))
+        query = query.where(tables.vendors.c.active.is_(active))
     records = await db(request).fetch_all(query)
     return JSON({"vendors": [_vendor_json(r) for r in records]})
 
@@ -72,9 +74,9 @@ async def get_vendor(request: Request) -> JSON:
 
 
 async def _name_taken(request: Request, name: str, exclude: str | None = None) -> bool:
-    query = sa.select(v.c.id).where(sa.func.lower(v.c.name) == name.lower())
+    query = sa.select(tables.vendors.c.id).where(sa.func.lower(tables.vendors.c.name) == name.lower())
     if exclude:
-        query = query.where(v.c.id != exclude)
+        query = query.where(tables.vendors.c.id != exclude)
     return await db(request).fetch_one(query) is not None
 
 
@@ -107,7 +109,9 @@ async def create_vendor(request: Request) -> JSON:
         raise ApiError(409, "Vendor with this name already exists", field="name")
     try:
         vendor_id = await db(request).execute(
-            v.insert().values(name=name, display_name=display, active=active).returning(v.c.id)
+            tables.vendors.insert()
+            .values(name=name, display_name=display, active=active)
+            .returning(tables.vendors.c.id)
         )
     except UniqueViolationError:
         raise ApiError(409, "Vendor with this name already exists", field="name") from None
@@ -132,7 +136,7 @@ async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch 
     vendor_id = path_id(request)
     body = await json_body(request)
     database = db(request)
-    if await database.fetch_one(sa.select(v.c.id).where(v.c.id == vendor_id)) is None:
+    if await database.fetch_one(sa.select(tables.vendors.c.id).where(tables.vendors.c.id == vendor_id)) is None:
         raise not_found("Vendor", "id")
     values: dict[str, object] = {}
     if "name" in body:
@@ -154,14 +158,16 @@ async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch 
     async with database.transaction():
         if values:
             try:
-                await database.execute(v.update().where(v.c.id == vendor_id).values(**values))
+                await database.execute(tables.vendors.update().where(tables.vendors.c.id == vendor_id).values(**values))
             except UniqueViolationError:
                 raise ApiError(409, "Vendor with this name already exists", field="name") from None
         if set_prompt:
             from app.endpoints.prompts import activate_for_vendor  # noqa: PLC0415 (circular import)
 
             if prompt_id is not None:
-                prompt = await database.fetch_one(sa.select(p.c.vendor_id).where(p.c.id == prompt_id))
+                prompt = await database.fetch_one(
+                    sa.select(tables.extraction_prompts.c.vendor_id).where(tables.extraction_prompts.c.id == prompt_id)
+                )
                 if prompt is None:
                     raise not_found("Prompt", "extraction_prompt_id")
                 if str(prompt["vendor_id"]) != vendor_id:
@@ -183,7 +189,9 @@ async def delete_vendor(request: Request) -> JSON:
     vendor_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        vendor = await database.fetch_one(sa.select(v.c.name).where(v.c.id == vendor_id).with_for_update())
+        vendor = await database.fetch_one(
+            sa.select(tables.vendors.c.name).where(tables.vendors.c.id == vendor_id).with_for_update()
+        )
         if vendor is None:
             raise not_found("Vendor", "id")
         count = await database.fetch_val(
@@ -203,6 +211,8 @@ async def delete_vendor(request: Request) -> JSON:
         )
         if batches:
             raise ApiError(409, f"Cannot delete vendor. {batches} batches belong to this vendor.", canDelete=False)
-        await database.execute(v.update().where(v.c.id == vendor_id).values(extraction_prompt_id=None))
-        await database.execute(v.delete().where(v.c.id == vendor_id))
+        await database.execute(
+            tables.vendors.update().where(tables.vendors.c.id == vendor_id).values(extraction_prompt_id=None)
+        )
+        await database.execute(tables.vendors.delete().where(tables.vendors.c.id == vendor_id))
     return JSON({"message": "Vendor deleted successfully", "vendor_name": vendor["name"]})
