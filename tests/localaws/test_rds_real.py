@@ -87,7 +87,7 @@ def refused(ep: dict[str, Any]) -> bool:
     return False
 
 
-def wait_restorable(client: Any, identifier: str, after: datetime, timeout: float = 60.0) -> datetime:
+def wait_restorable(client: Any, identifier: str, after: datetime, timeout: float = 180.0) -> datetime:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         latest = client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0].get(
