@@ -225,16 +225,13 @@ def standalone(args: argparse.Namespace) -> dict[str, Any]:
 # -- deployed stack -------------------------------------------------------------------------
 
 
-def stack(args: argparse.Namespace) -> dict[str, Any]:
+def run_on_stack(
+    outputs: dict[str, Any], database_url: str, *, files: int, kill_one: bool, timeout: float
+) -> dict[str, Any]:
+    """A batch of ``files`` PDFs through a deployed stack's API and ECS worker service."""
     import boto3
 
-    outputs = json.loads(Path(args.stack).read_text())
     worker = outputs["worker"]
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url:
-        raise SystemExit(
-            "bench.worker --stack: set DATABASE_URL to the stack's database (make demo: scripts/pg.sh url)"
-        )
     api = Api(outputs["service"]["service_url"], database_url)
     ecs = boto3.client("ecs", region_name=outputs.get("region", "us-east-1"))
 
@@ -242,16 +239,17 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         return dict(ecs.describe_services(cluster=worker["cluster"], services=[worker["service_name"]])["services"][0])
 
     before = service()
-    seen = {"max_running": 0, "killed": None}
+    seen: dict[str, Any] = {"max_running": 0, "killed": None}
 
     def watch(progress: dict[str, Any], elapsed: float) -> None:
         current = service()
         seen["max_running"] = max(seen["max_running"], current["runningCount"])
-        if args.kill_one and seen["killed"] is None and progress["processedFiles"] >= 2:
+        if kill_one and seen["killed"] is None and progress["processedFiles"] >= 2:
+            # the local endpoint names each task's pid in the service events (newest first)
             pids = [
                 int(e["message"].rsplit("pid ", 1)[1].rstrip(").")) for e in current["events"] if "pid " in e["message"]
             ]
-            for pid in pids:  # the newest task that still runs
+            for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
                     seen["killed"] = {
@@ -262,7 +260,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                     log(f"killed worker task pid {pid} after {progress['processedFiles']} files")
                     break
 
-    run = run_batch(api, pdfs(args.files, uuid.uuid4().hex[:6].upper()), args.timeout, watch)
+    run = run_batch(api, pdfs(files, uuid.uuid4().hex[:6].upper()), timeout, watch)
     run.update(
         {
             "mode": "stack",
@@ -270,10 +268,20 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
             "running_before": before["runningCount"],
             "max_running": seen["max_running"],
             "killed": seen["killed"],
-            "ok": run["status"] == "completed" and run["processed"] == args.files and run["invoices"] == args.files,
+            "ok": run["status"] == "completed" and run["processed"] == files and run["invoices"] == files,
         }
     )
     return run
+
+
+def stack(args: argparse.Namespace) -> dict[str, Any]:
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url:
+        raise SystemExit(
+            "bench.worker --stack: set DATABASE_URL to the stack's database (make demo: scripts/pg.sh url)"
+        )
+    outputs = json.loads(Path(args.stack).read_text())
+    return run_on_stack(outputs, database_url, files=args.files, kill_one=args.kill_one, timeout=args.timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

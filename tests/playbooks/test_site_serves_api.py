@@ -1,4 +1,6 @@
-"""What `make demo` promises: site.yml on the local inventory ends with the API answering.
+"""What `make demo` promises: site.yml on the local inventory ends with the API answering,
+and a batch of 20 PDFs is processed by the worker tier, scaled from zero, with a worker killed
+mid-batch (no file lost or done twice); the worker tier converges again with changed=0.
 
 The local App Runner backend serves the service from ``python -m app serve``
 (LOCALAWS_APPRUNNER_COMMAND, as `make up` sets it). Its database is the database tier's RDS
@@ -18,11 +20,20 @@ import sys
 import urllib.request
 from pathlib import Path
 
+<<<<<<< HEAD
 import asyncpg
 import boto3
 import pytest
 
+=======
+import boto3
+import pytest
+
+from bench.worker import run_on_stack
+from tests.app.conftest import _admin, _with_db
+>>>>>>> 2b508e2 (worker tier: deploy.yml moves an existing worker to the API's new image in the same play (worker_deploy_only); check mode on an empty account plans the service (community.aws.ecs_service fails without a cluster); tests: playbook check/bad input, ecs_service_scaling check/apply/check/apply, site.yml end to end (20 PDFs, scaled from 0, a worker SIGKILLed, second converge changed=0, deploy moves the worker); molecule/worker; docs/roles/worker.md)
 from tests.playbooks.helpers import ROOT, run_playbook
+from tests.playbooks.stack_helpers import mutating, noop_calls
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +70,8 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
     monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "-m", "app", "serve"]))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
     monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))
+    monkeypatch.setenv("LOCALAWS_ECS_PYTHON", sys.executable)  # the worker tier's tasks run (`make up` sets it)
+    monkeypatch.setenv("LOCALAWS_ECS_LOG_DIR", str(tmp_path / "ecs"))
     before = _mtime(ROOT / "outputs" / "local.json")
     try:
         run = run_playbook(
@@ -83,6 +96,31 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
         assert {"schema_migrations", "users", "invoices"} <= set(tables), tables
         # platform_outputs_dir sent the report to tmp_path: the checkout's own outputs are untouched.
         assert _mtime(ROOT / "outputs" / "local.json") == before
+
+        # The worker tier: 20 PDFs processed to completed with 20 invoices, the worker scaled out
+        # from its minimum (0) by the queue depth, one worker SIGKILLed after 2 files.
+        assert outputs["worker"]["min_size"] == 0 and outputs["worker"]["desired_count"] == 0
+        batch = run_on_stack(outputs, _with_db(pg_url, name), files=20, kill_one=True, timeout=600)
+        assert batch["running_before"] == 0 and batch["max_running"] >= 1, batch
+        assert batch["killed"] is not None, batch
+        assert (batch["status"], batch["processed"], batch["failed"], batch["invoices"]) == ("completed", 20, 0, 20)
+
+        # Converging the worker tier again changes nothing and calls nothing that mutates (the
+        # API and the workers keep publishing the queue metric meanwhile: not the playbook's calls).
+        again, log = noop_calls(localaws, "playbooks/worker.yml", extra_vars={"platform_outputs_dir": str(tmp_path)})
+        assert again.changed == 0, again.changed_tasks()
+        assert [c for c in mutating(log) if c != "cloudwatch.PutMetricData"] == []
+
+        # A deploy moves the API and the worker to the new build in the same play.
+        deploy = run_playbook(
+            "playbooks/deploy.yml", extra_vars={"deploy_allow_dirty": True, "deploy_image_tag": "worker-moves-too"}
+        )
+        assert deploy.rc == 0, deploy.explain()
+        ecs = boto3.client("ecs")
+        (service,) = ecs.describe_services(cluster="invoice-local", services=["invoice-local-worker"])["services"]
+        definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        assert definition["containerDefinitions"][0]["image"].endswith(":worker-moves-too")
+        assert definition["revision"] == 2
     finally:
         from tests.conftest import reset_localaws
 
