@@ -19,19 +19,13 @@ import shlex
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
-<<<<<<< HEAD
 import asyncpg
 import boto3
 import pytest
 
-=======
-import boto3
-import pytest
-
 from bench.worker import run_on_stack
-from tests.app.conftest import _admin, _with_db
->>>>>>> 2b508e2 (worker tier: deploy.yml moves an existing worker to the API's new image in the same play (worker_deploy_only); check mode on an empty account plans the service (community.aws.ecs_service fails without a cluster); tests: playbook check/bad input, ecs_service_scaling check/apply/check/apply, site.yml end to end (20 PDFs, scaled from 0, a worker SIGKILLed, second converge changed=0, deploy moves the worker); molecule/worker; docs/roles/worker.md)
 from tests.playbooks.helpers import ROOT, run_playbook
 from tests.playbooks.stack_helpers import mutating, noop_calls
 
@@ -100,7 +94,12 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
         # The worker tier: 20 PDFs processed to completed with 20 invoices, the worker scaled out
         # from its minimum (0) by the queue depth, one worker SIGKILLed after 2 files.
         assert outputs["worker"]["min_size"] == 0 and outputs["worker"]["desired_count"] == 0
-        batch = run_on_stack(outputs, _with_db(pg_url, name), files=20, kill_one=True, timeout=600)
+        password = quote(json.loads(secret["SecretString"])["password"], safe="")
+        database_url = (
+            f"postgresql://{database['master_username']}:{password}@{database['endpoint']}:{database['port']}"
+            f"/{database['name']}?ssl=require"
+        )
+        batch = run_on_stack(outputs, database_url, files=20, kill_one=True, timeout=600)
         assert batch["running_before"] == 0 and batch["max_running"] >= 1, batch
         assert batch["killed"] is not None, batch
         assert (batch["status"], batch["processed"], batch["failed"], batch["invoices"]) == ("completed", 20, 0, 20)
