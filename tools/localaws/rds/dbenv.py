@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.localaws.rds.dbenv", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.localaws.rds.dbenv [options] ENV -- COMMAND...", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("env", help="environment whose outputs/<env>.json names the database (e.g. local)")
     parser.add_argument(
         "--endpoint",
@@ -31,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         help="the local AWS endpoint (default: AWS_ENDPOINT_URL or http://127.0.0.1:4566)",
     )
     parser.add_argument("--outputs-dir", default=str(ROOT / "outputs"), help="where <env>.json is (default outputs/)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- command to run")
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1 :]
     if not command:
         parser.error("give the command to run after --")
     host = urlparse(args.endpoint).hostname or ""
