@@ -290,7 +290,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url:
         raise SystemExit(
-            "bench.worker --stack: set DATABASE_URL to the stack's database (make demo: scripts/pg.sh url)"
+            "bench.worker --stack: set DATABASE_URL to the stack's database (the database tier's instance)"
         )
     outputs = json.loads(Path(args.stack).read_text())
     return run_on_stack(outputs, database_url, files=args.files, kill_one=args.kill_one, timeout=args.timeout)
