@@ -58,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     uvicorn.run(
         "app.main:app",
-        host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 - inside the container, behind App Runner
+        host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 - inside the container, behind App Runner  # nosec B104
         port=int(os.environ.get("PORT", "8000")),
         # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (app/main.py).
         proxy_headers=False,

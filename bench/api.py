@@ -40,7 +40,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 HOST = "127.0.0.1"
 BENCH_EMAIL = "bench@example.com"
 BUSY_LOAD = 0.5  # 1-minute load average above which the machine is not idle
-PGDATA_ROOT = "/tmp/invoice-bench-pg-{port}"  # the throwaway cluster's directory (scripts/pg.sh)
+PGDATA_ROOT = "/tmp/invoice-bench-pg-{port}"  # the throwaway cluster (scripts/pg.sh), one per port  # nosec B108
 UPLOAD_BYTES = 10_000_000  # "a 10 MB PDF", within the API's default 10 MiB upload limit
 
 EXPORT_FIELDS = [

@@ -103,7 +103,7 @@ def run(mb: int, creates: int) -> dict[str, Any]:
         asyncio.run(
             _sql(
                 ep,
-                "CREATE TABLE payload AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS body "
+                "CREATE TABLE payload AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS body "  # rows: an int  # nosec B608
                 f"FROM generate_series(1, {rows}) g",
             )
         )

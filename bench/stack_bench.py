@@ -1,7 +1,7 @@
 """Stack benchmark: first converge, no-op re-run and --check of the whole stack, and the AWS
 calls of the no-op run, against a private local AWS endpoint.
 
-    python -m bench.stack_bench [--delay 0.2] [--inventory local]
+    python -m bench.stack_bench [--delay 0.2] [--inventory local] [--throttle 0.3]
 
 Runs ``site.yml`` when it imports the tier playbooks, otherwise the tier playbooks in
 dependency order. Prints a table and writes ``bench/results/stack-<timestamp>.json``.
@@ -97,12 +97,29 @@ def run(
             "seconds": round(time.monotonic() - began, 1),
             "calls": len(book_calls),
             "mutating": sum(1 for c in book_calls if c["mutating"]),
+            "throttled": sum(1 for c in book_calls if c.get("throttled")),
+            "changed": changed_count(proc.stdout),
         }
         out.append(proc.stdout[-3000:] + proc.stderr[-2000:])
         rc = rc or proc.returncode
         if proc.returncode:
             break
     return time.monotonic() - start, rc, "\n".join(out), log, per_book
+
+
+def reset(url: str) -> None:
+    """Empty every backend of the endpoint (moto's reset; it also clears faults and the call log)."""
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(req, timeout=60) as resp:  # the benchmark's own loopback endpoint  # nosec B310
+        resp.read()
+
+
+def changed_count(output: str) -> int:
+    """changed= of the play recap of an ansible-playbook run (the default callback's)."""
+    found = [int(part.split("=", 1)[1]) for part in output.split() if part.startswith("changed=")]
+    return found[-1] if found else 0
 
 
 def attribute(log: list[dict[str, Any]], clock: Path) -> list[dict[str, Any]]:
@@ -125,6 +142,9 @@ def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
         "total": len(log),
         "mutating": sum(1 for c in log if c["mutating"]),
         "mutating_calls": sorted({f"{c['service']}.{c['operation']}" for c in log if c["mutating"]}),
+        # Answered by the endpoint's fault injection: each is one retry by the client.
+        "throttled": sum(1 for c in log if c.get("throttled")),
+        "throttled_per_service": dict(Counter(c["service"] for c in log if c.get("throttled")).most_common()),
         "per_service": dict(Counter(c["service"] for c in log).most_common()),
         "per_operation": dict(per_op.most_common()),
     }
@@ -132,10 +152,13 @@ def summarise(log: list[dict[str, Any]]) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> None:
     """Print the runs, the no-op run per playbook and the reads per managed resource."""
-    print(f"{'run':<16}{'seconds':>9}{'rc':>4}{'calls':>7}{'writes':>8}")
+    print(f"{'run':<26}{'seconds':>9}{'rc':>4}{'calls':>7}{'writes':>8}{'throttled':>10}{'changed':>9}")
     for name, data in results["runs"].items():
         c = data["calls"]
-        print(f"{name:<16}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}")
+        changed = data.get("changed", "")
+        print(
+            f"{name:<26}{data['seconds']:>9}{data['rc']:>4}{c['total']:>7}{c['mutating']:>8}{c['throttled']:>10}{changed:>9}"
+        )
     if "noop_rerun" in results["runs"]:
         print("no-op re-run per playbook (seconds, calls, writes):")
         for book, data in results["runs"]["noop_rerun"]["per_playbook"].items():
@@ -169,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inventory", default="local")
     parser.add_argument("--tiers", help="comma-separated tier playbooks to run instead of site.yml, in order")
     parser.add_argument("-e", "--extra-vars", action="append", default=[], help="passed to every ansible-playbook run")
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        default=0.3,
+        help="then, on an emptied endpoint, converge and re-run with this share of all calls throttled (0: skip)",
+    )
+    parser.add_argument("--seed", type=int, default=14, help="seed of the throttling decisions")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -203,12 +233,26 @@ def main(argv: list[str] | None = None) -> int:
     extra_vars = [json.dumps({"deploy_context": str(source), "service_image_tag": commit}), *args.extra_vars]
     books = playbooks(args.tiers.split(",") if args.tiers else None)
     results: dict[str, Any] = {"playbooks": books, "delay": args.delay, "extra_vars": args.extra_vars, "runs": {}}
+    passes: list[tuple[str, tuple[str, ...]]] = [
+        ("first_converge", ()),
+        ("noop_rerun", ()),
+        ("check", ("--check", "--diff")),
+    ]
+    if args.throttle:
+        results["throttle"] = {"rate": args.throttle, "seed": args.seed}
+        passes += [("throttled_first_converge", ()), ("throttled_noop_rerun", ())]
     try:
-        for name, extra in (("first_converge", ()), ("noop_rerun", ()), ("check", ("--check", "--diff"))):
+        for name, extra in passes:
+            if name == "throttled_first_converge":
+                from tools.localaws.client import set_faults
+
+                reset(server.url)  # an empty account again, then every service throttled
+                set_faults(server.url, throttle_rate=args.throttle, seed=args.seed)
             seconds, rc, out, log, per_book = run(books, args.inventory, env, extra_vars, server.url, *extra)
             results["runs"][name] = {
                 "seconds": round(seconds, 1),
                 "rc": rc,
+                "changed": sum(b.get("changed", 0) for b in per_book.values()),
                 "calls": summarise(log),
                 "per_playbook": per_book,
             }

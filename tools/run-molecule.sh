@@ -59,6 +59,8 @@ lane() {  # lane NUMBER SCENARIO...
   local s start rc=0
   for s in "$@"; do
     curl -sf -o /dev/null -X POST "$AWS_ENDPOINT_URL/moto-api/reset"
+    # The tier playbooks write outputs/<env>.json: one file per scenario, not the checkout's.
+    export PLATFORM_OUTPUTS_DIR="$work/outputs-$s"
     start=$(date +%s)
     if molecule test -s "$s" >"$work/$s.out" 2>&1; then
       echo "=== $s passed in $(( $(date +%s) - start ))s" >>"$work/$s.out"; echo "$s" >>"$work/passed"

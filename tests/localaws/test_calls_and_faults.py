@@ -112,6 +112,11 @@ def test_throttled_call_does_not_reach_the_backend(localaws: str) -> None:
     assert exc.value.response["Error"]["Code"] == "ThrottlingException"
     client.clear_faults(localaws)
     assert apprunner.list_services()["ServiceSummaryList"] == []
+    # The call log tells the throttled answer from the ones the backend gave.
+    assert [(c["operation"], c["throttled"]) for c in client.calls(localaws)] == [
+        ("CreateService", True),
+        ("ListServices", False),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+# Where runs write outputs/<env>.json unless a test passes platform_outputs_dir itself
+# (playbooks/outputs.yml reads it; tests/playbooks/conftest.py sets it per test process, so
+# tests never write the checkout's outputs/).
+OUTPUTS_DIR_ENV = "PLATFORM_OUTPUTS_DIR"
 
 
 @dataclass

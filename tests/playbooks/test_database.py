@@ -102,11 +102,15 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert (again.changed, writes) == (0, [])
     assert {c["service"] for c in calls(localaws)} >= {"ec2"}  # alone, the tier looks the network up
     # Inside site.yml the network tier published its ids earlier in the same run: no EC2 read.
-    inside, writes = run_clean(localaws, extra_vars={"platform_outputs_network": net})
+    # As inside site.yml: the network tier published its ids, the last play writes the outputs.
+    inside, writes = run_clean(localaws, extra_vars={"platform_outputs_network": net, "__outputs_at_end": True})
     assert (inside.changed, writes) == (0, [])
     assert not [c for c in calls(localaws) if c["service"] == "ec2"]
     # ... unless they name another network (a different prefix): then it looks up again.
-    other, _ = run_clean(localaws, extra_vars={"platform_outputs_network": {**net, "name_prefix": "other-local"}})
+    other, _ = run_clean(
+        localaws,
+        extra_vars={"platform_outputs_network": {**net, "name_prefix": "other-local"}, "__outputs_at_end": True},
+    )
     assert other.changed == 0 and [c for c in calls(localaws) if c["service"] == "ec2"]
     check, writes = run_clean(localaws, check=True, diff=True)
     assert (check.changed, writes) == (0, [])

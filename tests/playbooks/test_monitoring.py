@@ -137,6 +137,7 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
             "service_arn": service["ServiceArn"],
         },
         "platform_outputs_cdn": {"distribution_id": distribution["Id"]},
+        "__outputs_at_end": True,  # site.yml's last play writes the outputs file
     }
     _, writes = run_clean(localaws, extra_vars=published)
     assert reads(localaws).keys().isdisjoint(LOOKUP_READS)

@@ -82,6 +82,7 @@ def test_real_inventory_refuses_a_region_mismatch(localaws: str, monkeypatch: py
     [
         ("platform_aws_account_id", "12345", "platform_aws_account_id must be 12 digits"),
         ("platform_region", "mars-1", "platform_region is not an AWS region name"),
+        ("platform_region", "us-fake-1", "platform_region is not an AWS region name"),  # has a region's shape
         ("platform_domain", "Not A Domain", "platform_domain is not a lower-case DNS name"),
         ("platform_name", "Invoice_App", "platform_name must be"),
         ("platform_env", "qa", "platform_env"),

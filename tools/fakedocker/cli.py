@@ -302,9 +302,12 @@ def cmd_push(args: list[str]) -> int:
         sort_keys=True,
     )
     import boto3  # noqa: PLC0415 (only push needs boto3; the other commands start faster)
+    from botocore.config import Config  # noqa: PLC0415
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
-    ecr = boto3.client("ecr", region_name=match.group("region"))
+    # docker push retries a throttled registry; so does this, as the playbooks' clients do.
+    retries = Config(retries={"mode": "standard", "max_attempts": 10})
+    ecr = boto3.client("ecr", region_name=match.group("region"), config=retries)
     try:
         resp = ecr.put_image(
             registryId=match.group("account"),

@@ -284,12 +284,13 @@ class CallLog:
         self._lock = threading.Lock()
         self._calls: deque[dict[str, Any]] = deque(maxlen=limit)
 
-    def record(self, call: Call, method: str, status: int) -> None:
+    def record(self, call: Call, method: str, status: int, *, throttled: bool = False) -> None:
         entry = {
             "service": call.service,
             "operation": call.operation,
             "status": status,
             "mutating": is_mutating(call.operation, method),
+            "throttled": throttled,  # answered by fault injection; the backend never saw it
             "time": time.time(),
         }
         with self._lock:

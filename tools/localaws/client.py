@@ -49,7 +49,7 @@ def _request(url: str, method: str, path: str, payload: Any = None) -> Any:
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 (loopback URL checked above)
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 (loopback URL checked above)  # nosec B310
             return json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as exc:
         try:

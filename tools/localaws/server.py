@@ -128,7 +128,7 @@ class LocalAWSMiddleware:
         if code is not None:
             self._drain(environ)
             status, headers, body = throttle_response(call, code)
-            self.calls.record(call, method, status)
+            self.calls.record(call, method, status, throttled=True)
             start_response(f"{status} Bad Request", headers)
             return [body]
 
