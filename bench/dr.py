@@ -75,7 +75,7 @@ def seed(url: str, gib: float) -> int:
     while int(psql(url, "SELECT pg_database_size(current_database())")) < gib * 1024**3:
         psql(
             url,
-            f"INSERT INTO invoices (number, vendor, customer, total, status, raw)"
+            f"INSERT INTO invoices (number, vendor, customer, total, status, raw)"  # ints only  # nosec B608
             f" SELECT 'INV-' || g, 'vendor ' || (g % 97), md5(g::text), (g % 100000) / 7.0,"
             f" (ARRAY['pending','approved','rejected'])[1 + g % 3],"
             f" jsonb_build_object('lines', g % 7, 'hash', md5((g * 7)::text), 'note', repeat(md5(g::text), 4))"
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured s
 
     load_before = os.getloadavg()
     port = free_port()
-    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-dr-pg-{port}"}
+    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-dr-pg-{port}"}  # per port  # nosec B108
     script = str(ROOT / "scripts" / "pg.sh")
     server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
     base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
