@@ -83,3 +83,17 @@ def test_login_limits_and_proxies_come_from_the_environment():
     for name, value in [("TRUSTED_PROXIES", "*"), ("LOGIN_MAX_ATTEMPTS_PAIR", "0"), ("MAX_LIST_LIMIT", "many")]:
         with pytest.raises(SettingsError, match=name):
             load_settings({name: value}, env_file=None)
+
+
+def test_behind_app_runner_the_client_is_the_right_most_public_forwarded_address(settings, users):
+    # The service role's default service_trusted_proxies: App Runner's router comes from a private
+    # address and appends the client's public one; what the client wrote itself comes first.
+    role_default = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+    conf = settings.with_overrides(trusted_proxies=role_default, login_max_attempts_ip=3)
+    with TestClient(create_app(conf), client=("10.20.30.40", 50000)) as client:
+        for n in range(3):  # one client at 198.51.100.9 claiming three addresses (public and private)
+            claimed = ("203.0.113.5", "10.9.9.9", f"192.0.2.{n}")[n]
+            assert _login(client, f"nobody{n}@example.test", "x", f"{claimed}, 198.51.100.9").status_code == 401
+        assert _login(client, users["viewer"], PASSWORD, "198.51.100.9").status_code == 429
+        # another client behind the same router keeps its own limit
+        assert _login(client, users["viewer"], PASSWORD, "198.51.100.10").status_code == 200

@@ -32,6 +32,9 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     assert image["ImageConfiguration"]["RuntimeEnvironmentSecrets"] == {
         "JWT_SECRET": "arn:aws:ssm:us-east-1:123456789012:parameter/invoice/local/jwt-secret"
     }
+    # Login limits per client behind App Runner's router (issue 14): the role's default front ends.
+    trusted = image["ImageConfiguration"]["RuntimeEnvironmentVariables"]["TRUSTED_PROXIES"]
+    assert trusted == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,169.254.0.0/16"
     assert service["HealthCheckConfiguration"]["Path"] == "/api/health"
     assert service["HealthCheckConfiguration"]["Protocol"] == "HTTP"
     assert service["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
