@@ -25,6 +25,7 @@ BAD = {
     "database_port": 80,
     "service_cpu": "2",
     "service_memory": "12",  # App Runner: 2 vCPU goes with 4 or 6 GB
+    "service_trusted_proxies": ["10.0.0.0/8", "192.0.2.1", "10.0.0.1/8", "proxy.example"],
 }
 EXPECTED = [
     "service: argument 'service_max_size' is of type str and we were unable to convert to int",
@@ -39,6 +40,7 @@ EXPECTED = [
     "database_backup_retention_days must be 1-35",
     "database_port must be 1150-65535, got 80",
     "service_memory 12 GB does not go with service_cpu 2 vCPU (App Runner allows 4, 6 GB)",
+    "service_trusted_proxies must be IPv4 networks (CIDR) or addresses, got 10.0.0.1/8, proxy.example",
 ]
 
 
