@@ -47,9 +47,13 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert outputs["instance_role_arn"] == f"arn:aws:iam::123456789012:role/{INSTANCE}"
 
     grants = statements(INSTANCE)
-    for statement in grants.values():
+    for sid, statement in grants.items():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any("*" in a for a in actions), statement
+        if sid == "QueueMetric":  # PutMetricData has no resource-level permissions: one namespace, by condition
+            assert actions == ["cloudwatch:PutMetricData"], statement
+            assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "InvoicePlatform/Batch"}}
+            continue
         assert "*" not in statement["Resource"], statement
     assert sorted(grants["ObjectsOfTheApi"]["Resource"]) == sorted(
         [f"arn:aws:s3:::invoice-local-files/{p}/*" for p in ("invoices", "prompt-tests", "batches")]
