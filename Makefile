@@ -72,7 +72,7 @@ down: localaws-stop pg-stop ## Stop everything `make up` / `make demo` started
 demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	@# The local world only: fake credentials, so nothing here can use a real account's.
 	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
-	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) \
+	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10 \
 	  ansible-playbook site.yml -i inventories/local $(DEMO_ARGS)
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 	@url=$$($(PY) -c 'import json; print(json.load(open("outputs/local.json"))["service"]["service_url"])'); \

@@ -80,7 +80,9 @@ class PlaybookRun:
         return out
 
     def explain(self) -> str:
-        return f"rc={self.rc}\nfailures={self.failure_messages()}\nstderr:\n{self.stderr[-4000:]}"
+        failed = [t["name"] for t in self.tasks() if t["result"].get("failed")]  # names even when no_log hides msg
+        messages = self.failure_messages()
+        return f"rc={self.rc}\nfailed tasks={failed}\nfailures={messages}\nstderr:\n{self.stderr[-4000:]}"
 
 
 def run_playbook(

@@ -34,6 +34,10 @@ def test_stack_converges_and_stays_converged_under_throttling(
     localaws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))
+    # Lookups (the stored SSM parameters and secrets) run in the controller, outside module_defaults:
+    # their clients take the retry mode from the environment, as the README says for throttled accounts.
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
     extra = {
         "platform_outputs_dir": str(tmp_path),
         # A fixed image tag: the build does not depend on whether the checkout is clean.
