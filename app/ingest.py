@@ -253,46 +253,22 @@ async def save_invoice(
     header = invoice_values(result)
     items = line_item_values(result)
     customer_id = await match_customer(database, header["customer_name"], header["customer_account_number"])
-    confidence = max(0.0, min(1.0, float(result.confidence or 0)))
+    row = {
+        **header,
+        **_provenance(result, stored, processing_ms),
+        "vendor_id": vendor_id,
+        "customer_id": customer_id,
+        "batch_id": batch_id,
+        "line_item_count": len(items),
+        "uploaded_by": user_id,
+    }
     written = False
     try:
         async with database.transaction():
-            if header["invoice_number"]:
-                existing = await database.fetch_val(
-                    sa.select(tables.invoices.c.id).where(
-                        tables.invoices.c.vendor_id == vendor_id,
-                        tables.invoices.c.invoice_number == header["invoice_number"],
-                    )
-                )
-                if existing:
-                    raise DuplicateInvoice(str(existing), "invoice_number")
-            invoice_id = await database.execute(
-                tables.invoices.insert()
-                .values(
-                    **header,
-                    vendor_id=vendor_id,
-                    customer_id=customer_id,
-                    batch_id=batch_id,
-                    line_item_count=len(items),
-                    file_path=stored.key,
-                    file_type=stored.file_type,
-                    file_hash=stored.file_hash,
-                    file_size=stored.file_size,
-                    original_filename=stored.original_filename,
-                    processing_status="processed",
-                    confidence_score=Decimal(str(round(confidence, 2))),
-                    extraction_warnings=[str(w) for w in result.warnings],
-                    extraction_model=str(result.model)[:100],
-                    input_tokens=int(result.input_tokens),
-                    output_tokens=int(result.output_tokens),
-                    extraction_cost_usd=Decimal(str(result.cost_usd)),
-                    processing_time_ms=processing_ms,
-                    processed_at=sa.func.now(),
-                    uploaded_by=user_id,
-                )
-                .returning(tables.invoices.c.id)
+            await _refuse_taken_number(database, vendor_id, header["invoice_number"])
+            invoice_id = str(
+                await database.execute(tables.invoices.insert().values(**row).returning(tables.invoices.c.id))
             )
-            invoice_id = str(invoice_id)
             if items:
                 await database.execute_many(
                     tables.line_items.insert(), [{**item, "invoice_id": invoice_id} for item in items]
@@ -305,12 +281,50 @@ async def save_invoice(
     except UniqueViolationError as exc:
         if written and delete_file is not None:
             await delete_file()
-        constraint = getattr(exc, "constraint_name", "") or ""
-        reason = "file_hash" if "file_hash" in constraint else "invoice_number"
-        existing = await find_by_hash(database, stored.file_hash) if reason == "file_hash" else None
-        raise DuplicateInvoice(existing or "", reason) from None
+        raise await _duplicate(database, exc, stored.file_hash) from None
     except BaseException:
         if written and delete_file is not None:
             await delete_file()
         raise
     return invoice_id
+
+
+def _provenance(result: ExtractionResult, stored: StoredFile, processing_ms: int) -> dict[str, Any]:
+    """The invoice's columns about its file and its extraction."""
+    confidence = max(0.0, min(1.0, float(result.confidence or 0)))
+    return {
+        "file_path": stored.key,
+        "file_type": stored.file_type,
+        "file_hash": stored.file_hash,
+        "file_size": stored.file_size,
+        "original_filename": stored.original_filename,
+        "processing_status": "processed",
+        "confidence_score": Decimal(str(round(confidence, 2))),
+        "extraction_warnings": [str(w) for w in result.warnings],
+        "extraction_model": str(result.model)[:100],
+        "input_tokens": int(result.input_tokens),
+        "output_tokens": int(result.output_tokens),
+        "extraction_cost_usd": Decimal(str(result.cost_usd)),
+        "processing_time_ms": processing_ms,
+        "processed_at": sa.func.now(),
+    }
+
+
+async def _refuse_taken_number(database: Database, vendor_id: str, invoice_number: str | None) -> None:
+    if not invoice_number:
+        return
+    existing = await database.fetch_val(
+        sa.select(tables.invoices.c.id).where(
+            tables.invoices.c.vendor_id == vendor_id, tables.invoices.c.invoice_number == invoice_number
+        )
+    )
+    if existing:
+        raise DuplicateInvoice(str(existing), "invoice_number")
+
+
+async def _duplicate(database: Database, exc: UniqueViolationError, file_hash: str) -> DuplicateInvoice:
+    """The 409 for an insert a unique index refused (a concurrent upload of the same file or number)."""
+    constraint = getattr(exc, "constraint_name", "") or ""
+    reason = "file_hash" if "file_hash" in constraint else "invoice_number"
+    existing = await find_by_hash(database, file_hash) if reason == "file_hash" else None
+    return DuplicateInvoice(existing or "", reason)

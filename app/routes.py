@@ -150,6 +150,9 @@ def _error(description: str) -> dict[str, Any]:
 def _complete(operation: dict[str, Any], path: str, endpoint: Any) -> None:
     """What holds for every operation of the kind, added so no docstring has to repeat it:
     path parameters (UUIDs), opting out of the token on public routes, the error responses."""
+    filters = getattr(endpoint, "query_filters", None)
+    if filters is not None:  # app/endpoints/filters.py: the list filters, from their table
+        operation["parameters"] = filters() + operation.get("parameters", [])
     names = re.findall(r"{(\w+)}", path)
     declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"}
     missing = [name for name in names if name not in declared]

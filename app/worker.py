@@ -187,16 +187,20 @@ class Worker:
                 ).bindparams(lease=float(self.settings.worker_lease_seconds), id=job_id, worker=self.id)
             )
 
+    async def _end_lease(self, job: dict[str, Any], *, status: str, error: str | None) -> None:
+        """End this worker's claim on the job with ``status``; ``LostLease`` if it is no longer ours."""
+        owned = await self.database.fetch_val(
+            bj.update()
+            .where(bj.c.id == job["id"], bj.c.locked_by == self.id, bj.c.status == "running")
+            .values(status=status, last_error=error, lease_expires_at=None, updated_at=sa.func.now())
+            .returning(bj.c.id)
+        )
+        if owned is None:
+            raise LostLease(job["id"])
+
     async def _finish(self, job: dict[str, Any], *, file_status: str, error: str | None, job_status: str) -> None:
         async with self.database.transaction():
-            owned = await self.database.fetch_val(
-                bj.update()
-                .where(bj.c.id == job["id"], bj.c.locked_by == self.id, bj.c.status == "running")
-                .values(status=job_status, last_error=error, lease_expires_at=None, updated_at=sa.func.now())
-                .returning(bj.c.id)
-            )
-            if owned is None:
-                raise LostLease(job["id"])
+            await self._end_lease(job, status=job_status, error=error)
             await self.database.execute(
                 bf.update()
                 .where(bf.c.id == job["batch_file_id"])
@@ -219,56 +223,8 @@ class Worker:
             )
             return
         await self.database.execute(bf.update().where(bf.c.id == job["batch_file_id"]).values(status="processing"))
-        started = time.perf_counter()
         try:
-            content = await self.storage.get_bytes(row["file_path"])
-            media_type = ingest.MEDIA_TYPES[row["file_type"]]
-            file_hash = await ingest.sha256_async(content)  # 10 MB: milliseconds, off the event loop
-            if existing := await ingest.find_by_hash(self.database, file_hash):
-                raise ingest.DuplicateInvoice(existing, "file_hash")
-            vendor = {"id": row["vendor_id"], "name": row["name"]}
-            result, elapsed = await ingest.run_extraction(
-                self.extractor,
-                content,
-                media_type,
-                prompt=await ingest.vendor_prompt(self.database, vendor),
-                vendor_name=row["display_name"] or row["name"],
-            )
-            del content
-
-            async def mark_done(invoice_id: str) -> None:
-                owned = await self.database.fetch_val(
-                    bj.update()
-                    .where(bj.c.id == job["id"], bj.c.locked_by == self.id, bj.c.status == "running")
-                    .values(status="done", lease_expires_at=None, last_error=None, updated_at=sa.func.now())
-                    .returning(bj.c.id)
-                )
-                if owned is None:
-                    raise LostLease(job["id"])
-                await self.database.execute(
-                    bf.update()
-                    .where(bf.c.id == job["batch_file_id"])
-                    .values(
-                        status="processed",
-                        invoice_id=invoice_id,
-                        error_message=None,
-                        processing_time_ms=int((time.perf_counter() - started) * 1000),
-                        processed_at=sa.func.now(),
-                    )
-                )
-
-            await ingest.save_invoice(
-                self.database,
-                vendor_id=str(row["vendor_id"]),
-                result=result,
-                stored=ingest.StoredFile(
-                    row["file_path"], row["file_type"], file_hash, row["file_size"], row["filename"]
-                ),
-                processing_ms=elapsed,
-                user_id=None,
-                batch_id=str(row["batch_id"]),
-                on_saved=mark_done,
-            )
+            await self._save(job, row)
         except LostLease:
             raise
         except ingest.DuplicateInvoice as exc:
@@ -291,6 +247,49 @@ class Worker:
                 await self._requeue(job, "internal error")
             else:
                 await self._finish(job, file_status="failed", error="internal error", job_status="failed")
+
+    async def _save(self, job: dict[str, Any], row: Any) -> None:
+        """Extract the batch file and save its invoice; the job is done in the same transaction."""
+        started = time.perf_counter()
+        content = await self.storage.get_bytes(row["file_path"])
+        media_type = ingest.MEDIA_TYPES[row["file_type"]]
+        file_hash = await ingest.sha256_async(content)  # 10 MB: milliseconds, off the event loop
+        if existing := await ingest.find_by_hash(self.database, file_hash):
+            raise ingest.DuplicateInvoice(existing, "file_hash")
+        vendor = {"id": row["vendor_id"], "name": row["name"]}
+        result, elapsed = await ingest.run_extraction(
+            self.extractor,
+            content,
+            media_type,
+            prompt=await ingest.vendor_prompt(self.database, vendor),
+            vendor_name=row["display_name"] or row["name"],
+        )
+        del content
+
+        async def mark_done(invoice_id: str) -> None:
+            await self._end_lease(job, status="done", error=None)
+            await self.database.execute(
+                bf.update()
+                .where(bf.c.id == job["batch_file_id"])
+                .values(
+                    status="processed",
+                    invoice_id=invoice_id,
+                    error_message=None,
+                    processing_time_ms=int((time.perf_counter() - started) * 1000),
+                    processed_at=sa.func.now(),
+                )
+            )
+
+        await ingest.save_invoice(
+            self.database,
+            vendor_id=str(row["vendor_id"]),
+            result=result,
+            stored=ingest.StoredFile(row["file_path"], row["file_type"], file_hash, row["file_size"], row["filename"]),
+            processing_ms=elapsed,
+            user_id=None,
+            batch_id=str(row["batch_id"]),
+            on_saved=mark_done,
+        )
 
     async def _requeue(self, job: dict[str, Any], error: str) -> None:
         await self.database.execute(

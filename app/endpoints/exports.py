@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import tempfile
 import time
@@ -17,10 +18,14 @@ from starlette.responses import Response, StreamingResponse
 from app import tables
 from app.auth import current_user, requires
 from app.endpoints.common import client_ip, db, export_storage, row_dict
-from app.endpoints.invoices import batch_name_expr, content_disposition, list_filters
+from app.endpoints.filters import NAMES as FILTER_KEYS
+from app.endpoints.filters import list_filters
+from app.endpoints.invoices import batch_name_expr, content_disposition
 from app.exports import FIELD_CATALOGUE, ExportField, from_legacy_key, validate_fields, write_csv_zip, write_xlsx
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import boolean, json_body, path_id, query_int, string, uuid_value
+
+log = logging.getLogger("app.exports")
 
 JSON_COLUMNS = ("invoice_fields", "line_item_fields", "filters_applied")
 FORMATS = {
@@ -28,7 +33,6 @@ FORMATS = {
     "csv": ("application/zip", "zip"),
 }
 MAX_TEMPLATE_FIELDS = 100
-FILTER_KEYS = ("vendor_id", "customer_id", "status", "batch_name", "search", "start_date", "end_date", "date_range")
 
 
 def _template_fields(value: Any, kind: str, field: str) -> list[dict[str, Any]]:
@@ -299,62 +303,38 @@ async def _rows(request: Request, query: sa.Select) -> AsyncIterator[Mapping[str
         yield row._mapping  # type: ignore[attr-defined]  # databases yields Records typed as Mapping
 
 
-@requires("viewer")
-async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one linear recipe)
-    """
-    summary: Generate an export (XLSX with two sheets, or a zip of two CSV files), streamed
-    tags: [exports]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            properties:
-              template_id: {type: string, format: uuid}
-              template: {type: object, properties: {invoice_fields: {type: array}, line_item_fields: {type: array}}}
-              fields: {type: array, items: {type: string}, description: catalogue keys}
-              filters: {type: object}
-              format: {type: string, enum: [xlsx, csv]}
-    responses:
-      200: {description: The file}
-      400: {description: Bad template, field, filter or format (named)}
-      404: {description: Unknown template}
-    """
-    body = await json_body(request)
-    fmt = body.get("format", "xlsx")
-    if fmt not in FORMATS:
-        raise bad_request("format", 'Format must be either "xlsx" or "csv"')
-    template_id = uuid_value(body.get("template_id"), "template_id", required=False)
-    database = db(request)
+async def _export_fields(request: Request, body: dict[str, Any], template_id: str | None) -> list[ExportField]:
+    """The columns to export: catalogue keys (``fields``), an inline ``template`` or a stored one."""
     if body.get("fields") is not None:
         try:
-            export_fields = validate_fields(body["fields"])
+            return validate_fields(body["fields"])
         except ValueError as exc:
             raise bad_request("fields", str(exc)) from None
-    elif isinstance(body.get("template"), dict):
+    if isinstance(body.get("template"), dict):
         template = body["template"]
-        export_fields = resolve_fields(
+        return resolve_fields(
             _template_fields(template.get("invoice_fields"), "invoice", "template.invoice_fields"),
             _template_fields(template.get("line_item_fields"), "line_item", "template.line_item_fields"),
         )
-    elif template_id:
-        row = await database.fetch_one(
-            tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
-        )
-        if row is None:
-            raise ApiError(404, "Template not found or access denied", field="template_id")
-        stored = row_dict(row, JSON_COLUMNS)
-        try:
-            export_fields = resolve_fields(stored["invoice_fields"], stored["line_item_fields"])
-        except ValueError as exc:
-            raise bad_request("template_id", f"the template is invalid: {exc}") from None
-    else:
+    if not template_id:
         raise bad_request("template_id", "Either template_id, template or fields is required")
-    filters = _export_filters(body.get("filters"))
+    row = await db(request).fetch_one(
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
+    )
+    if row is None:
+        raise ApiError(404, "Template not found or access denied", field="template_id")
+    stored = row_dict(row, JSON_COLUMNS)
+    try:
+        return resolve_fields(stored["invoice_fields"], stored["line_item_fields"])
+    except ValueError as exc:
+        raise bad_request("template_id", f"the template is invalid: {exc}") from None
+
+
+def _export_queries(export_fields: list[ExportField], filters: dict[str, Any]) -> tuple[sa.Select, sa.Select]:
+    """The invoice rows and the line item rows of the export, both filtered as the invoice list is."""
     where, _ = list_filters({k: val for k, val in filters.items() if k != "invoice_ids"})
     if "invoice_ids" in filters:
         where.append(tables.invoices.c.id.in_(filters["invoice_ids"]))
-
     invoice_columns = _invoice_columns()
     wanted = [f for f in export_fields if f.kind == "invoice"]
     line_wanted = [f for f in export_fields if f.kind == "line_item"]
@@ -385,23 +365,25 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
         .where(*where)
         .order_by(tables.invoices.c.created_at.desc(), tables.invoices.c.id, tables.line_items.c.line_number)
     )
-    media_type, extension = FORMATS[fmt]
-    fd, path = tempfile.mkstemp(prefix="export-", suffix=f".{extension}")
+    return invoice_query, line_query
+
+
+async def _write_export(
+    request: Request,
+    fmt: str,
+    queries: tuple[sa.Select, sa.Select],
+    export_fields: list[ExportField],
+    log_values: dict[str, Any],
+) -> tuple[str, dict[str, int], int]:
+    """Write the export to a temporary file: its path, row counts and size. A failure is logged
+    in ``export_logs`` and leaves no file behind."""
+    database = db(request)
+    fd, path = tempfile.mkstemp(prefix="export-", suffix=f".{FORMATS[fmt][1]}")
     os.close(fd)
-    user = current_user(request)
-    started = time.perf_counter()
-    log_values: dict[str, Any] = {
-        "template_id": template_id,
-        "user_id": user.id,
-        "export_format": fmt,
-        "filters_applied": filters,
-        "user_agent": (request.headers.get("user-agent") or "")[:500],
-        "ip_address": client_ip(request),
-    }
     try:
         writer = write_xlsx if fmt == "xlsx" else write_csv_zip
         async with database.connection() as connection, connection.transaction():
-            counts = await writer(path, _rows(request, invoice_query), _rows(request, line_query), export_fields)
+            counts = await writer(path, _rows(request, queries[0]), _rows(request, queries[1]), export_fields)
         size = (await anyio.Path(path).stat()).st_size
     except BaseException as exc:
         os.unlink(path)
@@ -412,6 +394,62 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
                 )
             )
         raise
+    return path, counts, size
+
+
+async def _keep_export(request: Request, log_id: Any, path: str, fmt: str) -> None:
+    """A copy in export storage for ``GET /api/exports/download/{id}``; the export is served without one."""
+    database = db(request)
+    key = f"exports/{current_user(request).id}/{log_id}.{FORMATS[fmt][1]}"
+    try:
+        await export_storage(request).put_path(key, path, FORMATS[fmt][0])
+        await database.execute(
+            tables.export_logs.update().where(tables.export_logs.c.id == log_id).values(storage_key=key)
+        )
+    except Exception:
+        log.warning("could not keep export in storage", exc_info=True)
+
+
+@requires("viewer")
+async def generate(request: Request) -> Response:
+    """
+    summary: Generate an export (XLSX with two sheets, or a zip of two CSV files), streamed
+    tags: [exports]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            properties:
+              template_id: {type: string, format: uuid}
+              template: {type: object, properties: {invoice_fields: {type: array}, line_item_fields: {type: array}}}
+              fields: {type: array, items: {type: string}, description: catalogue keys}
+              filters: {type: object}
+              format: {type: string, enum: [xlsx, csv]}
+    responses:
+      200: {description: The file}
+      400: {description: Bad template, field, filter or format (named)}
+      404: {description: Unknown template}
+    """
+    body = await json_body(request)
+    fmt = body.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise bad_request("format", 'Format must be either "xlsx" or "csv"')
+    template_id = uuid_value(body.get("template_id"), "template_id", required=False)
+    export_fields = await _export_fields(request, body, template_id)
+    filters = _export_filters(body.get("filters"))
+    queries = _export_queries(export_fields, filters)
+    started = time.perf_counter()
+    log_values: dict[str, Any] = {
+        "template_id": template_id,
+        "user_id": current_user(request).id,
+        "export_format": fmt,
+        "filters_applied": filters,
+        "user_agent": (request.headers.get("user-agent") or "")[:500],
+        "ip_address": client_ip(request),
+    }
+    path, counts, size = await _write_export(request, fmt, queries, export_fields, log_values)
+    database = db(request)
     log_id = await database.execute(
         tables.export_logs.insert()
         .values(
@@ -424,20 +462,14 @@ async def generate(request: Request) -> Response:  # noqa: PLR0912, PLR0915 (one
         )
         .returning(tables.export_logs.c.id)
     )
-    key = f"exports/{user.id}/{log_id}.{extension}"
-    try:
-        await export_storage(request).put_path(key, path, media_type)
-        await database.execute(
-            tables.export_logs.update().where(tables.export_logs.c.id == log_id).values(storage_key=key)
-        )
-    except Exception:
-        __import__("logging").getLogger("app.exports").warning("could not keep export in storage", exc_info=True)
+    await _keep_export(request, log_id, path, fmt)
     if template_id:
         await database.execute(
             tables.export_templates.update()
             .where(tables.export_templates.c.id == template_id)
             .values(usage_count=tables.export_templates.c.usage_count + 1, last_used_at=sa.func.now())
         )
+    media_type, extension = FORMATS[fmt]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
         _file_chunks(path),

@@ -17,7 +17,7 @@ from databases import Database
 from starlette.requests import Request
 
 from app import __version__
-from app.db import load_migrations
+from app.db import applied_versions, load_migrations
 from app.responses import JSON
 from app.storage import Storage
 from app.validation import boolean
@@ -41,9 +41,7 @@ class HealthChecks:
     async def database(self, database: Database, *, deep: bool = False) -> dict[str, object]:
         if deep:
             self.migrations = _migrations()
-        async with database.connection() as connection:  # asyncpg's statement cache: no parse, no compile
-            rows = await connection.raw_connection.fetch("SELECT version FROM schema_migrations")
-        done = {r["version"] for r in rows}
+        done = await applied_versions(database)
         pending = [name for version, name in self.migrations if version not in done]
         return {"status": "ok", "pending_migrations": pending}
 

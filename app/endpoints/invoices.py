@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,13 +14,13 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.db import Query, fetchrow
+from app.db import Query, fetchrow, fetchrow_and_rows, page_json
 from app.endpoints.common import db, extractor, row_dict, settings, storage
+from app.endpoints.filters import ListFilters, filtered, list_filters, parse_list_filters  # noqa: F401 (list_filters: kept importable here)
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
 from app.validation import (
     MAX_OFFSET,
-    date_value,
     field_value,
     integer,
     json_body,
@@ -36,10 +33,7 @@ from app.validation import (
 
 log = logging.getLogger("app.invoices")
 
-STATUSES = ("pending", "processed", "approved", "rejected", "failed")
-DATE_RANGES = ("all", "today", "week", "month")
 HIDDEN = ("file_path", "file_hash")
-BATCH_NAME = re.compile(r"^Batch-(\d{4})-(\d{1,2})-(\d{1,2})-([0-9a-f]{8})$")
 
 
 def batch_name_expr() -> sa.ColumnElement:
@@ -60,135 +54,6 @@ def batch_name_expr() -> sa.ColumnElement:
         ),
         else_=sa.literal_column("'Single Upload'"),
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    """Validated list filters: which conditions apply (the SQL's shape) and their values.
-
-    The conditions use named bind parameters, so one compiled statement per shape serves
-    every request with that shape (see ``_list_query``).
-    """
-
-    shape: tuple[str, ...] = ()
-    values: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def need_customers(self) -> bool:
-        return "search" in self.shape
-
-    def conditions(self) -> list[sa.ColumnElement]:
-        """The WHERE conditions, bound to ``values`` (unbound names when built for a cached statement)."""
-
-        def bind(name: str, type_: Any = None) -> sa.BindParameter:
-            if name in self.values:
-                return sa.bindparam(name, self.values[name], type_=type_)
-            return sa.bindparam(name, type_=type_, required=True)
-
-        where: list[sa.ColumnElement] = []
-        for name in self.shape:
-            if name == "vendor_id":
-                where.append(tables.invoices.c.vendor_id == bind("f_vendor_id"))
-            elif name == "customer_id":
-                where.append(tables.invoices.c.customer_id == bind("f_customer_id"))
-            elif name == "status":
-                where.append(tables.invoices.c.processing_status == bind("f_status"))
-            elif name == "single_upload":
-                where.append(tables.invoices.c.batch_id.is_(None))
-            elif name == "batch_name":
-                batch_ids = sa.select(tables.processing_batches.c.id).where(
-                    sa.func.right(sa.cast(tables.processing_batches.c.id, sa.Text), 8)
-                    == bind("f_batch_suffix", sa.Text),
-                    sa.cast(tables.processing_batches.c.created_at, sa.Date) == bind("f_batch_date", sa.Date),
-                )
-                where.append(tables.invoices.c.batch_id.in_(batch_ids))
-            elif name == "search":
-                pattern = bind("f_search", sa.Text)
-                where.append(
-                    sa.or_(
-                        tables.invoices.c.invoice_number.ilike(pattern, escape="\\"),
-                        sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name).ilike(
-                            pattern, escape="\\"
-                        ),
-                        tables.invoices.c.purchase_order_number.ilike(pattern, escape="\\"),
-                    )
-                )
-            elif name == "start_date":
-                where.append(tables.invoices.c.invoice_date >= bind("f_start_date"))
-            elif name == "end_date":
-                where.append(tables.invoices.c.invoice_date <= bind("f_end_date"))
-            elif name == "date_range":
-                where.append(
-                    tables.invoices.c.created_at
-                    >= sa.func.date_trunc(bind("f_date_unit", sa.Text), sa.func.localtimestamp())
-                )
-            else:  # pragma: no cover (parse_list_filters makes only the names above)
-                raise ValueError(f"unknown list filter {name!r}")
-        return where
-
-
-def parse_list_filters(q: Mapping[str, Any]) -> ListFilters:  # noqa: PLR0912 (one branch per filter)
-    """The filters in the query string (or an export's filters), checked; a bad one is a 400 naming it."""
-    shape: list[str] = []
-    values: dict[str, Any] = {}
-    if vendor_id := uuid_value(q.get("vendor_id"), "vendor_id", required=False):
-        shape.append("vendor_id")
-        values["f_vendor_id"] = vendor_id
-    if customer_id := uuid_value(q.get("customer_id"), "customer_id", required=False):
-        shape.append("customer_id")
-        values["f_customer_id"] = customer_id
-    if status := q.get("status"):
-        if not isinstance(status, str) or status not in STATUSES:
-            raise bad_request("status", f"status must be one of {', '.join(STATUSES)}")
-        shape.append("status")
-        values["f_status"] = status
-    if batch_name := q.get("batch_name"):
-        if batch_name == "Single Upload":
-            shape.append("single_upload")
-        else:
-            match = BATCH_NAME.match(batch_name) if isinstance(batch_name, str) else None
-            if not match:
-                raise bad_request("batch_name", "batch_name must be 'Single Upload' or Batch-YYYY-M-D-xxxxxxxx")
-            year, month, day, suffix = match.groups()
-            try:
-                batch_date = dt.date(int(year), int(month), int(day))
-            except ValueError:
-                raise bad_request("batch_name", "batch_name holds an invalid date") from None
-            shape.append("batch_name")
-            values["f_batch_suffix"] = suffix
-            values["f_batch_date"] = batch_date
-    if search := q.get("search"):
-        term = string(search, "search", max_length=200)
-        if term:
-            shape.append("search")
-            values["f_search"] = f"%{_escape_like(term)}%"
-    start = date_value(q.get("start_date"), "start_date")
-    end = date_value(q.get("end_date"), "end_date")
-    if start:
-        shape.append("start_date")
-        values["f_start_date"] = start
-    if end:
-        shape.append("end_date")
-        values["f_end_date"] = end
-    if start and end and start > end:
-        raise bad_request("start_date", "start_date must not be after end_date")
-    date_range = q.get("date_range", "all")
-    if date_range not in DATE_RANGES:
-        raise bad_request("date_range", f"date_range must be one of {', '.join(DATE_RANGES)}")
-    if date_range != "all":
-        shape.append("date_range")
-        values["f_date_unit"] = {"today": "day", "week": "week", "month": "month"}[date_range]
-    return ListFilters(tuple(shape), values)
-
-
-def list_filters(q: Mapping[str, Any]) -> tuple[list[sa.ColumnElement], bool]:
-    """WHERE conditions from the query string (or export filters), and whether customers must be joined."""
-    filters = parse_list_filters(q)
-    return filters.conditions(), filters.need_customers
 
 
 LIST_COLUMNS = [col for col in tables.invoices.c if col.name not in (*HIDDEN, "customer_name", "extraction_warnings")]
@@ -240,31 +105,12 @@ def _list_query(shape: tuple[str, ...]) -> Query:
     return Query(sa.select(total.label("total"), invoices_json.label("invoices")))
 
 
+@filtered
 async def list_invoices(request: Request) -> Response:
     """
     summary: List invoices, newest first, paged in SQL
     tags: [invoices]
-    parameters:
-      - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
-      - {name: customer_id, in: query, schema: {type: string, format: uuid}}
-      - {name: status, in: query, schema: {type: string, enum: ['', pending, processed, approved, rejected, failed]}}
-      - name: batch_name
-        in: query
-        description: "'Single Upload' or Batch-YYYY-M-D-<last 8 hex digits of the batch id>"
-        schema:
-          type: string
-          pattern: '^(|Single Upload|Batch-(?!0000)[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|1[0-9]|2[0-8])-[0-9a-f]{8})$'
-
-      - name: search
-        in: query
-        description: invoice number, customer name or PO number
-        schema: {type: string, maxLength: 200}
-      - {name: start_date, in: query, schema: {type: string, format: date}}
-      - {name: end_date, in: query, schema: {type: string, format: date}}
-      - name: date_range
-        in: query
-        description: upload time
-        schema: {type: string, enum: [all, today, week, month]}
+    parameters:  # after the filters (@filtered)
       - {name: limit, in: query, schema: {type: integer, default: 50, minimum: 1, maximum: 10000}}
       - {name: offset, in: query, schema: {type: integer, default: 0, minimum: 0, maximum: 10000000}}
       - name: page
@@ -285,12 +131,7 @@ async def list_invoices(request: Request) -> Response:
     filters = parse_list_filters(request.query_params)
     row = await fetchrow(db(request), _list_query(filters.shape), {**filters.values, "limit": limit, "offset": offset})
     assert row is not None
-    count = row["total"]
-    body = (
-        f'{{"invoices":{row["invoices"]},"total":{count},'
-        f'"pagination":{{"limit":{limit},"offset":{offset},"page":{offset // limit + 1},"total":{count}}}}}'
-    )
-    return RawJSON(body)
+    return RawJSON(page_json(row["invoices"], row["total"], limit, offset))
 
 
 _INVOICE = Query(
@@ -317,13 +158,9 @@ _LINE_ITEMS = Query(
 
 
 async def load_invoice(request: Request, invoice_id: str) -> dict[str, Any]:
-    values = {"id": invoice_id}
-    async with db(request).connection() as connection:  # one pool checkout for both statements
-        raw = connection.raw_connection
-        row = await raw.fetchrow(_INVOICE.sql, *_INVOICE.args(values))
-        if row is None:
-            raise not_found("Invoice", "id")
-        items = await raw.fetch(_LINE_ITEMS.sql, *_LINE_ITEMS.args(values))
+    row, items = await fetchrow_and_rows(db(request), _INVOICE, _LINE_ITEMS, {"id": invoice_id})
+    if row is None:
+        raise not_found("Invoice", "id")
     invoice = row_dict(row, json_columns=("extraction_warnings",))
     invoice["line_items"] = [dict(r) for r in items]
     invoice["file_url"] = f"/api/invoices/{invoice_id}/file"
@@ -368,7 +205,6 @@ async def upload_invoice(request: Request) -> JSON:
       415: {description: Unsupported file type, or content does not match the name}
       422: {description: The file could not be extracted}
     """
-    conf = settings(request)
     async with request.form(max_files=1, max_fields=5, max_part_size=64 * 1024) as form:
         upload = form.get("invoice")
         if not isinstance(upload, UploadFile):
@@ -380,17 +216,10 @@ async def upload_invoice(request: Request) -> JSON:
         )
         if vendor is None:
             raise ApiError(404, "Vendor not found or inactive", field="vendor_id")
-        filename = ingest.check_filename(upload.filename, "invoice")
-        file_hash, size = await ingest.hash_file_async(upload.file)
-        if size == 0:
-            raise bad_request("invoice", "invoice file is empty")
-        if size > conf.max_upload_bytes:
-            raise ApiError(413, f"invoice is larger than {conf.max_upload_bytes} bytes", field="invoice")
-        media_type = ingest.check_content(filename, await upload.read(ingest.SNIFF_BYTES), "invoice")
-        file_type = ingest.FILE_TYPES[media_type]
-        if existing := await ingest.find_by_hash(database, file_hash):
+        stored, media_type = await _checked_upload(upload, str(vendor_id), settings(request).max_upload_bytes)
+        if existing := await ingest.find_by_hash(database, stored.file_hash):
             raise ingest.DuplicateInvoice(existing, "file_hash")
-        content = await ingest.read_file_async(upload.file, size)
+        content = await ingest.read_file_async(upload.file, stored.file_size)
         result, elapsed = await ingest.run_extraction(
             extractor(request),
             content,
@@ -399,46 +228,57 @@ async def upload_invoice(request: Request) -> JSON:
             vendor_name=vendor["display_name"] or vendor["name"],
         )
         del content
-        key = ingest.storage_key("invoices", str(vendor_id), file_type)
         store = storage(request)
 
         async def write_file() -> None:
             await upload.seek(0)
-            await store.put_file(key, upload.file, media_type)
+            await store.put_file(stored.key, upload.file, media_type)
 
         async def delete_file() -> None:
-            await store.delete(key)
+            await store.delete(stored.key)
 
         invoice_id = await ingest.save_invoice(
             database,
             vendor_id=str(vendor_id),
             result=result,
-            stored=ingest.StoredFile(key, file_type, file_hash, size, filename),
+            stored=stored,
             processing_ms=elapsed,
             user_id=current_user(request).id,
             write_file=write_file,
             delete_file=delete_file,
         )
     invoice = await load_invoice(request, invoice_id)
-    return JSON(
-        {
-            "message": "Invoice processed successfully",
-            "invoice": {
-                **{
-                    k: invoice[k] for k in ("id", "invoice_number", "customer_name", "total_amount", "confidence_score")
-                },
-                "line_items_count": len(invoice["line_items"]),
-                "processing_time_ms": elapsed,
-                "file_type": file_type,
-                "vendor_name": vendor["display_name"] or vendor["name"],
-                "warnings": invoice["extraction_warnings"],
-                "input_tokens": invoice["input_tokens"],
-                "output_tokens": invoice["output_tokens"],
-                "cost_usd": invoice["extraction_cost_usd"],
-            },
-        },
-        status_code=201,
-    )
+    summary = _upload_summary(invoice, elapsed, stored.file_type, vendor["display_name"] or vendor["name"])
+    return JSON({"message": "Invoice processed successfully", "invoice": summary}, status_code=201)
+
+
+async def _checked_upload(upload: UploadFile, vendor_id: str, max_bytes: int) -> tuple[ingest.StoredFile, str]:
+    """The uploaded file checked (name, size, content) and where it will be stored; its media type."""
+    filename = ingest.check_filename(upload.filename, "invoice")
+    file_hash, size = await ingest.hash_file_async(upload.file)
+    if size == 0:
+        raise bad_request("invoice", "invoice file is empty")
+    if size > max_bytes:
+        raise ApiError(413, f"invoice is larger than {max_bytes} bytes", field="invoice")
+    media_type = ingest.check_content(filename, await upload.read(ingest.SNIFF_BYTES), "invoice")
+    file_type = ingest.FILE_TYPES[media_type]
+    return ingest.StoredFile(
+        ingest.storage_key("invoices", vendor_id, file_type), file_type, file_hash, size, filename
+    ), media_type
+
+
+def _upload_summary(invoice: dict[str, Any], elapsed: int, file_type: str, vendor_name: str) -> dict[str, Any]:
+    return {
+        **{k: invoice[k] for k in ("id", "invoice_number", "customer_name", "total_amount", "confidence_score")},
+        "line_items_count": len(invoice["line_items"]),
+        "processing_time_ms": elapsed,
+        "file_type": file_type,
+        "vendor_name": vendor_name,
+        "warnings": invoice["extraction_warnings"],
+        "input_tokens": invoice["input_tokens"],
+        "output_tokens": invoice["output_tokens"],
+        "cost_usd": invoice["extraction_cost_usd"],
+    }
 
 
 async def _set_review(request: Request, invoice_id: Any, **values: Any) -> str:
