@@ -77,13 +77,8 @@ resources:
   elements: str
 """
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._run import run_module
 
 
 def find_plan_id(client, name):
@@ -135,6 +130,28 @@ def ensure_selection(module, client, plan_id, current):
     return True, dict(wanted, SelectionId=made["SelectionId"])
 
 
+def converge(module, client):
+    plan_name = module.params["backup_plan_name"]
+    plan_id = find_plan_id(client, plan_name)
+    current = find_selection(client, plan_id, module.params["selection_name"]) if plan_id else None
+    if module.params["state"] == "absent":
+        changed = current is not None
+        if current and not module.check_mode:
+            client.delete_backup_selection(BackupPlanId=plan_id, SelectionId=current["SelectionId"], aws_retry=True)
+        after = None
+    elif not plan_id and not module.check_mode:
+        module.fail_json(msg=f"backup_plan_name: no backup plan {plan_name}")
+    else:
+        changed, after = ensure_selection(module, client, plan_id, current)
+    return dict(
+        changed=changed,
+        backup_plan_id=plan_id,
+        selection_id=(after or {}).get("SelectionId", ""),
+        **view(after),
+        diff={"before": view(current), "after": view(after)},
+    )
+
+
 def main():
     argument_spec = dict(
         backup_plan_name=dict(type="str", required=True),
@@ -148,28 +165,13 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ("iam_role_arn",))],
     )
-    client = module.client("backup", retry_decorator=AWSRetry.jittered_backoff())
     name, plan_name = module.params["selection_name"], module.params["backup_plan_name"]
-    try:
-        plan_id = find_plan_id(client, plan_name)
-        current = find_selection(client, plan_id, name) if plan_id else None
-        if module.params["state"] == "absent":
-            changed = current is not None
-            if current and not module.check_mode:
-                client.delete_backup_selection(BackupPlanId=plan_id, SelectionId=current["SelectionId"], aws_retry=True)
-            after = None
-        elif not plan_id and not module.check_mode:
-            module.fail_json(msg=f"backup_plan_name: no backup plan {plan_name}")
-        else:
-            changed, after = ensure_selection(module, client, plan_id, current)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to converge backup selection {name} of {plan_name}")
-    result = dict(
-        changed=changed, backup_plan_id=plan_id, selection_id=(after or {}).get("SelectionId", ""), **view(after)
+    run_module(
+        module,
+        "backup",
+        lambda client: converge(module, client),
+        f"Failed to converge backup selection {name} of {plan_name}",
     )
-    if module._diff:
-        result["diff"] = {"before": view(current), "after": view(after)}
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

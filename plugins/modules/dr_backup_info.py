@@ -67,14 +67,33 @@ manifest:
 
 import json
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._run import run_module
 from ansible_collections.invoice.platform.plugins.module_utils.dr import backup_ids_in
+
+
+def read_backups(module, client):
+    bucket, prefix = module.params["bucket"], module.params["prefix"].strip("/")
+    keys = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        keys.extend(o["Key"] for o in page.get("Contents", []))
+    ids = backup_ids_in(keys, prefix, module.params["database_identifier"])
+    wanted = module.params["backup_id"]
+    if wanted and wanted not in ids and not module.params["required"]:
+        module.exit_json(changed=False, backup_ids=ids, backup_id="", manifest={})
+    if wanted and wanted not in ids:
+        module.fail_json(
+            msg=f"backup id {wanted}: no such backup in s3://{bucket}/{prefix}/"
+            f" (found: {', '.join(ids[:10]) or 'none'})",
+            backup_ids=ids,
+        )
+    chosen = wanted or (ids[0] if ids else "")
+    if not chosen:
+        if module.params["required"]:
+            module.fail_json(msg=f"No backup in s3://{bucket}/{prefix}/: run playbooks/backup.yml first", backup_ids=[])
+        module.exit_json(changed=False, backup_ids=[], backup_id="", manifest={})
+    body = client.get_object(Bucket=bucket, Key=f"{prefix}/{chosen}/manifest.json", aws_retry=True)["Body"].read()
+    return dict(changed=False, backup_ids=ids, backup_id=chosen, manifest=json.loads(body))
 
 
 def main():
@@ -86,33 +105,12 @@ def main():
         required=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    bucket, prefix = module.params["bucket"], module.params["prefix"].strip("/")
-    client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        keys = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
-            keys.extend(o["Key"] for o in page.get("Contents", []))
-        ids = backup_ids_in(keys, prefix, module.params["database_identifier"])
-        wanted = module.params["backup_id"]
-        if wanted and wanted not in ids and not module.params["required"]:
-            module.exit_json(changed=False, backup_ids=ids, backup_id="", manifest={})
-        if wanted and wanted not in ids:
-            module.fail_json(
-                msg=f"backup id {wanted}: no such backup in s3://{bucket}/{prefix}/"
-                f" (found: {', '.join(ids[:10]) or 'none'})",
-                backup_ids=ids,
-            )
-        chosen = wanted or (ids[0] if ids else "")
-        if not chosen:
-            if module.params["required"]:
-                module.fail_json(
-                    msg=f"No backup in s3://{bucket}/{prefix}/: run playbooks/backup.yml first", backup_ids=[]
-                )
-            module.exit_json(changed=False, backup_ids=[], backup_id="", manifest={})
-        body = client.get_object(Bucket=bucket, Key=f"{prefix}/{chosen}/manifest.json", aws_retry=True)["Body"].read()
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the backups in {bucket}")
-    module.exit_json(changed=False, backup_ids=ids, backup_id=chosen, manifest=json.loads(body))
+    run_module(
+        module,
+        "s3",
+        lambda client: read_backups(module, client),
+        f"Failed to read the backups in {module.params['bucket']}",
+    )
 
 
 if __name__ == "__main__":

@@ -83,13 +83,8 @@ extra_keys:
   elements: str
 """
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._run import run_module
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     compare_files,
     list_versions,
@@ -97,6 +92,42 @@ from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     parse_utc,
     state_at,
 )
+
+
+def read_objects(module, client, at):
+    """{key: version_id, size, etag, last_modified[, sha256]} of the bucket at ``at`` (now: None)."""
+    bucket = module.params["bucket"]
+    versions, markers = list_versions(client, bucket, module.params["prefix"])
+    objects = {}
+    for key, version in sorted(state_at(versions, markers, at).items()):
+        entry = {
+            "version_id": version["VersionId"],
+            "size": int(version["Size"]),
+            "etag": version["ETag"].strip('"'),
+            "last_modified": version["LastModified"].isoformat(),
+        }
+        if module.params["checksums"]:
+            entry["sha256"] = object_sha256(client, bucket, key, version["VersionId"])
+        objects[key] = entry
+    return objects
+
+
+def manifest(module, client, at):
+    objects = read_objects(module, client, at)
+    differences, extra = compare_files(module.params["compare"], objects) if module.params["compare"] else ([], [])
+    result = dict(
+        changed=False,
+        objects=objects,
+        count=len(objects),
+        total_bytes=sum(o["size"] for o in objects.values()),
+        differences=differences,
+        extra_keys=extra,
+    )
+    if differences and module.params["fail_on_difference"]:
+        module.fail_json(
+            msg=f"Bucket {module.params['bucket']} differs from the backup: " + "; ".join(differences), **result
+        )
+    return result
 
 
 def main():
@@ -116,35 +147,7 @@ def main():
             at = parse_utc(module.params["at_time"])
         except ValueError as e:
             module.fail_json(msg=f"at_time: {e}")
-    client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        versions, markers = list_versions(client, bucket, module.params["prefix"])
-        current = state_at(versions, markers, at)
-        objects = {}
-        for key, version in sorted(current.items()):
-            entry = {
-                "version_id": version["VersionId"],
-                "size": int(version["Size"]),
-                "etag": version["ETag"].strip('"'),
-                "last_modified": version["LastModified"].isoformat(),
-            }
-            if module.params["checksums"]:
-                entry["sha256"] = object_sha256(client, bucket, key, version["VersionId"])
-            objects[key] = entry
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the versions of {bucket}")
-    differences, extra = compare_files(module.params["compare"], objects) if module.params["compare"] else ([], [])
-    result = dict(
-        changed=False,
-        objects=objects,
-        count=len(objects),
-        total_bytes=sum(o["size"] for o in objects.values()),
-        differences=differences,
-        extra_keys=extra,
-    )
-    if differences and module.params["fail_on_difference"]:
-        module.fail_json(msg=f"Bucket {bucket} differs from the backup: " + "; ".join(differences), **result)
-    module.exit_json(**result)
+    run_module(module, "s3", lambda client: manifest(module, client, at), f"Failed to list the versions of {bucket}")
 
 
 if __name__ == "__main__":

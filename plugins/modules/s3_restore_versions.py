@@ -77,13 +77,8 @@ left_alone:
   elements: str
 """
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._run import run_module
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     list_versions,
     object_sha256,
@@ -113,6 +108,46 @@ def target_state(module, versions, markers):
     }
 
 
+def restore(module, client):
+    bucket = module.params["bucket"]
+    versions, markers = list_versions(client, bucket, module.params["prefix"])
+    target = target_state(module, versions, markers)
+    current = state_at(versions, markers)
+
+    def same_content(key, now, want):
+        if want.get("etag") and now["ETag"].strip('"') == want["etag"]:
+            return True
+        want_sha = want.get("sha256") or object_sha256(client, bucket, key, want["version_id"])
+        return object_sha256(client, bucket, key, now["VersionId"]) == want_sha
+
+    copies, unchanged = plan_file_restore(current, target, same_content)
+    if not module.check_mode:
+        for copy in copies:
+            extra = {}
+            if module.params["kms_key_id"]:
+                extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": module.params["kms_key_id"]}
+            answer = client.copy_object(
+                Bucket=bucket,
+                Key=copy["key"],
+                CopySource={"Bucket": bucket, "Key": copy["key"], "VersionId": copy["version_id"]},
+                aws_retry=True,
+                **extra,
+            )
+            copy["new_version_id"] = answer.get("VersionId", "")
+    return dict(
+        changed=bool(copies),
+        copied=copies,
+        unchanged=unchanged,
+        left_alone=sorted(set(current) - set(target)),
+        diff={
+            "before": {
+                c["key"]: current[c["key"]]["VersionId"] if c["key"] in current else "(deleted)" for c in copies
+            },
+            "after": {c["key"]: f"copy of {c['version_id']}" for c in copies},
+        },
+    )
+
+
 def main():
     argument_spec = dict(
         bucket=dict(type="str", required=True),
@@ -127,49 +162,12 @@ def main():
         mutually_exclusive=[("objects", "restore_time")],
         required_one_of=[("objects", "restore_time")],
     )
-    bucket = module.params["bucket"]
-    client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        versions, markers = list_versions(client, bucket, module.params["prefix"])
-        target = target_state(module, versions, markers)
-        current = state_at(versions, markers)
-
-        def same_content(key, now, want):
-            if want.get("etag") and now["ETag"].strip('"') == want["etag"]:
-                return True
-            want_sha = want.get("sha256") or object_sha256(client, bucket, key, want["version_id"])
-            return object_sha256(client, bucket, key, now["VersionId"]) == want_sha
-
-        copies, unchanged = plan_file_restore(current, target, same_content)
-        if not module.check_mode:
-            for copy in copies:
-                extra = {}
-                if module.params["kms_key_id"]:
-                    extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": module.params["kms_key_id"]}
-                answer = client.copy_object(
-                    Bucket=bucket,
-                    Key=copy["key"],
-                    CopySource={"Bucket": bucket, "Key": copy["key"], "VersionId": copy["version_id"]},
-                    aws_retry=True,
-                    **extra,
-                )
-                copy["new_version_id"] = answer.get("VersionId", "")
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to restore the versions of {bucket}")
-    result = dict(
-        changed=bool(copies),
-        copied=copies,
-        unchanged=unchanged,
-        left_alone=sorted(set(current) - set(target)),
+    run_module(
+        module,
+        "s3",
+        lambda client: restore(module, client),
+        f"Failed to restore the versions of {module.params['bucket']}",
     )
-    if module._diff:
-        result["diff"] = {
-            "before": {
-                c["key"]: current[c["key"]]["VersionId"] if c["key"] in current else "(deleted)" for c in copies
-            },
-            "after": {c["key"]: f"copy of {c['version_id']}" for c in copies},
-        }
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":
