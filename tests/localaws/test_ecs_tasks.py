@@ -69,6 +69,17 @@ def task_definition(ecs: Any, out: Path, mode: str, stop_timeout: int, secrets: 
     )["taskDefinition"]["taskDefinitionArn"]
 
 
+def service(ecs: Any, name: str, task_definition_arn: str, desired_count: int) -> None:
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=name,
+        taskDefinition=task_definition_arn,
+        desiredCount=desired_count,
+        launchType="FARGATE",
+        networkConfiguration=ecs.network,
+    )
+
+
 def running(ecs: Any, name: str) -> int:
     return int(ecs.describe_services(cluster=CLUSTER, services=[name])["services"][0]["runningCount"])
 
@@ -93,14 +104,7 @@ def test_tasks_follow_the_desired_count_with_env_secrets_and_graceful_stop(ecs: 
             {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
         ],
     )
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName="svc",
-        taskDefinition=arn,
-        desiredCount=2,
-        launchType="FARGATE",
-        networkConfiguration=ecs.network,
-    )
+    service(ecs, "svc", arn, 2)
     wait(lambda: running(ecs, "svc") == 2 and len(records(out)) == 2, what="2 running tasks")
     seen = records(out)
     assert all(
@@ -127,15 +131,7 @@ def test_tasks_follow_the_desired_count_with_env_secrets_and_graceful_stop(ecs: 
 def test_a_task_that_ignores_sigterm_is_killed_after_its_stop_timeout(ecs: Any, tmp_path: Path):
     out = tmp_path / "stubborn"
     out.mkdir()
-    arn = task_definition(ecs, out, "stubborn", 2, [])
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName="stubborn",
-        taskDefinition=arn,
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration=ecs.network,
-    )
+    service(ecs, "stubborn", task_definition(ecs, out, "stubborn", 2, []), 1)
     pid = next(iter(wait(lambda: records(out), what="a task")))
     ecs.update_service(cluster=CLUSTER, service="stubborn", desiredCount=0)
     wait((out / f"{pid}.term").exists, what="SIGTERM")
@@ -147,15 +143,7 @@ def test_a_task_that_ignores_sigterm_is_killed_after_its_stop_timeout(ecs: Any, 
 def test_step_scaling_on_a_queue_metric_moves_the_desired_count(ecs: Any, tmp_path: Path):
     out = tmp_path / "scaled"
     out.mkdir()
-    arn = task_definition(ecs, out, "graceful", 5, [])
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName="scaled",
-        taskDefinition=arn,
-        desiredCount=0,
-        launchType="FARGATE",
-        networkConfiguration=ecs.network,
-    )
+    service(ecs, "scaled", task_definition(ecs, out, "graceful", 5, []), 0)
     autoscaling = boto3.client("application-autoscaling")
     resource = f"service/{CLUSTER}/scaled"
     target = {"ServiceNamespace": "ecs", "ResourceId": resource, "ScalableDimension": "ecs:service:DesiredCount"}

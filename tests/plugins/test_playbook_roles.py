@@ -9,21 +9,10 @@ import pytest
 import yaml
 from ansible_collections.invoice.platform.plugins.lookup.playbook_roles import playbook_roles, selected
 
+from bench.stack_bench import TIERS
+
 ROOT = Path(__file__).resolve().parents[2]
-SITE_ROLES = [
-    "preflight",
-    "network",
-    "storage",
-    "secrets",
-    "database",
-    "iam",
-    "dns",
-    "certificates",
-    "deploy",
-    "service",
-    "cdn",
-    "monitoring",
-]
+SITE_ROLES = ["preflight", *TIERS]  # the tier roles in the order the stack benchmark runs them
 
 
 def roles(
