@@ -16,6 +16,8 @@ description:
   - AWS Backup selections cannot be changed - a selection whose role or resources differ is
     deleted and created again with the same name (the plan's recovery points are not affected).
   - Check mode makes no mutating call; diff mode shows the role and resources before and after.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   backup_plan_name:
     description: Name of the backup plan (it must exist, except in check mode).
@@ -38,8 +40,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

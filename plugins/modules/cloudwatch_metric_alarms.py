@@ -22,6 +22,8 @@ description:
   - All fields of an alarm are managed - a field left unset is set to its AWS default, and
     actions are always enabled (an alarm whose actions were disabled by hand is re-enabled).
   - Check mode makes no mutating call; diff mode shows the changed fields of each alarm.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   alarms:
     description:
@@ -115,8 +117,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 notes:
   - Metric-math alarms (C(Metrics)) and composite alarms are not managed; an existing
     metric-math alarm with a name in O(alarms) is replaced by a single-metric alarm.

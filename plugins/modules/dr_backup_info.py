@@ -12,6 +12,8 @@ description:
     newest backup.
   - Fails, naming O(backup_id), when that backup does not exist (and lists the ones that do).
   - Reads only.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   bucket:
     description: The backups bucket.
@@ -34,8 +36,6 @@ options:
         RV(backup_id) and RV(manifest) are returned instead.
     type: bool
     default: true
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

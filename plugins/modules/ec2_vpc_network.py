@@ -25,6 +25,8 @@ description:
   - Check mode makes no mutating call; on an empty account it reports the layout that would be
     created. Diff mode shows the VPC, every subnet, route table, NAT gateway and security group
     (rules as text) before and after.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description: Value of the C(Name) tag of the VPC.
@@ -160,8 +162,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 notes:
   - With O(state=present), subnets, route tables and security groups that are not listed are left alone.
   - IPv6, VPC endpoints, network ACLs and C(MapPublicIpOnLaunch) are not managed.

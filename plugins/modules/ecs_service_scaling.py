@@ -15,6 +15,8 @@ description:
     C(RegisterScalableTarget) and C(PutScalingPolicy) in check mode too, has no diff, and
     converges one policy per task (two reads each).
   - Check mode makes no mutating call; diff mode shows the target's capacities and each changed policy.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   cluster:
     description: Name of the ECS cluster.
@@ -85,8 +87,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -21,6 +21,8 @@ description:
     by hand (C(aws kms cancel-key-deletion)) and re-run, or choose another alias.
   - Check mode makes no mutating call (a key that does not exist yet is reported as changed);
     diff mode shows the description, enabled, rotation, tags and (when managed) policy before and after.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   alias:
     description:
@@ -62,8 +64,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 notes:
   - Grants, multi-Region keys, asymmetric and HMAC keys, imported key material and custom key
     stores are not managed. A key found by the alias that is not a symmetric customer managed key

@@ -20,6 +20,8 @@ description:
   - The connection goes to C(pg_dump) through libpq environment variables (C(PGHOST),
     C(PGPASSWORD), ...), never its command line.
   - Check mode reads whether the object exists and dumps nothing.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   database_url:
     description: PostgreSQL URL of the database to dump (C(postgresql://user[:password]@host:port/dbname)).
@@ -72,8 +74,6 @@ requirements:
   - pg_dump (PostgreSQL client)
   - asyncpg (for O(manifest))
   - boto3
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

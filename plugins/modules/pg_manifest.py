@@ -15,6 +15,8 @@ description:
   - Reads only; never changes anything (C(changed) is always false), so check mode runs it too.
   - The password is taken from O(password) or the URL and given to the driver directly; it never
     appears in the result or in a message.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   database_url:
     description:
@@ -34,8 +36,6 @@ options:
     default: true
 requirements:
   - asyncpg
-author:
-  - Invoice platform team (@invoice-platform)
 """
 
 EXAMPLES = r"""

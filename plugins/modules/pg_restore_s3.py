@@ -17,6 +17,8 @@ description:
     belong to the connecting user (the master user of the new instance).
   - The connection goes to C(pg_restore) through libpq environment variables, never its command line.
   - Check mode checks that the dump exists and the target is free, and restores nothing.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   database_url:
     description:
@@ -63,8 +65,6 @@ requirements:
   - pg_restore (PostgreSQL client)
   - asyncpg
   - boto3
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

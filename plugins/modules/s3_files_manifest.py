@@ -14,6 +14,8 @@ description:
     manifest (a backup's), and fails when there is one unless O(fail_on_difference=false). Keys
     that are in the bucket but not in the manifest are reported under RV(extra_keys), not as differences.
   - Reads only; never changes anything (C(changed) is always false).
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   bucket:
     description: The bucket (versioning enabled).
@@ -37,8 +39,6 @@ options:
     description: With O(compare), fail when a key differs.
     type: bool
     default: true
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -18,6 +18,8 @@ description:
     bytes (the same ETag, else the same SHA-256; a version copied forward earlier), is not copied again.
   - Check mode lists what would be copied and copies nothing; diff mode shows, per key, the
     version id that is current before and the one restored after.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   bucket:
     description: The bucket (versioning enabled).
@@ -38,8 +40,6 @@ options:
   kms_key_id:
     description: KMS key to encrypt the copies with (SSE-KMS); when unset the bucket's default encryption applies.
     type: str
-author:
-  - Invoice platform team (@invoice-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -18,6 +18,8 @@ description:
   - With O(account_id) the topic ARN is derived from the name, region and account and no
     C(ListTopics) is made; without it the topic is found with C(ListTopics).
   - Check mode makes no mutating call; diff mode shows the display name, subscriptions and tags.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   name:
     description: Name of the topic.
@@ -56,8 +58,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-author:
-  - Invoice platform team (@invoice-platform)
 notes:
   - Topic policies, delivery policies, encryption and subscription attributes are not managed.
 extends_documentation_fragment:
