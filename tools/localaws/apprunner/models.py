@@ -11,12 +11,8 @@ domains move from ``pending_certificate_dns_validation`` to ``active`` after the
 
 from __future__ import annotations
 
-import base64
 import copy
 import functools
-import os
-import random
-import string
 import threading
 import time
 import uuid
@@ -27,78 +23,30 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 
 from tools.localaws.apprunner import runner
+from tools.localaws.apprunner.constants import (
+    DEFAULT_AUTO_SCALING_NAME,
+    LAUNCH_FAILURES,
+    MAX_AUTO_SCALING_NAMES,
+    MAX_AUTO_SCALING_REVISIONS,
+    MAX_TAGS,
+)
 from tools.localaws.apprunner.exceptions import (
     InvalidRequestException,
     InvalidStateException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
+from tools.localaws.apprunner.utils import (
+    hex32,
+    normalise_health_check,
+    normalise_instance,
+    normalise_source,
+    operation_delay,
+    paginate,
+    random_label,
+    utcnow,
+)
 from tools.localaws.compute import utils as compute
-
-DEFAULT_DELAY = 2.0
-MAX_AUTO_SCALING_REVISIONS = 5  # per configuration name (AWS quota)
-MAX_AUTO_SCALING_NAMES = 10  # per account and region, besides the AWS-managed DefaultConfiguration
-DEFAULT_AUTO_SCALING_NAME = "DefaultConfiguration"
-MAX_TAGS = 50
-
-CPU_ALIASES = {"0.25 vCPU": "256", "0.5 vCPU": "512", "1 vCPU": "1024", "2 vCPU": "2048", "4 vCPU": "4096"}
-MEMORY_ALIASES = {
-    "0.5 GB": "512",
-    "1 GB": "1024",
-    "2 GB": "2048",
-    "3 GB": "3072",
-    "4 GB": "4096",
-    "6 GB": "6144",
-    "8 GB": "8192",
-    "10 GB": "10240",
-    "12 GB": "12288",
-}
-# The CPU/memory pairs App Runner accepts (API reference, InstanceConfiguration).
-VALID_INSTANCE_SIZES = {
-    "256": {"512", "1024"},
-    "512": {"1024"},
-    "1024": {"2048", "3072", "4096"},
-    "2048": {"4096", "6144"},
-    "4096": {"8192", "10240", "12288"},
-}
-# What a failed local launch (LOCALAWS_APPRUNNER_COMMAND) leaves: operation status, service status.
-LAUNCH_FAILURES = {
-    "CREATE_SERVICE": ("FAILED", "CREATE_FAILED"),
-    "UPDATE_SERVICE": ("ROLLBACK_SUCCEEDED", "RUNNING"),
-    "START_DEPLOYMENT": ("ROLLBACK_SUCCEEDED", "RUNNING"),
-    "RESUME_SERVICE": ("FAILED", "PAUSED"),
-}
-HEALTH_CHECK_DEFAULTS = {
-    "Protocol": "TCP",
-    "Path": "/",
-    "Interval": 5,
-    "Timeout": 2,
-    "HealthyThreshold": 1,
-    "UnhealthyThreshold": 5,
-}
-
-
-def operation_delay() -> float:
-    """Seconds an operation stays in progress (``LOCALAWS_APPRUNNER_DELAY``, default 2)."""
-    raw = os.environ.get("LOCALAWS_APPRUNNER_DELAY", str(DEFAULT_DELAY))
-    try:
-        delay = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"LOCALAWS_APPRUNNER_DELAY must be a number of seconds, got {raw!r}") from exc
-    return max(delay, 0.0)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _hex32() -> str:
-    return uuid.uuid4().hex
-
-
-def _random_label(length: int = 10) -> str:
-    alphabet = string.ascii_lowercase + string.digits
-    return "".join(random.choice(alphabet) for _ in range(length))  # noqa: S311 (not a secret)
 
 
 def _locked[T](method: Callable[..., T]) -> Callable[..., T]:
@@ -113,23 +61,6 @@ def _locked[T](method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def paginate[T](
-    items: list[T], max_results: int | None, next_token: str | None, default: int
-) -> tuple[list[T], str | None]:
-    """One page of ``items`` and the token of the next page (None on the last page)."""
-    start = 0
-    if next_token:
-        try:
-            start = int(base64.urlsafe_b64decode(next_token.encode()).decode().removeprefix("offset:"))
-        except ValueError as exc:
-            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API") from exc
-        if start < 0:
-            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API")
-    end = start + (max_results or default)
-    token = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else None
-    return items[start:end], token
-
-
 class Operation:
     """One asynchronous operation on a service (ListOperations' OperationSummary)."""
 
@@ -138,7 +69,7 @@ class Operation:
         self.type = op_type
         self.target_arn = target_arn
         self.target_status = target_status
-        self.started_at = _now()
+        self.started_at = utcnow()
         self.started = time.time()
         self.ends_at = self.started + delay
         self.ended_at: datetime | None = None
@@ -174,9 +105,9 @@ class CustomDomain:
         names = [domain] + ([f"www.{domain}"] if www else [])
         self.records = [
             {
-                "Name": f"_{_hex32()}.{name}.",
+                "Name": f"_{hex32()}.{name}.",
                 "Type": "CNAME",
-                "Value": f"_{_hex32()}.{_random_label()}.acm-validations.aws.",
+                "Value": f"_{hex32()}.{random_label()}.acm-validations.aws.",
             }
             for name in names
         ]
@@ -199,13 +130,13 @@ class CustomDomain:
 class Service:
     def __init__(self, backend: AppRunnerBackend, name: str) -> None:
         self.name = name
-        self.id = _hex32()
+        self.id = hex32()
         self.arn = backend.arn(f"service/{name}/{self.id}")
-        self.url = f"{_random_label()}.{backend.region_name}.awsapprunner.com"
+        self.url = f"{random_label()}.{backend.region_name}.awsapprunner.com"
         # The custom domains' CNAME target stays this AWS-style name even when a local process
         # serves the service (its ServiceUrl then moves to 127.0.0.1:<port> on each deployment).
         self.dns_target = self.url
-        self.created_at = self.updated_at = _now()
+        self.created_at = self.updated_at = utcnow()
         self.deleted_at: datetime | None = None
         self.settled_status = "RUNNING"
         self.pending: Operation | None = None
@@ -329,8 +260,8 @@ class RevisionedResource:
     def __init__(self, backend: AppRunnerBackend, name: str, revision: int) -> None:
         self.name = name
         self.revision = revision
-        self.arn = backend.arn(f"{self.kind}/{name}/{revision}/{_hex32()}")
-        self.created_at = _now()
+        self.arn = backend.arn(f"{self.kind}/{name}/{revision}/{hex32()}")
+        self.created_at = utcnow()
         self.deleted_at: datetime | None = None
 
     @property
@@ -435,8 +366,8 @@ class Connection:
     def __init__(self, backend: AppRunnerBackend, name: str, provider: str) -> None:
         self.name = name
         self.provider = provider
-        self.arn = backend.arn(f"connection/{name}/{_hex32()}")
-        self.created_at = _now()
+        self.arn = backend.arn(f"connection/{name}/{hex32()}")
+        self.created_at = utcnow()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -446,55 +377,6 @@ class Connection:
             "Status": "PENDING_HANDSHAKE",
             "CreatedAt": self.created_at,
         }
-
-
-def _normalise_instance(given: dict[str, Any] | None) -> dict[str, Any]:
-    config = dict(given or {})
-    cpu = CPU_ALIASES.get(config.get("Cpu", "1024"), config.get("Cpu", "1024"))
-    memory = MEMORY_ALIASES.get(config.get("Memory", "2048"), config.get("Memory", "2048"))
-    if memory not in VALID_INSTANCE_SIZES.get(cpu, set()):
-        allowed = ", ".join(sorted(VALID_INSTANCE_SIZES.get(cpu, set()), key=int)) or "none"
-        raise InvalidRequestException(
-            f"InstanceConfiguration: Cpu {cpu} with Memory {memory} is not a supported combination "
-            f"(Memory for Cpu {cpu}: {allowed})"
-        )
-    config["Cpu"], config["Memory"] = cpu, memory
-    return config
-
-
-def _normalise_health_check(given: dict[str, Any] | None) -> dict[str, Any]:
-    config = {**HEALTH_CHECK_DEFAULTS, **(given or {})}
-    return config
-
-
-def _normalise_source(given: dict[str, Any]) -> dict[str, Any]:
-    source = copy.deepcopy(given)
-    image, code = source.get("ImageRepository"), source.get("CodeRepository")
-    if bool(image) == bool(code):
-        raise InvalidRequestException(
-            "SourceConfiguration must contain exactly one of ImageRepository and CodeRepository"
-        )
-    auth = source.get("AuthenticationConfiguration") or {}
-    if image:
-        public = image["ImageRepositoryType"] == "ECR_PUBLIC"
-        if public and source.get("AutoDeploymentsEnabled"):
-            raise InvalidRequestException(
-                "SourceConfiguration.AutoDeploymentsEnabled: automatic deployments are not supported for ECR_PUBLIC"
-            )
-        if not public and not auth.get("AccessRoleArn"):
-            raise InvalidRequestException(
-                "SourceConfiguration.AuthenticationConfiguration.AccessRoleArn is required for a private ECR image"
-            )
-        source.setdefault("AutoDeploymentsEnabled", not public)
-        image_config = image.setdefault("ImageConfiguration", {})
-        image_config.setdefault("Port", "8080")
-    else:
-        if not auth.get("ConnectionArn"):
-            raise InvalidRequestException(
-                "SourceConfiguration.AuthenticationConfiguration.ConnectionArn is required for a CodeRepository"
-            )
-        source.setdefault("AutoDeploymentsEnabled", True)
-    return source
 
 
 class AppRunnerBackend(BaseBackend):
@@ -624,11 +506,11 @@ class AppRunnerBackend(BaseBackend):
         """The stored configuration after applying ``given`` top-level sections onto ``current``."""
         config = copy.deepcopy(current) if current else {}
         if "SourceConfiguration" in given or current is None:
-            config["SourceConfiguration"] = _normalise_source(given["SourceConfiguration"])
+            config["SourceConfiguration"] = normalise_source(given["SourceConfiguration"])
         if "InstanceConfiguration" in given or current is None:
-            config["InstanceConfiguration"] = _normalise_instance(given.get("InstanceConfiguration"))
+            config["InstanceConfiguration"] = normalise_instance(given.get("InstanceConfiguration"))
         if "HealthCheckConfiguration" in given or current is None:
-            config["HealthCheckConfiguration"] = _normalise_health_check(given.get("HealthCheckConfiguration"))
+            config["HealthCheckConfiguration"] = normalise_health_check(given.get("HealthCheckConfiguration"))
         if "NetworkConfiguration" in given or current is None:
             config["NetworkConfiguration"] = self._normalise_network(given.get("NetworkConfiguration"))
         if "ObservabilityConfiguration" in given or current is None:
@@ -887,7 +769,7 @@ class AppRunnerBackend(BaseBackend):
                     f"Auto scaling configuration {target.arn} is the account default; "
                     "make another configuration the default first"
                 )
-        deleted_at = _now()
+        deleted_at = utcnow()
         for target in targets:
             target.deleted_at = deleted_at
         return config.describe(self)
@@ -943,7 +825,7 @@ class AppRunnerBackend(BaseBackend):
                 f"VPC connector {connector.arn} is in use by service(s) {', '.join(users)}; "
                 "change their egress configuration first"
             )
-        connector.deleted_at = _now()
+        connector.deleted_at = utcnow()
         return connector.describe(self)
 
     # -- observability configurations -------------------------------------------------------
@@ -988,7 +870,7 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidRequestException(
                 f"Observability configuration {config.arn} is in use by service(s) {', '.join(users)}"
             )
-        config.deleted_at = _now()
+        config.deleted_at = utcnow()
         return config.describe(self)
 
     # -- connections -------------------------------------------------------------------------
