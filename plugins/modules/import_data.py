@@ -32,6 +32,8 @@ description:
     restore neither skips refused rows nor resumes.
   - Passwords are given through O(source_password) and O(password) (or the URLs) straight to the driver; they never
     appear in the result or a message.
+author:
+  - Invoice platform team (@invoice-platform)
 options:
   source_database_url:
     description: PostgreSQL URL of the original database, C(postgresql://user@host:port/dbname). Read only.
@@ -78,8 +80,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-author:
-  - Invoice platform team (@invoice-platform)
 """
 
 EXAMPLES = r"""
