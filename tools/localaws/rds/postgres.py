@@ -587,6 +587,9 @@ class Engine:
         instance = self._prepare(key, port, snap.data)
         try:
             self._start(instance)
+            # A snapshot is a base backup: the server replays its WAL before it takes connections
+            # (pg_ctl -w can return first on a loaded machine; the base backup then fails).
+            self._wait_promoted(instance)
             self._take_base(instance)
         except Exception:
             self._destroy(instance)
@@ -622,7 +625,7 @@ class Engine:
         return instance
 
     def _wait_promoted(self, instance: Instance, timeout: float = 900.0) -> None:
-        """Wait until recovery reached its target and the server was promoted (or failed)."""
+        """Wait until recovery (a snapshot's WAL, or up to a PITR target) ended and the server was promoted."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -633,10 +636,10 @@ class Engine:
                     lines = instance.log.read_text(errors="replace").splitlines() if instance.log.exists() else []
                     fatal = [line for line in lines if "FATAL:" in line or "PANIC:" in line]
                     raise PostgresError(
-                        f"point-in-time recovery of {instance.key} failed: {' / '.join((fatal or lines)[-3:])}"
+                        f"recovery of {instance.key} failed: {' / '.join((fatal or lines)[-3:])}"
                     ) from None
             time.sleep(0.2)
-        raise PostgresError(f"point-in-time recovery of {instance.key} did not finish in {timeout:.0f} s")
+        raise PostgresError(f"recovery of {instance.key} did not finish in {timeout:.0f} s")
 
     def restorable_window(self, key: str) -> tuple[float, float | None]:
         instance = self.get(key)
