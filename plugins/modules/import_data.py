@@ -193,7 +193,7 @@ SOURCE_TABLES = (
 REQUIRED_TABLES = (*TARGET_TABLES, "users", "schema_migrations")
 
 
-class ImportError_(RuntimeError):
+class ImportProblem(RuntimeError):
     """A problem the message explains (bad input, target not ready)."""
 
 
@@ -210,7 +210,7 @@ async def read_source(kwargs):
                 )
             }
             if "invoices" not in present or "vendors" not in present:
-                raise ImportError_(
+                raise ImportProblem(
                     "source_database_url: the database has no invoices or vendors table;"
                     " is it the original application's?"
                 )
@@ -239,7 +239,7 @@ async def read_target(conn, source):  # noqa: PLR0912 (one lookup per table)
     }
     missing = [t for t in REQUIRED_TABLES if t not in present]
     if missing:
-        raise ImportError_(
+        raise ImportProblem(
             f"the target database has no {', '.join(missing)} table(s): it is not migrated yet. Deploy the API first"
             " (site.yml or playbooks/deploy.yml; it applies its migrations when it starts)"
             " or run `python -m app migrate`."
@@ -249,13 +249,8 @@ async def read_target(conn, source):  # noqa: PLR0912 (one lookup per table)
     if has_map:
         for r in await conn.fetch("SELECT source_table, source_id::text, target_id::text FROM import_id_map"):
             state.id_map[(r["source_table"], r["source_id"])] = r["target_id"]
-    source_table = {"processing_batches": "processing_batches"}
-    for table in TARGET_TABLES:
-        ids = [
-            str(r["id"])
-            for r in source.get(source_table.get(table, table), [])
-            if (table, str(r["id"])) not in state.id_map
-        ]
+    for table in TARGET_TABLES:  # the original's tables have our tables' names
+        ids = [str(r["id"]) for r in source.get(table, []) if (table, str(r["id"])) not in state.id_map]
         if ids:
             found = await conn.fetch(f"SELECT id::text FROM {table} WHERE id = ANY($1::uuid[])", ids)  # noqa: S608  # nosec B608 (TARGET_TABLES)
             state.taken_ids[table] = {r["id"] for r in found}
@@ -368,7 +363,7 @@ class Uploader:
                 self.mismatched.append(up.key)
         self.seconds += time.monotonic() - started
         if self.mismatched:
-            raise ImportError_(
+            raise ImportProblem(
                 f"files read back differ from the originals (SHA-256): {', '.join(self.mismatched[:10])}"
             )
 
@@ -457,7 +452,7 @@ async def connect(kwargs, option, target):
     try:
         return await asyncpg.connect(**kwargs)
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
-        raise ImportError_(f"{option}: cannot connect to {target}: {type(e).__name__}: {e}") from None
+        raise ImportProblem(f"{option}: cannot connect to {target}: {type(e).__name__}: {e}") from None
 
 
 async def run(module, client, source_settings, target_settings):
@@ -517,7 +512,7 @@ async def run(module, client, source_settings, target_settings):
         "after": {t: tables[t]["imported_before"] + tables[t]["imported"] for t in TARGET_TABLES},
     }
     if uploader.mismatched:
-        raise ImportError_(
+        raise ImportProblem(
             f"files in s3://{params['bucket']} differ from what was imported (missing, other size or SHA-256):"
             f" {', '.join(uploader.mismatched[:10])}"
         )
@@ -595,7 +590,7 @@ def main():
         changed, report, diff = asyncio.run(
             run(module, client, settings["source_database_url"], settings["database_url"])
         )
-    except ImportError_ as e:
+    except ImportProblem as e:
         module.fail_json(msg=str(e))
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to write to s3://{params['bucket']}")

@@ -204,6 +204,23 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
     proc.wait()
 
 
+async def _wait_for_invoices(target: str, count: int, proc: subprocess.Popen[str]) -> None:
+    """Until ``count`` invoices are committed (polling on one connection), the run ends or 5 minutes pass."""
+    conn = await asyncpg.connect(asyncpg_dsn(target))
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                done = await conn.fetchval("SELECT count(*) FROM import_id_map WHERE source_table = 'invoices'")
+            except asyncpg.UndefinedTableError:
+                done = 0
+            if done >= count:
+                return
+            await asyncio.sleep(0.02)
+    finally:
+        await conn.close()
+
+
 def _imported_invoices(target: str) -> int:
     try:
         return int(query(target, "SELECT count(*) AS n FROM import_id_map WHERE source_table = 'invoices'")[0]["n"])
@@ -236,11 +253,10 @@ def test_import_check_kill_resume_verify_and_noop(stack: dict[str, Any]) -> None
     assert not Path(os.environ[helpers.OUTPUTS_DIR_ENV], "local-import.json").exists()
 
     # 2. A run killed half-way (SIGKILL of ansible-playbook and its module after some chunks).
-    proc = _start_killable(stack, batch_size=15)
-    deadline = time.monotonic() + 300
+    # Small chunks (5 invoices each, 60 commits) so that the kill lands between two of them.
+    proc = _start_killable(stack, batch_size=5)
     try:
-        while _imported_invoices(target) < 30 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        asyncio.run(_wait_for_invoices(target, 10, proc))
     finally:
         _kill_tree(proc)
     half = _imported_invoices(target)
