@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,16 @@ class Stack:
         run = self.play(playbook, extra, **kwargs)
         made = [f"{c['service']}.{c['operation']}" for c in calls(self.endpoint) if c["mutating"]]
         return run, [c for c in made if c not in NOT_THE_PLAYBOOKS]
+
+    def parallel_writes(
+        self, runs: list[tuple[str, dict[str, Any], dict[str, Any]]]
+    ) -> tuple[list[PlaybookRun], list[str]]:
+        """Runs that must write nothing, at once (they wait on the endpoint more than they compute)."""
+        reset_calls(self.endpoint)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            done = list(pool.map(lambda run: self.play(run[0], run[1], **run[2]), runs))
+        made = [f"{c['service']}.{c['operation']}" for c in calls(self.endpoint) if c["mutating"]]
+        return done, [c for c in made if c not in NOT_THE_PLAYBOOKS]
 
 
 def _instance_url(identifier: str, secret_name: str) -> str:
@@ -186,13 +197,19 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
     assert len(before) == 3
     paths = {str(r["id"]): r["file_path"] for r in _sql(live_url, "SELECT id::text AS id, file_path FROM invoices")}
 
-    # --- backup: check mode writes nothing, then the backup, then the same backup id again changes nothing
-    plan, writes = stack.writes("playbooks/backup.yml", check=True, diff=True)
+    # --- check mode of the backup and of the drill (every path, the default) writes nothing
+    (plan, drill_plan), writes = stack.parallel_writes(
+        [("playbooks/backup.yml", {}, {"check": True, "diff": True}), ("playbooks/dr_drill.yml", {}, {"check": True})]
+    )
     assert plan.rc == 0, plan.explain()
+    assert drill_plan.rc == 0, drill_plan.explain()
     assert writes == []
     assert s3.list_objects_v2(Bucket=BACKUPS_BUCKET).get("KeyCount", 0) == 0
     assert rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"] == []
+    planned_paths = [t["msg"].split(" by ")[1].split()[0] for t in _results(drill_plan, "Say what the drill would")]
+    assert planned_paths == ["snapshot", "pitr", "dump"]
 
+    # --- the backup, then the same backup id again changes nothing
     backup, writes = stack.writes("playbooks/backup.yml")
     assert backup.rc == 0, backup.explain()
     assert "rds.CreateDBSnapshot" in writes and "s3.CompleteMultipartUpload" in writes
@@ -230,9 +247,27 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
     s3.put_object(Bucket=FILES_BUCKET, Key=paths[overwritten_id], Body=b"ransomware was here")
     _sql(live_url.replace("/invoices?", "/postgres?"), "DROP DATABASE invoices WITH (FORCE)")
 
-    # --- bad input fails before any change, naming the variable. The settings checks name every
-    # problem of a run at once; the lookups (backup, snapshot, retention window) stop at the first.
-    for extra, expected in [
+    # --- restore by snapshot: a new instance, the live one untouched
+    snap_run, writes = stack.writes("playbooks/restore.yml", {"restore_source": "snapshot"})
+    assert snap_run.rc == 0, snap_run.explain()
+    assert "rds.RestoreDBInstanceFromDBSnapshot" in writes
+    assert not [w for w in writes if w in ("rds.ModifyDBInstance", "rds.DeleteDBInstance")]
+    restored = rds.describe_db_instances(DBInstanceIdentifier=f"{LIVE}-r{backup_id[-14:]}")["DBInstances"][0]
+    assert restored["DBSubnetGroup"]["DBSubnetGroupName"] == "invoice-local-db" and not restored["PubliclyAccessible"]
+    assert restored["DBInstanceStatus"] == "available"
+    assert json.loads((stack.tmp / "local-restore.json").read_text())["verified"] is True  # real data, as backed up
+
+    # --- bad input fails before any change, naming the variable (the settings checks name every
+    # problem of a run at once; the lookups stop at the first); a second restore to the same target
+    # is refused; the dump path with the files and the cutover planned in check mode. None writes.
+    cut = {
+        "restore_source": "dump",
+        "restore_instance": "dr-dump",
+        "restore_files": True,
+        "restore_cutover": True,
+        "restore_confirm": "local",
+    }
+    refused: list[tuple[dict[str, Any], list[str]]] = [
         (
             {
                 "restore_source": "tape",
@@ -265,26 +300,31 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
             {"restore_source": "pitr", "restore_time": "2000-01-01T00:00:00Z"},
             [f"restore_time 2000-01-01T00:00:00Z is outside what {LIVE} can restore"],
         ),
-    ]:
-        bad, writes = stack.writes("playbooks/restore.yml", extra)
+        (
+            {"restore_source": "snapshot"},
+            [f"restore_instance: an RDS instance {LIVE}-r{backup_id[-14:]} already exists"],
+        ),
+    ]
+    (plan, *bad_runs), writes = stack.parallel_writes(
+        [("playbooks/restore.yml", cut, {"check": True, "diff": True})]
+        + [("playbooks/restore.yml", extra, {}) for extra, _ in refused]
+    )
+    assert writes == []
+    for (extra, expected), bad in zip(refused, bad_runs, strict=True):
         assert bad.rc != 0, extra
         message = " ".join(bad.failure_messages())
         assert [e for e in expected if e not in message] == [], (extra, message)
-        assert writes == [], (extra, writes)
+    assert plan.rc == 0, plan.explain()
+    planned = plan.task("Copy the files' backed-up versions forward")["copied"]
+    assert sorted((c["key"], c["reason"]) for c in planned) == sorted(
+        [(paths[deleted_id], "deleted"), (paths[overwritten_id], "overwritten")]
+    )
+    assert {c["version_id"] for c in planned} == {
+        manifest["files"]["objects"][paths[k]]["version_id"] for k in (deleted_id, overwritten_id)
+    }
+    assert "dr-dump" not in [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
 
-    # --- restore by snapshot and by point in time: new instances, the live one untouched
-    snap_run, writes = stack.writes("playbooks/restore.yml", {"restore_source": "snapshot"})
-    assert snap_run.rc == 0, snap_run.explain()
-    assert "rds.RestoreDBInstanceFromDBSnapshot" in writes
-    assert not [w for w in writes if w in ("rds.ModifyDBInstance", "rds.DeleteDBInstance")]
-    restored = rds.describe_db_instances(DBInstanceIdentifier=f"{LIVE}-r{backup_id[-14:]}")["DBInstances"][0]
-    assert restored["DBSubnetGroup"]["DBSubnetGroupName"] == "invoice-local-db" and not restored["PubliclyAccessible"]
-    assert restored["DBInstanceStatus"] == "available"
-    assert json.loads((stack.tmp / "local-restore.json").read_text())["verified"] is True  # real data, as backed up
-    exists, writes = stack.writes("playbooks/restore.yml", {"restore_source": "snapshot"})
-    assert exists.rc != 0 and writes == []
-    assert any("already exists" in m for m in exists.failure_messages()), exists.failure_messages()
-
+    # --- restore by point in time: a new instance, the live one untouched
     deadline = time.monotonic() + 600  # the dump's instant is restorable once its WAL is archived
     while (
         str(rds.describe_db_instances(DBInstanceIdentifier=LIVE)["DBInstances"][0].get("LatestRestorableTime", ""))[
@@ -301,26 +341,7 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
     assert json.loads((stack.tmp / "local-restore.json").read_text())["verified"] is True  # before the drop
     assert rds.describe_db_instances(DBInstanceIdentifier=LIVE)["DBInstances"][0]["DBInstanceStatus"] == "available"
 
-    # --- the dump path with the files and the cutover: check mode first, then for real
-    cut = {
-        "restore_source": "dump",
-        "restore_instance": "dr-dump",
-        "restore_files": True,
-        "restore_cutover": True,
-        "restore_confirm": "local",
-    }
-    plan, writes = stack.writes("playbooks/restore.yml", cut, check=True, diff=True)
-    assert plan.rc == 0, plan.explain()
-    assert writes == []
-    planned = plan.task("Copy the files' backed-up versions forward")["copied"]
-    assert sorted((c["key"], c["reason"]) for c in planned) == sorted(
-        [(paths[deleted_id], "deleted"), (paths[overwritten_id], "overwritten")]
-    )
-    assert {c["version_id"] for c in planned} == {
-        manifest["files"]["objects"][paths[k]]["version_id"] for k in (deleted_id, overwritten_id)
-    }
-    assert "dr-dump" not in [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
-
+    # --- the dump path with the files and the cutover
     done, writes = stack.writes("playbooks/restore.yml", cut)
     assert done.rc == 0, done.explain()
     report = json.loads((stack.tmp / "local-restore.json").read_text())
@@ -364,15 +385,6 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
         "restore_database_secret": "dr-dump-master",
         "dr_drill_database_identifier": "dr-dump",
     }
-    # Check mode plans every path (the default) and writes nothing.
-    plan, writes = stack.writes("playbooks/dr_drill.yml", on_restored, check=True)
-    assert plan.rc == 0, plan.explain()
-    assert writes == []
-    assert [t["msg"].split(" by ")[1].split()[0] for t in _results(plan, "Say what the drill would restore by")] == [
-        "snapshot",
-        "pitr",
-        "dump",
-    ]
     # The dump path was restored and verified above; the drill restores by the other two (the
     # point in time once the backup's instant is archived) and compares the live system.
     drill = stack.play("playbooks/dr_drill.yml", {**on_restored, "dr_drill_paths": ["pitr", "snapshot"]})
