@@ -20,15 +20,16 @@ fi
 jobs=${MOLECULE_JOBS:-2}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run-molecule: MOLECULE_JOBS must be a whole number >= 1, not '$jobs'" >&2; exit 2; }
 
-# Seconds each scenario took on a 2-core machine (longest first); a new scenario counts as 60.
-declare -A weight=([stack]=75 [service]=40 [deploy]=35 [cdn]=35 [monitoring]=30 [database]=25 [network]=20
-  [storage]=20 [iam]=20 [certificates]=15 [dns]=15 [secrets]=15 [preflight]=10)
-mapfile -t ordered < <(for s in "${scenarios[@]}"; do echo "${weight[$s]:-60} $s"; done | sort -rn | cut -d' ' -f2)
+# Relative cost of each scenario (its seconds in a CI run at load 8, divided by 5; longest
+# first); a new scenario counts as 20.
+declare -A weight=([stack]=130 [worker]=60 [cdn]=32 [service]=25 [database]=24 [iam]=19 [deploy]=19
+  [certificates]=14 [monitoring]=13 [storage]=12 [secrets]=11 [dns]=9 [network]=8 [preflight]=5)
+mapfile -t ordered < <(for s in "${scenarios[@]}"; do echo "${weight[$s]:-20} $s"; done | sort -rn | cut -d' ' -f2)
 declare -a lane_of lane_load
 for ((l = 0; l < jobs; l++)); do lane_load[l]=0; done
 for s in "${ordered[@]}"; do  # greedy: each scenario to the least loaded lane
   best=0; for ((l = 1; l < jobs; l++)); do (( lane_load[l] < lane_load[best] )) && best=$l; done
-  lane_of[best]+="$s "; lane_load[best]=$(( lane_load[best] + ${weight[$s]:-60} ))
+  lane_of[best]+="$s "; lane_load[best]=$(( lane_load[best] + ${weight[$s]:-20} ))
 done
 
 work=$(mktemp -d -t run-molecule.XXXXXX)
