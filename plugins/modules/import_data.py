@@ -220,7 +220,7 @@ async def read_source(kwargs):
             rows = {}
             for table in SOURCE_TABLES:
                 if table in present:
-                    sql = f"SELECT * FROM {table} ORDER BY created_at, id"  # noqa: S608  # nosec B608 (names from SOURCE_TABLES)
+                    sql = f"SELECT * FROM {table} ORDER BY created_at, id"  # noqa: S608 (names from SOURCE_TABLES)  # nosec B608
                     rows[table] = [dict(r) for r in await conn.fetch(sql)]
             snapshot_at = await conn.fetchval(
                 "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -255,7 +255,7 @@ async def read_target(conn, source):  # noqa: PLR0912 (one lookup per table)
     for table in TARGET_TABLES:  # the original's tables have our tables' names
         ids = [str(r["id"]) for r in source.get(table, []) if (table, str(r["id"])) not in state.id_map]
         if ids:
-            found = await conn.fetch(f"SELECT id::text FROM {table} WHERE id = ANY($1::uuid[])", ids)  # noqa: S608  # nosec B608 (TARGET_TABLES)
+            found = await conn.fetch(f"SELECT id::text FROM {table} WHERE id = ANY($1::uuid[])", ids)  # noqa: S608 (TARGET_TABLES)  # nosec B608
             state.taken_ids[table] = {r["id"] for r in found}
     for r in await conn.fetch("SELECT lower(name) AS name, id::text FROM vendors"):
         state.vendors_by_name[r["name"]] = r["id"]
