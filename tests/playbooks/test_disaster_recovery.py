@@ -390,6 +390,7 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
     drill = stack.play("playbooks/dr_drill.yml", {**on_restored, "dr_drill_paths": ["pitr", "snapshot"]})
     assert drill.rc == 0, drill.explain()
     result = json.loads((stack.tmp / "local-drill.json").read_text())
+    print("drill report (RPO/RTO per path):", json.dumps(result["paths"]))  # shown by pytest -rP
     assert result["passed"] is True and result["problems"] == []
     assert result["files_checked"] == 3
     assert [p["path"] for p in result["paths"]] == ["pitr", "snapshot"]
@@ -408,5 +409,6 @@ def test_backup_destroy_restore_each_path_cut_over_and_drill(stack: Stack) -> No
     assert f"changed since the backup: file {paths[overwritten_id]} is 24 bytes, the backup " in message, message
     assert "dump:" not in message  # the restore matched its backup
     result = json.loads((stack.tmp / "local-drill.json").read_text())
+    print("failed drill report:", json.dumps(result["paths"]), result["problems"])
     assert result["passed"] is False and result["backup_id"].startswith("dr-dump-")
     assert [(p["path"], p["verified"]) for p in result["paths"]] == [("dump", True)]
