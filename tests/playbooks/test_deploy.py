@@ -95,6 +95,30 @@ def test_dirty_tree_is_refused(localaws: str, source: Path, fakedocker: Path) ->
     assert allowed.task("Settle the image reference")["ansible_facts"]["__deploy_tag"].endswith("-dirty")
 
 
+def test_a_pinned_tag_already_pushed_is_a_no_op_when_the_checkout_moves(
+    localaws: str, source: Path, fakedocker: Path, tmp_path: Path
+) -> None:
+    # A pinned deploy_image_tag names the image, not the checkout: once pushed, a later commit in
+    # the tree neither rebuilds it nor rewrites the outputs report (the commit of the run is
+    # printed, not written: it moves without any change of the stack).
+    pinned = {
+        "deploy_context": str(source),
+        "deploy_image_tag": "pinned",
+        "deploy_update_service": False,
+        "platform_outputs_dir": str(tmp_path / "outputs"),
+    }
+    first = converge("playbooks/deploy.yml", extra_vars=pinned)
+    assert first.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]["commit"]
+    written = (tmp_path / "outputs" / "local.json").read_text()
+    assert "commit" not in json.loads(written)["deploy"]
+    (source / "app" / "main.py").write_text("print('next')\n")
+    git(source, "commit", "-qam", "next")
+    again, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=pinned)
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(calls) == []
+    assert (tmp_path / "outputs" / "local.json").read_text() == written
+
+
 def test_fakedocker_refuses_password_argument_and_missing_context(tmp_path: Path, fakedocker: Path) -> None:
     bad = subprocess.run(
         [DOCKER, "login", "-u", "AWS", "-p", "hunter2", REGISTRY], check=False, capture_output=True, text=True
