@@ -98,15 +98,17 @@ def timed(cmd: list[str], **kwargs: Any) -> float:
     return time.monotonic() - started
 
 
-def module(name: str, args: dict[str, Any], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
-    """Run invoice.platform.<name> through ansible (as a playbook would); (seconds, result)."""
+def module(
+    name: str, args: dict[str, Any], env: dict[str, str], *, check: bool = False
+) -> tuple[float, dict[str, Any]]:
+    """Run invoice.platform.<name> through ansible (as a playbook would; in check mode if asked); (seconds, result)."""
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
         json.dump(
             [
                 {
                     "hosts": "localhost",
                     "gather_facts": False,
-                    "tasks": [{"name": "run", f"invoice.platform.{name}": args}],
+                    "tasks": [{"name": "run", f"invoice.platform.{name}": args, "check_mode": check}],
                 }
             ],
             f,

@@ -42,6 +42,7 @@ import boto3
 from app.db import migrate
 from bench.api import free_port
 from bench.dr import AWS_ENV, PG_BIN, ROOT, psql
+from bench.dr import module as run_module
 from tests.fixtures import original_app
 
 BUCKET = "bench-import-files"
@@ -87,37 +88,7 @@ def raw_upload(files: list[Path], threads: int) -> float:
 
 def module(args: dict[str, Any], env: dict[str, str], *, check: bool = False) -> tuple[float, dict[str, Any]]:
     """Run invoice.platform.import_data through ansible (as the playbook does); (seconds, result)."""
-    task = {"name": "run", "invoice.platform.import_data": args, "check_mode": check}
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
-        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}], f)
-        playbook = f.name
-    try:
-        started = time.monotonic()
-        proc = subprocess.run(  # argv only, no shell  # nosec B603
-            [
-                str(Path(sys.executable).parent / "ansible-playbook"),
-                "-i",
-                "localhost,",
-                "-c",
-                "local",
-                "-e",
-                f"ansible_python_interpreter={sys.executable}",
-                playbook,
-            ],
-            env={**env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        seconds = time.monotonic() - started
-    finally:
-        os.unlink(playbook)
-    data = json.loads(proc.stdout[proc.stdout.find("{") :])
-    result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    if proc.returncode != 0:
-        raise RuntimeError(f"import_data failed: {result.get('msg')}")
-    return seconds, result
+    return run_module("import_data", args, env, check=check)
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured sequence)
