@@ -99,8 +99,8 @@ syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 	  ansible-playbook --syntax-check -i inventories/local "$$p" >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
 	  echo "syntax ok: $$p"; done
 
-pytest: $(STAMP) ## pytest in parallel workers (PYTEST_WORKERS, default 2; each starts its own local endpoint and PostgreSQL on free ports)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+pytest: $(STAMP) ## pytest in parallel workers (PYTEST_WORKERS, default 2; each starts its own local endpoint and PostgreSQL on free ports; longest files first: tests/conftest.py SLOW_FILES)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 sanity: $(STAMP) ## ansible-test sanity (validate-modules) on every module
 	tools/sanity.sh
