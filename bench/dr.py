@@ -23,6 +23,7 @@ are printed and written to bench/results/dr-<timestamp>.json with the load avera
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,27 +145,42 @@ def module(
     return seconds, result
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured sequence)
+@contextlib.contextmanager
+def local_services(name: str, results: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
+    """A throwaway PostgreSQL (scripts/pg.sh) and local endpoint on free ports for one benchmark.
+
+    Yields (the server's postgresql:// URL without a database, the environment for ansible runs);
+    boto3 in this process points at the endpoint too. Records the load average before and after.
+    """
+    from tools.localaws import LocalAWS
+
+    results.update(started=dt.datetime.now(dt.UTC).isoformat(), load_average_before=os.getloadavg())
+    port = free_port()
+    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-{name}-pg-{port}"}  # per port  # nosec B108
+    script = str(ROOT / "scripts" / "pg.sh")
+    server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
+    base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
+    aws = LocalAWS("127.0.0.1", free_port()).start()
+    try:
+        env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws.url}
+        env.pop("AWS_PROFILE", None)
+        os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws.url})
+        yield base, env
+    finally:
+        results["load_average_after"] = os.getloadavg()
+        aws.stop()
+        subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gib", type=float, default=1.05, help="database size to seed (GiB, default 1.05)")
     parser.add_argument("--jobs", type=int, default=2, help="pg_restore --jobs for both restores")
     parser.add_argument("--output", help="result file (default bench/results/dr-<timestamp>.json)")
     args = parser.parse_args(argv)
 
-    from tools.localaws import LocalAWS
-
-    load_before = os.getloadavg()
-    port = free_port()
-    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-dr-pg-{port}"}  # per port  # nosec B108
-    script = str(ROOT / "scripts" / "pg.sh")
-    server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
-    base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
-    aws = LocalAWS("127.0.0.1", free_port()).start()
-    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws.url}
-    env.pop("AWS_PROFILE", None)
-    os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws.url})
-    results: dict[str, Any] = {"started": dt.datetime.now(dt.UTC).isoformat(), "load_average_before": load_before}
-    try:
+    results: dict[str, Any] = {}
+    with local_services("dr", results) as (base, env):
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
@@ -242,10 +259,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured s
             restore_ratio=round(base_restore / ours_restore, 3),
             module_dump_seconds=plain_result["seconds"],
         )
-    finally:
-        results["load_average_after"] = os.getloadavg()
-        aws.stop()
-        subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
     out = Path(args.output) if args.output else ROOT / "bench" / "results" / f"dr-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,8 +38,7 @@ import asyncpg
 import boto3
 
 from app.db import migrate
-from bench.api import free_port
-from bench.dr import AWS_ENV, PG_BIN, ROOT, psql
+from bench.dr import PG_BIN, ROOT, local_services, psql
 from bench.dr import module as run_module
 from tests.fixtures import original_app
 
@@ -101,20 +98,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured s
     parser.add_argument("--output", help="result file (default bench/results/import-<timestamp>.json)")
     args = parser.parse_args(argv)
 
-    from tools.localaws import LocalAWS
-
-    load_before = os.getloadavg()
-    port = free_port()
-    pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-import-pg-{port}"}  # per port  # nosec B108
-    script = str(ROOT / "scripts" / "pg.sh")
-    server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
-    base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
-    aws = LocalAWS("127.0.0.1", free_port()).start()
-    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws.url}
-    env.pop("AWS_PROFILE", None)
-    os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws.url})
-    results: dict[str, Any] = {"started": dt.datetime.now(dt.UTC).isoformat(), "load_average_before": load_before}
-    try:
+    results: dict[str, Any] = {}
+    with local_services("import", results) as (base, env):
         s3 = boto3.client("s3")
         for bucket in (BUCKET, RAW_BUCKET):
             s3.create_bucket(Bucket=bucket)
@@ -185,10 +170,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured s
             ratio=round((base_rows + base_files) / seconds, 3),
             files_verified=report["files"]["verified"],
         )
-    finally:
-        results["load_average_after"] = os.getloadavg()
-        aws.stop()
-        subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
     out = (
         Path(args.output)
         if args.output
