@@ -19,7 +19,7 @@ ENV         ?= local
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo test up down lint syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
+.PHONY: help setup demo cost test up down lint syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -80,6 +80,14 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	echo "GET $$url/api/health:"; curl -sS --max-time 5 "$$url/api/health" || { echo "demo: the API does not answer" >&2; exit 1; }; echo; \
 	echo "Database: the RDS instance $$($(PY) -c 'import json; d=json.load(open("outputs/local.json"))["database"]; print(d["identifier"], "at", d["endpoint"] + ":" + str(d["port"]))') (a real PostgreSQL cluster of the endpoint; password in Secrets Manager)"; \
 	echo "First admin: $(PY) -m tools.localaws.rds.dbenv $(ENV) --endpoint http://127.0.0.1:$(LOCALAWS_PORT) -- $(PY) -m app create-user --email you@example.com --role admin"
+
+comma := ,
+# ENV given (make cost ENV=prod, ENV=staging,prod): those; omitted: every inventory.
+COST_ENVS = $(if $(filter file,$(origin ENV)),local staging prod,$(subst $(comma), ,$(ENV)))
+cost: $(STAMP) ## Monthly cost estimate, no AWS call (ENV=prod or ENV=staging,prod; omitted: every inventory side by side); writes outputs/<env>-cost.json
+	@for env in $(COST_ENVS); do \
+	  env -u AWS_ENDPOINT_URL ansible-playbook playbooks/cost.yml -i inventories/$$env || exit 1; done
+	@$(PY) -m tools.cost_table $(foreach env,$(COST_ENVS),outputs/$(env)-cost.json)
 
 lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, mypy, yamllint, ansible-lint, hadolint, checkov, bandit
 	ruff check .
