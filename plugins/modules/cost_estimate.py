@@ -16,7 +16,7 @@ description:
     AWS pricing pages (each with its source page and the date it was read); they are not fetched.
   - Fails, naming the variable, when a setting is missing, negative, a share above 1, or when the
     region or the database instance class has no price in the table.
-  - Only the App Runner backend of the service tier is priced (O(settings.service_backend)).
+  - Only the App Runner backend of the service tier is priced (C(service_backend) in O(settings)).
   - Reads only; in check mode it returns the same estimate.
 author:
   - Invoice platform team (@invoice-platform)
