@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -68,21 +69,21 @@ def test_service_is_served_by_a_local_process(serving: str, apprunner: Any) -> N
     assert first_url.startswith("127.0.0.1:")
     assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
     env = fetch(first_url)
+    first_port = env.pop("PORT")
     assert env == {
         "APP_ENV": "test",
         "DB_PASSWORD": "local-only-password",
-        "PORT": first_url.split(":")[1],
         "AWS_ENDPOINT_URL": serving,
         "RELEASE": "1",
     }
 
-    # A new revision starts beside the old one and replaces it once it answers.
+    # A new revision starts beside the old one and replaces it once it answers, on the same URL.
     apprunner.update_service(ServiceArn=arn, SourceConfiguration=source("2", secret_arn))
     updated = wait_until_settled(apprunner, arn)
     assert updated["Status"] == "RUNNING"
-    assert updated["ServiceUrl"] != first_url
+    assert updated["ServiceUrl"] == first_url
     assert fetch(updated["ServiceUrl"])["RELEASE"] == "2"
-    assert refused(first_url)
+    assert refused(f"127.0.0.1:{first_port}"), "the old process is stopped"
 
     apprunner.pause_service(ServiceArn=arn)
     assert refused(updated["ServiceUrl"])
@@ -154,3 +155,82 @@ def test_custom_domain_target_is_stable_across_deployments(serving: str, apprunn
     moved = wait_until_settled(apprunner, arn)
     assert moved["ServiceUrl"].startswith("127.0.0.1:")
     assert apprunner.describe_custom_domains(ServiceArn=arn)["DNSTarget"] == target
+
+
+RELEASE_APP = """import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+RELEASE = {release!r}
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"release": RELEASE, "image_env": os.environ.get("IMAGE_ENV")}}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+print("release", RELEASE, "starting", flush=True)
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+REPO_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/served"
+
+
+def _build_and_push(context: Path, release: str) -> str:
+    """tools/fakedocker builds ``context`` with release ``release`` of the app and pushes it to the local ECR."""
+    (context / "src").mkdir(parents=True, exist_ok=True)
+    (context / "src" / "server.py").write_text(RELEASE_APP.format(release=release))
+    (context / "Dockerfile").write_text("FROM python:3.12-slim\nWORKDIR /srv\nCOPY src/ ./\nENV IMAGE_ENV=baked\n")
+    (context / "notes.txt").write_text("not copied")
+    docker = [str(Path(__file__).parents[2] / "tools" / "fakedocker" / "docker")]
+    ref = f"{REPO_URI}:{release}"
+    subprocess.run(
+        [*docker, "login", "-u", "AWS", "--password-stdin", ref.split("/", maxsplit=1)[0]],
+        input="x",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run([*docker, "build", "-q", "-t", ref, str(context)], check=True, capture_output=True)
+    subprocess.run([*docker, "push", ref], check=True, capture_output=True)
+    return ref
+
+
+def test_a_service_serves_the_code_of_the_image_it_points_to(
+    localaws: str, apprunner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint")
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "server.py", "$PORT"]))
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))
+    boto3.client("ecr").create_repository(repositoryName="served")
+    one, two = _build_and_push(tmp_path / "ctx", "one"), _build_and_push(tmp_path / "ctx", "two")
+    # The context in the tree now holds release three, never built: what runs is the image's copy.
+    (tmp_path / "ctx" / "src" / "server.py").write_text(RELEASE_APP.format(release="three"))
+
+    def point_at(ref: str) -> dict[str, Any]:
+        return {**PRIVATE_IMAGE, "ImageRepository": {**PRIVATE_IMAGE["ImageRepository"], "ImageIdentifier": ref}}
+
+    service = apprunner.create_service(ServiceName="imaged", SourceConfiguration=point_at(one))["Service"]
+    arn, url = service["ServiceArn"], service["ServiceUrl"]
+    assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
+    assert fetch(url) == {"release": "one", "image_env": "baked"}
+    served = []
+    for ref in (two, one):  # forward, then back to the older image: its code comes back, on the same URL
+        apprunner.update_service(ServiceArn=arn, SourceConfiguration=point_at(ref))
+        settled = wait_until_settled(apprunner, arn)
+        assert settled["ServiceUrl"] == url
+        served.append(fetch(url)["release"])
+    assert served == ["two", "one"]
+    rootfs = sorted(p.name for p in (tmp_path / "docker" / "images").glob("*/rootfs/srv/*"))
+    assert rootfs == ["server.py", "server.py"], "only what the Dockerfile copies is in the image"
+
+    # The instances' output is in CloudWatch Logs where App Runner writes it.
+    logs = boto3.client("logs")
+    group = f"/aws/apprunner/imaged/{arn.rsplit('/', 1)[1]}/application"
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert len(streams) == 3 and all(s["logStreamName"].startswith("instance/") for s in streams)
+    messages = [
+        e["message"]
+        for s in streams
+        for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]
+    ]
+    assert sorted(messages) == ["release one starting", "release one starting", "release two starting"]

@@ -11,11 +11,17 @@ There is no Docker engine on these machines. The deploy role runs the docker CLI
   ``-p/--password`` on the command line is refused. Remembers the registry (not the password).
 - ``build [-t NAME:TAG]... [-f Dockerfile] [--label K=V] [--build-arg K=V] CONTEXT``: checks that
   the context directory and the Dockerfile exist, computes a deterministic image id from
-  the Dockerfile and the context's files (``.dockerignore`` honoured) and records the tags.
+  the Dockerfile and the context's files (``.dockerignore`` honoured, with Docker's rules:
+  plugins/module_utils/build_context.py), keeps the image's files under
+  ``<state>/images/<image id>/rootfs`` - what the Dockerfile's ``COPY`` instructions copy, with
+  its ``ENV``, ``WORKDIR`` and ``CMD`` in ``config.json`` beside it (``image.py``) - and records
+  the tags.
 - ``push NAME:TAG``: the tag must have been built and its registry logged in; for an ECR
   registry (``ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG``) it registers an image
   manifest with ECR ``PutImage`` through boto3 (so ``AWS_ENDPOINT_URL`` sends it to the
-  local endpoint) and prints the digest ECR reports, as docker does.
+  local endpoint) and prints the digest ECR reports, as docker does. The manifest's first
+  layer carries the ``file://`` URL of the image's directory: the local App Runner backend
+  runs the code of the image a service points to from there.
 - ``tag SOURCE TARGET``, ``version``, ``--version``, ``image inspect NAME:TAG``.
 
 State lives in ``FAKEDOCKER_STATE_DIR`` (default ``.run/fakedocker`` in the repository).
@@ -23,16 +29,17 @@ State lives in ``FAKEDOCKER_STATE_DIR`` (default ``.run/fakedocker`` in the repo
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from plugins.module_utils.build_context import layer_digest
+from tools.fakedocker import image as image_fs
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "27.0.0-fakedocker"
@@ -42,7 +49,6 @@ ECR_REF = re.compile(
 )
 REF = re.compile(r"^(?P<name>[a-z0-9][a-z0-9._/:-]*?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$")
 SECRET_NAME = re.compile(r"(?i)(pass|secret|token|key|credential)")
-DEFAULT_IGNORES = [".git", ".venv", "node_modules", ".run", "collections", "**/__pycache__", ".mypy_cache"]
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 
 
@@ -124,35 +130,6 @@ def _take_options(args: list[str], flags: set[str], valued: set[str]) -> tuple[d
     return opts, positional
 
 
-def _ignore_patterns(context: Path) -> list[str]:
-    patterns = list(DEFAULT_IGNORES)
-    ignore_file = context / ".dockerignore"
-    if ignore_file.exists():
-        for raw in ignore_file.read_text().splitlines():
-            line = raw.strip()
-            if line and not line.startswith("#") and not line.startswith("!"):
-                patterns.append(line.rstrip("/").removeprefix("./"))
-    return patterns
-
-
-def _ignored(rel: str, patterns: list[str]) -> bool:
-    return any(
-        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p + "/*") or fnmatch.fnmatch(rel.split("/", maxsplit=1)[0], p)
-        for p in patterns
-    )
-
-
-def _context_files(context: Path) -> Iterator[Path]:
-    patterns = _ignore_patterns(context)
-    for dirpath, dirnames, filenames in os.walk(context):
-        base = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _ignored((base / d).relative_to(context).as_posix(), patterns))
-        for name in sorted(filenames):
-            path = base / name
-            if not _ignored(path.relative_to(context).as_posix(), patterns):
-                yield path
-
-
 def _split_kv(values: list[str], flag: str) -> dict[str, str]:
     out = {}
     for item in values:
@@ -180,30 +157,40 @@ def cmd_build(args: list[str]) -> int:
         raise DockerError(f"failed to read dockerfile: open {dockerfile}: no such file or directory")
     if not dockerfile.read_text().strip():
         raise DockerError(f"the Dockerfile ({dockerfile}) cannot be empty")
-    layer = hashlib.sha256()
-    count = 0
-    for path in _context_files(context):
-        layer.update(path.relative_to(context).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        count += 1
+    layer, count = layer_digest(context, dockerfile)
     labels = _split_kv(opts.get("--label", []), "--label")
-    build_args = sorted(_split_kv(opts.get("--build-arg", []), "--build-arg"))
+    build_args = _split_kv(opts.get("--build-arg", []), "--build-arg")
     config = json.dumps(
-        {"dockerfile": dockerfile.read_text(), "layer": layer.hexdigest(), "labels": labels, "build_args": build_args},
+        {
+            "dockerfile": dockerfile.read_text(),
+            "layer": layer,
+            "labels": labels,
+            # the values only as a hash: a secret build argument must not show in the state files
+            "build_args": hashlib.sha256(json.dumps(build_args, sort_keys=True).encode()).hexdigest(),
+        },
         sort_keys=True,
     )
     image_id = hashlib.sha256(config.encode()).hexdigest()
+    try:
+        image_config = image_fs.materialise(
+            state_dir(), image_id, context=context, dockerfile=dockerfile, build_args=build_args, labels=labels
+        )
+    except image_fs.DockerfileError as exc:
+        raise DockerError(str(exc)) from exc
     tags = opts.get("-t", []) + opts.get("--tag", [])
     images = _load("images.json")
     for tag in tags:
         ref = _normalise_ref(tag)
         images[ref] = {
             "id": f"sha256:{image_id}",
-            "layer": f"sha256:{layer.hexdigest()}",
+            "layer": f"sha256:{layer}",
             "config_size": len(config),
             "layer_size": count,
             "labels": labels,
             "context": str(context),
             "dockerfile": str(dockerfile),
+            "home": str(state_dir() / "images" / image_id),
+            "workdir": image_config["WorkingDir"],
         }
     _save("images.json", images)
     if not opts.get("-q") and not opts.get("--quiet"):
@@ -291,6 +278,9 @@ def cmd_push(args: list[str]) -> int:
                     "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
                     "size": image["layer_size"],
                     "digest": image["layer"],
+                    # Where the image's files are (a foreign layer's URL): the local App Runner
+                    # backend serves the image from there.
+                    **({"urls": [Path(image["home"]).as_uri()]} if image.get("home") else {}),
                 },
                 {
                     "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",

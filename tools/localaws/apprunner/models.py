@@ -134,7 +134,7 @@ class Service:
         self.arn = backend.arn(f"service/{name}/{self.id}")
         self.url = f"{random_label()}.{backend.region_name}.awsapprunner.com"
         # The custom domains' CNAME target stays this AWS-style name even when a local process
-        # serves the service (its ServiceUrl then moves to 127.0.0.1:<port> on each deployment).
+        # serves the service (its ServiceUrl is then 127.0.0.1:<port> of its StableEndpoint).
         self.dns_target = self.url
         self.created_at = self.updated_at = utcnow()
         self.deleted_at: datetime | None = None
@@ -145,6 +145,7 @@ class Service:
         self.config: dict[str, Any] = {}
         self.process: runner.AppProcess | None = None  # serving (LOCALAWS_APPRUNNER_COMMAND)
         self.next_process: runner.AppProcess | None = None  # starting for the pending operation
+        self.endpoint: runner.StableEndpoint | None = None  # the loopback port the service answers on
         self.launches = 0
         self.previous_config: dict[str, Any] | None = None  # restored if an update's launch fails
 
@@ -191,13 +192,20 @@ class Service:
         if health != "up":
             candidate.stop()
             return "failed"
+        if self.endpoint is not None:
+            self.endpoint.point_at(candidate.port)  # new connections reach the new process at once
         if self.process is not None:
             self.process.stop()
         self.process = candidate
-        self.url = f"127.0.0.1:{candidate.port}"
         return "up"
 
-    def stop_processes(self) -> None:
+    def stop_processes(self, *, close: bool = False) -> None:
+        """Stop serving; ``close`` also gives up the service's port (deletion, reset)."""
+        if self.endpoint is not None:
+            self.endpoint.point_at(None)
+            if close:
+                self.endpoint.close()
+                self.endpoint = None
         for process in (self.process, self.next_process):
             if process is not None:
                 process.stop()
@@ -399,7 +407,7 @@ class AppRunnerBackend(BaseBackend):
 
     def reset(self) -> None:
         for service in self.services.values():
-            service.stop_processes()
+            service.stop_processes(close=True)
         super().reset()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -422,15 +430,36 @@ class AppRunnerBackend(BaseBackend):
             name: self._resolve_secret(name, reference)
             for name, reference in (image_config.get("RuntimeEnvironmentSecrets") or {}).items()
         }
+        served = runner.image_files(image["ImageIdentifier"])
+        cwd, image_env = (served[0], dict(e.split("=", 1) for e in served[1].get("Env", []))) if served else (None, {})
         port = runner.free_port()
         env = runner.child_environment(
-            image_config.get("RuntimeEnvironmentVariables") or {}, secrets, port, self.region_name
+            {**image_env, **(image_config.get("RuntimeEnvironmentVariables") or {})}, secrets, port, self.region_name
         )
         service.launches += 1
+        if service.endpoint is None:
+            service.endpoint = runner.StableEndpoint()
+        sink = self._application_log(service)
         try:
-            return runner.AppProcess(command, env, port, f"{service.name}-{service.launches}")
+            return runner.AppProcess(command, env, port, f"{service.name}-{service.launches}", cwd=cwd, sink=sink)
         except RuntimeError as exc:
             raise InvalidRequestException(str(exc)) from exc
+
+    def _application_log(self, service: Service) -> Callable[[str], None]:
+        """Where a new instance's output goes: its stream of the service's application log group."""
+        from moto.logs.models import logs_backends  # noqa: PLC0415 (only when serving)
+
+        group, stream = f"/aws/apprunner/{service.name}/{service.id}/application", f"instance/{hex32()}"
+        logs = logs_backends[self.account_id][self.region_name]
+        if group not in logs.groups:
+            logs.create_log_group(group, {})
+        logs.create_log_stream(group, stream)
+
+        def write(line: str) -> None:
+            backend = logs_backends[self.account_id][self.region_name]  # a reset replaces the backend's state
+            backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": line}])
+
+        return write
 
     def arn(self, resource: str) -> str:
         return f"arn:aws:apprunner:{self.region_name}:{self.account_id}:{resource}"
@@ -576,8 +605,8 @@ class AppRunnerBackend(BaseBackend):
         service.config = self._resolve_service_config(params, None)
         self._set_tags(service.arn, params.get("Tags"))
         service.next_process = self._launch(service)
-        if service.next_process is not None:
-            service.url = f"127.0.0.1:{service.next_process.port}"
+        if service.endpoint is not None:
+            service.url = f"127.0.0.1:{service.endpoint.port}"
         self.services[service.arn] = service
         operation = service.start("CREATE_SERVICE", "RUNNING")
         return service.describe(self), operation.id
@@ -613,7 +642,7 @@ class AppRunnerBackend(BaseBackend):
     @_locked
     def delete_service(self, arn: str) -> tuple[dict[str, Any], str]:
         service = self._idle_service(arn, "delete")
-        service.stop_processes()
+        service.stop_processes(close=True)
         operation = service.start("DELETE_SERVICE", "DELETED")
         for domain in service.domains.values():
             domain.deleting_until = operation.ends_at

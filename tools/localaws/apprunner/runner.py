@@ -14,6 +14,19 @@ command instead of its image, as a child process on a free 127.0.0.1 port:
 * Output goes to ``<tmp>/localaws-apprunner-*/<service>-<n>.log`` (``LOCALAWS_APPRUNNER_LOG_DIR``
   overrides the directory).
 
+* The image runs: when the service's image is in this endpoint's ECR with the files the local
+  ``docker`` stand-in keeps (tools/fakedocker: its manifest's first layer names their
+  ``file://`` directory), the command runs in the image's ``WorkingDir`` inside those files,
+  with the image's ``Env`` under the service's variables, so a service serves the code of the
+  image it points to (a redeploy to an older image serves the older code). An image this
+  endpoint holds no files of (a public image, one pushed by something else) runs the command
+  in the endpoint's own directory, as before.
+* Each service answers on one loopback port for its whole life (:class:`StableEndpoint`, a
+  TCP relay to the process serving it): a redeploy moves the relay, not the URL.
+* Each line of output also goes to CloudWatch Logs,
+  ``/aws/apprunner/<service>/<service id>/application``, stream ``instance/<id>``, as App Runner
+  writes it.
+
 A service is healthy when its port accepts TCP connections (App Runner's default TCP
 health check). The backend (models.py) decides what to start and stop. The process,
 environment and secret machinery is shared with the ECS tasks extension
@@ -22,9 +35,17 @@ environment and secret machinery is shared with the ECS tasks extension
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from tools.localaws.compute import utils
 from tools.localaws.compute.constants import PASSED_THROUGH
@@ -33,6 +54,10 @@ from tools.localaws.compute.utils import free_port, set_endpoint_url, stop_all
 COMMAND_ENV = "LOCALAWS_APPRUNNER_COMMAND"
 LOG_DIR_ENV = "LOCALAWS_APPRUNNER_LOG_DIR"
 START_TIMEOUT = 60.0  # seconds a new process may take to accept connections
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[a-z0-9][a-z0-9._/-]*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))$"
+)
 
 __all__ = [
     "COMMAND_ENV",
@@ -40,9 +65,11 @@ __all__ = [
     "PASSED_THROUGH",
     "START_TIMEOUT",
     "AppProcess",
+    "StableEndpoint",
     "child_environment",
     "configured_command",
     "free_port",
+    "image_files",
     "set_endpoint_url",
     "stop_all",
 ]
@@ -59,15 +86,99 @@ def child_environment(variables: dict[str, str], secrets: dict[str, str], port: 
     return env
 
 
+def image_files(identifier: str) -> tuple[Path, dict[str, Any]] | None:
+    """(working directory, image config) of an image of this endpoint's ECR built by tools/fakedocker."""
+    from moto.ecr.models import ecr_backends  # noqa: PLC0415 (only when serving)
+
+    match = ECR_IMAGE.match(identifier)
+    if not match:
+        return None
+    repository = ecr_backends[match["account"]][match["region"]].repositories.get(match["repo"])
+    if repository is None:
+        return None
+    for image in repository.images:
+        if (match["tag"] and match["tag"] in image.image_tags) or match["digest"] == image.image_digest:
+            for layer in json.loads(image.image_manifest).get("layers", []):
+                for url in layer.get("urls", []):
+                    home = Path(unquote(urlsplit(url).path))
+                    if url.startswith("file://") and (home / "config.json").is_file():
+                        config = dict(json.loads((home / "config.json").read_text()))
+                        return home / "rootfs" / str(config.get("WorkingDir", "/")).lstrip("/"), config
+    return None
+
+
+class _Relay(socketserver.BaseRequestHandler):
+    server: _RelayServer
+
+    def handle(self) -> None:
+        target = self.server.target
+        if target is None:
+            return  # nothing serves the service (paused, between processes): the connection closes
+        try:
+            upstream = socket.create_connection(("127.0.0.1", target), timeout=5)
+        except OSError:
+            return
+        upstream.settimeout(None)
+        with upstream:
+            pump = threading.Thread(target=_pump, args=(upstream, self.request), daemon=True)
+            pump.start()
+            _pump(self.request, upstream)
+            pump.join(timeout=30)
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+class _RelayServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    target: int | None = None
+
+
+class StableEndpoint:
+    """The one loopback port a service answers on: relays each connection to its current process."""
+
+    def __init__(self) -> None:
+        self.server = _RelayServer(("127.0.0.1", 0), _Relay)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+
+    def point_at(self, port: int | None) -> None:
+        self.server.target = port
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class AppProcess(utils.LocalProcess):
     """One child process serving a service revision on a loopback port."""
 
-    def __init__(self, command: str, env: dict[str, str], port: int, label: str) -> None:
+    def __init__(
+        self,
+        command: str,
+        env: dict[str, str],
+        port: int,
+        label: str,
+        *,
+        cwd: Path | None = None,
+        sink: Callable[[str], None] | None = None,
+    ) -> None:
         self.port = port
         args = [arg.replace("${PORT}", str(port)).replace("$PORT", str(port)) for arg in shlex.split(command)]
         log_path = utils.log_dir(LOG_DIR_ENV, "localaws-apprunner-") / f"{label}.log"
         try:
-            super().__init__(args, env, log_path)
+            super().__init__(args, env, log_path, cwd=str(cwd) if cwd else None, sink=sink)
         except RuntimeError as exc:
             raise RuntimeError(f"{COMMAND_ENV}={command!r} could not be started: {exc}") from exc
 

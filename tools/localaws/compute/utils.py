@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,20 +115,49 @@ def resolve_secret(account_id: str, region: str, reference: str) -> str:
 
 
 class LocalProcess:
-    """One child process; output appended to ``<log_dir>/<label>.log``."""
+    """One child process; output appended to ``<log_dir>/<label>.log``.
 
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path, cwd: str | None = None) -> None:
+    With ``sink``, each line of output is also handed to it (the App Runner backend writes
+    them to the service's CloudWatch Logs application log group).
+    """
+
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        cwd: str | None = None,
+        sink: Callable[[str], None] | None = None,
+    ) -> None:
         self.args = args
         self.log_path = log_path
         with log_path.open("ab") as log:
             try:
                 self.process = subprocess.Popen(  # noqa: S603 (the operator's own configured command)
-                    args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                    args,
+                    env=env,
+                    cwd=cwd,
+                    stdout=log if sink is None else subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                 )
             except OSError as exc:
                 raise RuntimeError(f"{args[0]!r} could not be started: {exc}") from exc
+        if sink is not None:
+            threading.Thread(target=self._copy_output, args=(sink,), daemon=True).start()
         with _live_lock:
             _live.add(self)
+
+    def _copy_output(self, sink: Callable[[str], None]) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout as output, self.log_path.open("ab") as log:
+            for raw in output:
+                log.write(raw)
+                log.flush()
+                try:
+                    sink(raw.decode("utf-8", "replace").rstrip("\n"))
+                except Exception:  # noqa: S112 (a reset endpoint has no log group left: the file keeps the line)
+                    continue
 
     @property
     def pid(self) -> int:
