@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.localaws.client import calls, reset_calls
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 # Where runs write outputs/<env>.json unless a test passes platform_outputs_dir itself
 # (playbooks/outputs.yml reads it; tests/playbooks/conftest.py sets it per test process, so
 # tests never write the checkout's outputs/).
 OUTPUTS_DIR_ENV = "PLATFORM_OUTPUTS_DIR"
+# The preflight role's identity check (amazon.aws.aws_caller_info): the only calls a bad input may see.
+PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 
 
 @dataclass
@@ -120,3 +124,23 @@ def run_playbook(
     except json.JSONDecodeError:
         data = {}
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+def run_clean(url: str, playbook: str | Path, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
+    """Run ``playbook`` with the local endpoint's call log reset, require success, and return
+    the run with the mutating calls it made (``service.Operation``, in order)."""
+    reset_calls(url)
+    run = run_playbook(playbook, **kwargs)
+    assert run.rc == 0, run.explain()
+    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
+
+
+def assert_fails_in_preflight(url: str, playbook: str | Path, extra_vars: dict[str, Any], expected: str) -> PlaybookRun:
+    """Run ``playbook`` with a bad input: it must fail with a message containing ``expected``
+    having made no call but the preflight role's identity check."""
+    reset_calls(url)
+    run = run_playbook(playbook, extra_vars=extra_vars)
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert {c["operation"] for c in calls(url)} <= PREFLIGHT_OPS
+    return run

@@ -7,19 +7,12 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tests.playbooks.helpers import run_clean, run_playbook
 from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/backup_plan.yml"
-
-
-def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(PLAYBOOK, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def plan() -> dict[str, Any]:
@@ -35,11 +28,11 @@ def test_plan_create_noop_change_and_bad_input(localaws: str) -> None:
     assert storage.rc == 0, storage.explain()
     backup = boto3.client("backup")
 
-    planned, writes = run_clean(localaws, check=True, diff=True)
+    planned, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == [] and planned.changed >= 3
     assert backup.list_backup_plans()["BackupPlansList"] == []
 
-    _, writes = run_clean(localaws)
+    _, writes = run_clean(localaws, PLAYBOOK)
     assert {
         "backup.CreateBackupVault",
         "backup.CreateBackupPlan",
@@ -60,19 +53,19 @@ def test_plan_create_noop_change_and_bad_input(localaws: str) -> None:
     ]
     assert chosen["BackupSelection"]["IamRoleArn"].endswith(":role/invoice-local-backup")
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
-    plan_check, writes = run_clean(localaws, check=True, diff=True)
+    plan_check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (plan_check.changed, writes) == (0, [])
 
     copy = "arn:aws:backup:eu-west-1:123456789012:backup-vault:invoice-local-vault"
     changed = {"backup_plan_retention_days": 14, "backup_plan_copy_vault_arn": copy}
-    _, writes = run_clean(localaws, extra_vars=changed)
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars=changed)
     assert writes == ["backup.UpdateBackupPlan"]
     (rule,) = plan()["BackupPlan"]["Rules"]
     assert rule["Lifecycle"] == {"DeleteAfterDays": 14}
     assert rule["CopyActions"] == [{"DestinationBackupVaultArn": copy, "Lifecycle": {"DeleteAfterDays": 35}}]
-    _, writes = run_clean(localaws, extra_vars=changed)
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars=changed)
     assert writes == []
 
     reset_calls(localaws)

@@ -15,21 +15,13 @@ import asyncpg
 import boto3
 import pytest
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tests.playbooks.helpers import assert_fails_in_preflight, run_clean, run_playbook
 from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/database.yml"
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 SECRET = "invoice-local-database-master"
-
-
-def run_clean(url: str, playbook: str = PLAYBOOK, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(playbook, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def instances() -> list[dict[str, Any]]:
@@ -60,7 +52,7 @@ def test_refuses_to_run_without_the_network_tier(localaws: str) -> None:
     assert any("run playbooks/network.yml first" in m for m in run.failure_messages()), run.explain()
     assert [c for c in calls(localaws) if c["mutating"]] == []
     # In check mode (a plan of the whole stack on an empty account) it reports instead.
-    plan, writes = run_clean(localaws, check=True)
+    plan, writes = run_clean(localaws, PLAYBOOK, check=True)
     assert writes == [] and plan.changed == 1
 
 
@@ -68,11 +60,11 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     network, _ = run_clean(localaws, "playbooks/network.yml")
     net = network.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
 
-    _, writes = run_clean(localaws, check=True, diff=True)
+    _, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == []
     assert instances() == []
 
-    created, writes = run_clean(localaws)
+    created, writes = run_clean(localaws, PLAYBOOK)
     assert {"rds.CreateDBInstance", "secretsmanager.CreateSecret", "rds.CreateDBParameterGroup"} <= set(writes)
     (db,) = instances()
     assert db["StorageEncrypted"] and not db["PubliclyAccessible"]
@@ -98,28 +90,31 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert outputs["master_secret_arn"].startswith(f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{SECRET}-")
     assert "password" not in json.dumps(outputs).lower().replace("master_secret", "")
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
     assert {c["service"] for c in calls(localaws)} >= {"ec2"}  # alone, the tier looks the network up
     # Inside site.yml the network tier published its ids earlier in the same run: no EC2 read.
     # As inside site.yml: the network tier published its ids, the last play writes the outputs.
-    inside, writes = run_clean(localaws, extra_vars={"platform_outputs_network": net, "__outputs_at_end": True})
+    inside, writes = run_clean(
+        localaws, PLAYBOOK, extra_vars={"platform_outputs_network": net, "__outputs_at_end": True}
+    )
     assert (inside.changed, writes) == (0, [])
     assert not [c for c in calls(localaws) if c["service"] == "ec2"]
     # ... unless they name another network (a different prefix): then it looks up again.
     other, _ = run_clean(
         localaws,
+        PLAYBOOK,
         extra_vars={"platform_outputs_network": {**net, "name_prefix": "other-local"}, "__outputs_at_end": True},
     )
     assert other.changed == 0 and [c for c in calls(localaws) if c["service"] == "ec2"]
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
     # The password was generated once: re-runs kept it.
     kept = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"])
     assert kept["password"] == secret["password"]
 
     # One value: backup retention modifies the instance and nothing else.
-    _, writes = run_clean(localaws, extra_vars={"database_backup_retention_days": 7})
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars={"database_backup_retention_days": 7})
     assert writes == ["rds.ModifyDBInstance"]
     assert instances()[0]["BackupRetentionPeriod"] == 7
 
@@ -128,7 +123,7 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     refused = run_playbook(PLAYBOOK, extra_vars={"database_state": "absent", "database_deletion_protection": True})
     assert refused.rc != 0 and [c for c in calls(localaws) if c["mutating"]] == []
     assert any("database_deletion_protection is true" in m for m in refused.failure_messages()), refused.explain()
-    _, writes = run_clean(localaws, extra_vars={"database_state": "absent"})
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars={"database_state": "absent"})
     assert writes == ["rds.DeleteDBInstance"]
     assert instances() == []
     (snapshot,) = boto3.client("rds").describe_db_snapshots(DBInstanceIdentifier="invoice-local-db")["DBSnapshots"]
@@ -145,8 +140,4 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     ],
 )
 def test_bad_input_fails_before_any_database_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
-    reset_calls(localaws)
-    run = run_playbook(PLAYBOOK, extra_vars=extra)
-    assert run.rc != 0
-    assert any(expected in m for m in run.failure_messages()), run.explain()
-    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+    assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)

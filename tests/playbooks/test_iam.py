@@ -9,22 +9,14 @@ from urllib.parse import unquote
 import boto3
 import pytest
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
-from tools.localaws.client import calls, reset_calls
+from tests.playbooks.helpers import assert_fails_in_preflight, run_clean
+from tools.localaws.client import calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/iam.yml"
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 INSTANCE = "invoice-local-apprunner-instance"
 ECR = "invoice-local-apprunner-ecr-access"
-
-
-def run_clean(url: str, playbook: str = PLAYBOOK, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(playbook, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def statements(role: str) -> dict[str, dict[str, Any]]:
@@ -35,13 +27,13 @@ def statements(role: str) -> dict[str, dict[str, Any]]:
 
 
 def test_plan_create_noop_and_one_change(localaws: str) -> None:
-    _, writes = run_clean(localaws, check=True, diff=True)
+    _, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == []
     assert [r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"] in (INSTANCE, ECR)] == []
 
     storage, _ = run_clean(localaws, "playbooks/storage.yml")
     published = storage.task("Publish the storage outputs")["ansible_facts"]["platform_outputs_storage"]
-    created, writes = run_clean(localaws)
+    created, writes = run_clean(localaws, PLAYBOOK)
     assert sorted(writes) == ["iam.CreateRole", "iam.CreateRole", "iam.PutRolePolicy", "iam.PutRolePolicy"]
     outputs = created.task("Publish the IAM outputs")["ansible_facts"]["platform_outputs_iam"]
     assert outputs["instance_role_arn"] == f"arn:aws:iam::123456789012:role/{INSTANCE}"
@@ -69,26 +61,30 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
         "arn:aws:ecr:us-east-1:123456789012:repository/invoice-local-api"
     ]
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
     assert {"s3", "kms"} <= {c["service"] for c in calls(localaws)}  # alone, the tier looks storage up
     # Inside site.yml the storage tier published its buckets and key earlier in the same run.
     # As inside site.yml: storage published its buckets, the last play writes the outputs.
-    inside, writes = run_clean(localaws, extra_vars={"platform_outputs_storage": published, "__outputs_at_end": True})
+    inside, writes = run_clean(
+        localaws, PLAYBOOK, extra_vars={"platform_outputs_storage": published, "__outputs_at_end": True}
+    )
     assert (inside.changed, writes) == (0, [])
     assert not [c for c in calls(localaws) if c["service"] in ("s3", "kms")]
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 
     # One value: another exports prefix rewrites the instance role's policy, nothing else.
-    changed, writes = run_clean(localaws, extra_vars={"iam_exports_object_prefixes": ["exports/", "reports/"]})
+    changed, writes = run_clean(
+        localaws, PLAYBOOK, extra_vars={"iam_exports_object_prefixes": ["exports/", "reports/"]}
+    )
     assert writes == ["iam.PutRolePolicy"]
     assert changed.changed_tasks() == ["invoice.platform.iam : Ensure the instance role's policy names its resources"]
     assert "arn:aws:s3:::invoice-local-exports/reports/*" in statements(INSTANCE)["ObjectsOfTheApi"]["Resource"]
 
 
 def test_grants_only_what_exists(localaws: str) -> None:
-    run, _ = run_clean(localaws)
+    run, _ = run_clean(localaws, PLAYBOOK)
     assert "Not granted yet (bucket does not exist): invoice-local-files, invoice-local-exports" in str(
         run.task("Report the grants left out for missing resources")["msg"]
     )
@@ -110,8 +106,4 @@ def test_grants_only_what_exists(localaws: str) -> None:
     ],
 )
 def test_bad_input_fails_before_any_iam_change(localaws: str, extra: dict[str, Any], expected: str) -> None:
-    reset_calls(localaws)
-    run = run_playbook(PLAYBOOK, extra_vars=extra)
-    assert run.rc != 0
-    assert any(expected in m for m in run.failure_messages()), run.explain()
-    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+    assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)

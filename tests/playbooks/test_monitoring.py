@@ -11,24 +11,16 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.playbooks.helpers import ROOT, PlaybookRun, run_playbook
-from tools.localaws.client import calls, reset_calls
+from tests.playbooks.helpers import PREFLIGHT_OPS, ROOT, assert_fails_in_preflight, run_clean
+from tools.localaws.client import calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/monitoring.yml"
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 RDS_ALARMS = {f"invoice-local-db-{n}" for n in ("cpu", "free-storage", "connections", "freeable-memory")}
 LATER_ALARMS = {f"invoice-local-api-{n}" for n in ("5xx", "latency-p99", "instances-at-max")} | {
     "invoice-local-web-5xx-rate"
 }
-
-
-def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(PLAYBOOK, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def reads(url: str) -> Counter[str]:
@@ -79,11 +71,11 @@ def prepare_targets() -> None:
 
 
 def test_alone_then_with_service_and_distribution(localaws: str) -> None:
-    _, writes = run_clean(localaws, check=True, diff=True)
+    _, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == []
     assert alarms() == {}
 
-    alone, writes = run_clean(localaws)
+    alone, writes = run_clean(localaws, PLAYBOOK)
     assert set(alarms()) == RDS_ALARMS
     assert writes.count("cloudwatch.PutMetricAlarm") == 4
     skipped = str(alone.task("Report the alarms left out because their target does not exist yet")["msg"])
@@ -100,7 +92,7 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/aws/rds/instance/invoice-local-db/postgresql")
     prepare_targets()
-    _, writes = run_clean(localaws)
+    _, writes = run_clean(localaws, PLAYBOOK)
     assert sorted(writes) == ["cloudwatch.PutMetricAlarm"] * 4 + ["logs.PutRetentionPolicy"]
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/rds/instance/invoice-local-db/")["logGroups"]
     assert group["retentionInDays"] == 7
@@ -112,14 +104,14 @@ def test_alone_then_with_service_and_distribution(localaws: str) -> None:
     assert found["invoice-local-api-instances-at-max"]["Threshold"] == 2.0  # the local service_max_size
     assert {d["Name"]: d["Value"] for d in found["invoice-local-web-5xx-rate"]["Dimensions"]}["Region"] == "Global"
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
     assert reads(localaws) == NO_OP_READS | LOOKUP_READS
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 
     # One value: the CPU threshold rewrites the CPU alarm and nothing else.
-    _, writes = run_clean(localaws, extra_vars={"monitoring_rds_cpu_percent": 90})
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars={"monitoring_rds_cpu_percent": 90})
     assert writes == ["cloudwatch.PutMetricAlarm"]
     assert alarms()["invoice-local-db-cpu"]["Threshold"] == 90.0
 
@@ -139,7 +131,7 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
         "platform_outputs_cdn": {"distribution_id": distribution["Id"]},
         "__outputs_at_end": True,  # site.yml's last play writes the outputs file
     }
-    _, writes = run_clean(localaws, extra_vars=published)
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars=published)
     assert reads(localaws).keys().isdisjoint(LOOKUP_READS)
     found = alarms()
     assert set(found) == RDS_ALARMS | LATER_ALARMS
@@ -159,14 +151,14 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
         Period=300,
         EvaluationPeriods=3,
     )
-    check, writes = run_clean(localaws, extra_vars=published, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, extra_vars=published, check=True, diff=True)
     assert (check.changed, writes) == (1, [])
     assert check.task("Ensure the alarms exist and notify the topic")["deleted"] == ["invoice-local-db-replica-lag"]
-    _, writes = run_clean(localaws, extra_vars=published)
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars=published)
     assert writes == ["cloudwatch.DeleteAlarms"]
     assert set(alarms()) == RDS_ALARMS | LATER_ALARMS
 
-    again, writes = run_clean(localaws, extra_vars=published)
+    again, writes = run_clean(localaws, PLAYBOOK, extra_vars=published)
     assert (again.changed, writes) == (0, [])
     assert reads(localaws) == NO_OP_READS
 
@@ -181,8 +173,4 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
     ],
 )
 def test_bad_input_fails_before_any_monitoring_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
-    reset_calls(localaws)
-    run = run_playbook(PLAYBOOK, extra_vars=extra)
-    assert run.rc != 0
-    assert any(expected in m for m in run.failure_messages()), run.explain()
-    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+    assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)

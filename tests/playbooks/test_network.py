@@ -9,23 +9,13 @@ import boto3
 import pytest
 import yaml
 
-from tests.playbooks.helpers import ROOT, PlaybookRun, run_playbook
-from tools.localaws.client import calls, reset_calls
+from tests.playbooks.helpers import ROOT, assert_fails_in_preflight, run_clean, run_playbook
+from tools.localaws.client import calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/network.yml"
 TASK = "invoice.platform.network : Ensure the VPC, subnets, gateways, routing and security groups"
-# The preflight role's identity check (amazon.aws.aws_caller_info) is the only call a bad input may see.
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
-
-
-def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    """Run the playbook, require success, return it with the mutating calls it made."""
-    reset_calls(url)
-    run = run_playbook(PLAYBOOK, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def vpcs() -> list[dict[str, Any]]:
@@ -34,12 +24,12 @@ def vpcs() -> list[dict[str, Any]]:
 
 
 def test_plan_create_noop_and_one_change(localaws: str) -> None:
-    plan, writes = run_clean(localaws, check=True, diff=True)
+    plan, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == []
     assert vpcs() == []
     assert TASK in plan.changed_tasks()
 
-    created, writes = run_clean(localaws)
+    created, writes = run_clean(localaws, PLAYBOOK)
     assert "ec2.CreateVpc" in writes and writes.count("ec2.CreateSubnet") == 4
     assert writes.count("ec2.CreateNatGateway") == 1
     outputs = created.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
@@ -55,18 +45,18 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert [p["GroupId"] for p in rule["UserIdGroupPairs"]] == [outputs["connector_security_group_id"]]
     assert rule.get("IpRanges", []) == []
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
     # A no-op reads each kind of network resource once (the old per-resource modules made 79 EC2 reads).
     ec2_reads = sorted(c["operation"] for c in calls(localaws) if c["service"] == "ec2")
     expected = ["DescribeVpcs", "DescribeVpcAttribute", "DescribeVpcAttribute", "DescribeSubnets"]
     expected += ["DescribeInternetGateways", "DescribeRouteTables", "DescribeNatGateways", "DescribeSecurityGroups"]
     assert ec2_reads == sorted(expected)
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 
     # One value: a NAT gateway per zone adds the second gateway and re-points one route.
-    per_az, writes = run_clean(localaws, extra_vars={"network_nat_gateway": "per_az"})
+    per_az, writes = run_clean(localaws, PLAYBOOK, extra_vars={"network_nat_gateway": "per_az"})
     assert sorted(writes) == ["ec2.AllocateAddress", "ec2.CreateNatGateway", "ec2.ReplaceRoute"]
     assert per_az.changed_tasks() == [TASK, "Write the outputs file"]  # nat_gateway_ids gained one
     routes = ec2.describe_route_tables(Filters=[{"Name": "tag:Name", "Values": ["invoice-local-private-*"]}])
@@ -74,7 +64,7 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     assert len(nat_ids) == 2
 
     # And back: the second gateway is deleted (with its address) once no route uses it.
-    _, writes = run_clean(localaws)
+    _, writes = run_clean(localaws, PLAYBOOK)
     assert sorted(writes) == ["ec2.DeleteNatGateway", "ec2.ReleaseAddress", "ec2.ReplaceRoute"]
     live = ec2.describe_nat_gateways(Filters=[{"Name": "state", "Values": ["pending", "available"]}])["NatGateways"]
     assert len(live) == 1
@@ -93,11 +83,7 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     ],
 )
 def test_bad_input_fails_before_any_network_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
-    reset_calls(localaws)
-    run = run_playbook(PLAYBOOK, extra_vars=extra)
-    assert run.rc != 0
-    assert any(expected in m for m in run.failure_messages()), run.explain()
-    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+    assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)
 
 
 INFRA_ROLES = ["network", "storage", "database", "secrets", "iam", "monitoring"]

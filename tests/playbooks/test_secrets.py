@@ -7,25 +7,17 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tests.playbooks.helpers import run_clean, run_playbook
 from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/secrets.yml"
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 JWT = "/invoice/local/jwt-secret"
 CLAUDE = "/invoice/local/anthropic-api-key"
 # Recognisable fake values: a leak shows up as this text in the run's output.
 FAKE_KEY = "sk-ant-test-" + "k3y" * 12
 FAKE_JWT = "jwt-test-" + "s3cret" * 8
-
-
-def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(PLAYBOOK, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def parameter(name: str) -> dict[str, Any] | None:
@@ -39,11 +31,11 @@ def parameter(name: str) -> dict[str, Any] | None:
 def test_generated_once_and_kept(localaws: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INVOICE_JWT_SECRET", raising=False)
     monkeypatch.delenv("INVOICE_ANTHROPIC_API_KEY", raising=False)
-    _, writes = run_clean(localaws, check=True)
+    _, writes = run_clean(localaws, PLAYBOOK, check=True)
     assert writes == []
     assert parameter(JWT) is None
 
-    first, writes = run_clean(localaws)
+    first, writes = run_clean(localaws, PLAYBOOK)
     assert writes == ["ssm.PutParameter"]
     stored = parameter(JWT)
     assert stored is not None and stored["Type"] == "SecureString" and len(stored["Value"]) == 48
@@ -54,9 +46,9 @@ def test_generated_once_and_kept(localaws: str, monkeypatch: pytest.MonkeyPatch)
     assert outputs["parameter_arns"]["JWT_SECRET"] == f"arn:aws:ssm:us-east-1:123456789012:parameter{JWT}"
     assert stored["Value"] not in first.stdout + first.stderr
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
     assert parameter(JWT)["Value"] == stored["Value"]  # type: ignore[index]
 
@@ -66,7 +58,7 @@ def test_values_from_the_environment_are_stored_and_never_printed(
 ) -> None:
     monkeypatch.setenv("INVOICE_JWT_SECRET", FAKE_JWT)
     monkeypatch.setenv("INVOICE_ANTHROPIC_API_KEY", FAKE_KEY)
-    run, writes = run_clean(localaws, diff=True)
+    run, writes = run_clean(localaws, PLAYBOOK, diff=True)
     assert sorted(writes) == ["ssm.PutParameter", "ssm.PutParameter"]
     assert parameter(JWT)["Value"] == FAKE_JWT  # type: ignore[index]
     assert parameter(CLAUDE)["Value"] == FAKE_KEY  # type: ignore[index]
@@ -76,13 +68,13 @@ def test_values_from_the_environment_are_stored_and_never_printed(
 
     # The key leaves the environment: the stored one stays (nothing is deleted or rewritten).
     monkeypatch.delenv("INVOICE_ANTHROPIC_API_KEY")
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
     assert parameter(CLAUDE)["Value"] == FAKE_KEY  # type: ignore[index]
 
     # A new JWT secret in the environment rotates exactly that parameter.
     monkeypatch.setenv("INVOICE_JWT_SECRET", FAKE_JWT[::-1])
-    rotated, writes = run_clean(localaws)
+    rotated, writes = run_clean(localaws, PLAYBOOK)
     assert writes == ["ssm.PutParameter"]
     assert parameter(JWT)["Value"] == FAKE_JWT[::-1]  # type: ignore[index]
     assert FAKE_JWT[::-1] not in rotated.stdout + rotated.stderr

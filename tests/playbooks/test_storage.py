@@ -8,21 +8,12 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.playbooks.helpers import PlaybookRun, run_playbook
-from tools.localaws.client import calls, reset_calls
+from tests.playbooks.helpers import assert_fails_in_preflight, run_clean
 
 pytestmark = pytest.mark.slow
 
 PLAYBOOK = "playbooks/storage.yml"
-PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 BUCKETS = [f"invoice-local-{p}" for p in ("files", "exports", "frontend", "backups")]
-
-
-def run_clean(url: str, **kwargs: Any) -> tuple[PlaybookRun, list[str]]:
-    reset_calls(url)
-    run = run_playbook(PLAYBOOK, **kwargs)
-    assert run.rc == 0, run.explain()
-    return run, [f"{c['service']}.{c['operation']}" for c in calls(url) if c["mutating"]]
 
 
 def bucket_names() -> list[str]:
@@ -30,12 +21,12 @@ def bucket_names() -> list[str]:
 
 
 def test_plan_create_noop_and_one_change(localaws: str) -> None:
-    plan, writes = run_clean(localaws, check=True, diff=True)
+    plan, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert writes == []
     assert bucket_names() == []
     assert plan.changed > 0
 
-    created, writes = run_clean(localaws)
+    created, writes = run_clean(localaws, PLAYBOOK)
     assert writes.count("s3.CreateBucket") == 4
     assert bucket_names() == sorted(BUCKETS)
     outputs = created.task("Publish the storage outputs")["ansible_facts"]["platform_outputs_storage"]
@@ -66,13 +57,13 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     files_rules = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS[0])["Rules"]}
     assert files_rules == {"expire-noncurrent-versions"}
 
-    again, writes = run_clean(localaws)
+    again, writes = run_clean(localaws, PLAYBOOK)
     assert (again.changed, writes) == (0, [])
-    check, writes = run_clean(localaws, check=True, diff=True)
+    check, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True)
     assert (check.changed, writes) == (0, [])
 
     # One value: the exports expiry changes the exports bucket's lifecycle and nothing else.
-    changed, writes = run_clean(localaws, diff=True, extra_vars={"storage_exports_expiration_days": 14})
+    changed, writes = run_clean(localaws, PLAYBOOK, diff=True, extra_vars={"storage_exports_expiration_days": 14})
     # The call log names PUT /?lifecycle after the older of the two operations sharing that path.
     assert writes in (["s3.PutBucketLifecycleConfiguration"], ["s3.PutBucketLifecycle"])
     result = changed.task("Ensure the buckets exist, encrypted, versioned, private and TLS-only")
@@ -82,7 +73,9 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
 
     # Staging's choice: S3 managed keys re-encrypt every bucket's default (the frontend bucket
     # has them already) and touch nothing else.
-    _, writes = run_clean(localaws, extra_vars={"storage_exports_expiration_days": 14, "storage_encryption": "sse-s3"})
+    _, writes = run_clean(
+        localaws, PLAYBOOK, extra_vars={"storage_exports_expiration_days": 14, "storage_encryption": "sse-s3"}
+    )
     assert writes == ["s3.PutBucketEncryption"] * 3
     for name in BUCKETS:
         rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
@@ -99,8 +92,4 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     ],
 )
 def test_bad_input_fails_before_any_storage_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
-    reset_calls(localaws)
-    run = run_playbook(PLAYBOOK, extra_vars=extra)
-    assert run.rc != 0
-    assert any(expected in m for m in run.failure_messages()), run.explain()
-    assert {c["operation"] for c in calls(localaws)} <= PREFLIGHT_OPS
+    assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)
