@@ -9,9 +9,9 @@ from starlette.requests import Request
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.endpoints.common import db, settings, storage
+from app.endpoints.common import db, fetch_by_id, fetch_found, settings, storage
 from app.endpoints.invoices import batch_name_expr
-from app.responses import JSON, ApiError, bad_request, not_found
+from app.responses import JSON, ApiError, bad_request
 from app.validation import MAX_OFFSET, boolean, json_body, page_offset, path_id, query_int, string, uuid_value
 from app.worker import queue_changed
 
@@ -50,9 +50,7 @@ def _batch_select() -> sa.Select:
 
 
 async def _batch(request: Request, batch_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(_batch_select().where(tables.processing_batches.c.id == batch_id))
-    if row is None:
-        raise not_found("Batch", "id")
+    row = await fetch_found(db(request), _batch_select().where(tables.processing_batches.c.id == batch_id), "Batch")
     return dict(row._mapping)
 
 
@@ -203,13 +201,7 @@ async def add_files(request: Request) -> JSON:
     batch_id = path_id(request)
     conf = settings(request)
     database = db(request)
-    batch = await database.fetch_one(
-        sa.select(tables.processing_batches.c.status, tables.processing_batches.c.vendor_id).where(
-            tables.processing_batches.c.id == batch_id
-        )
-    )
-    if batch is None:
-        raise not_found("Batch", "id")
+    batch = await fetch_by_id(database, tables.processing_batches, batch_id, "Batch", "status", "vendor_id")
     if batch["status"] != "pending":
         raise bad_request("id", "Cannot add files to batch that is not in pending status")
     async with request.form(max_files=conf.max_batch_files, max_fields=5, max_part_size=64 * 1024) as form:
@@ -279,13 +271,7 @@ async def add_files(request: Request) -> JSON:
 async def _queue(request: Request, batch_id: str, from_statuses: tuple[str, ...], message: str) -> JSON:
     database = db(request)
     async with database.transaction():
-        batch = await database.fetch_one(
-            sa.select(tables.processing_batches.c.status)
-            .where(tables.processing_batches.c.id == batch_id)
-            .with_for_update()
-        )
-        if batch is None:
-            raise not_found("Batch", "id")
+        batch = await fetch_by_id(database, tables.processing_batches, batch_id, "Batch", "status", lock=True)
         if batch["status"] not in from_statuses:
             raise ApiError(409, f"Batch is {batch['status']}; this needs {' or '.join(from_statuses)}", field="id")
         if "pending" in from_statuses:
@@ -359,13 +345,7 @@ async def delete_batch(request: Request) -> JSON:
     batch_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        batch = await database.fetch_one(
-            sa.select(tables.processing_batches.c.status)
-            .where(tables.processing_batches.c.id == batch_id)
-            .with_for_update()
-        )
-        if batch is None:
-            raise not_found("Batch", "id")
+        batch = await fetch_by_id(database, tables.processing_batches, batch_id, "Batch", "status", lock=True)
         if batch["status"] == "processing":
             raise ApiError(409, "Batch is processing; wait for it to finish", field="id")
         orphan_keys = await database.fetch_all(
@@ -398,7 +378,8 @@ async def batch_progress(request: Request) -> JSON:
     batch_id = path_id(request)
     include = boolean(request.query_params.get("includeFiles"), "includeFiles", default=False)
     database = db(request)
-    row = await database.fetch_one(
+    row = await fetch_found(
+        database,
         sa.select(
             tables.processing_batches.c.status,
             tables.processing_batches.c.started_at,
@@ -417,10 +398,9 @@ async def batch_progress(request: Request) -> JSON:
                 .label(s)
                 for s in ("processed", "failed", "pending", "processing", "skipped")
             ],
-        ).where(tables.processing_batches.c.id == batch_id)
+        ).where(tables.processing_batches.c.id == batch_id),
+        "Batch",
     )
-    if row is None:
-        raise not_found("Batch", "id")
     total = row["total"]
     done = row["processed"] + row["failed"] + row["skipped"]
     body: dict[str, Any] = {

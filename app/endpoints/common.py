@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from databases import Database
 from starlette.requests import Request
 
 from app.auth import UserCache
+from app.responses import JSON, not_found
 from app.settings import Settings
 from app.storage import Storage
+from app.validation import path_id
 
 if TYPE_CHECKING:
     from app.extraction.base import Extractor
@@ -60,6 +63,43 @@ def rows(records: Iterable[Any], json_columns: Iterable[str] = (), drop: Iterabl
     json_columns = tuple(json_columns)
     drop = tuple(drop)
     return [row_dict(r, json_columns, drop) for r in records]
+
+
+async def fetch_found(database: Database, query: Any, what: str) -> Any:
+    """The row ``query`` fetches, or the API's 404 "<what> not found" on the path's ``id``."""
+    row = await database.fetch_one(query)
+    if row is None:
+        raise not_found(what, "id")
+    return row
+
+
+async def fetch_by_id(
+    database: Database, table: sa.Table, row_id: Any, what: str, *columns: str, lock: bool = False
+) -> Any:
+    """The row of ``table`` with this ``id`` (only ``columns`` when named; ``lock``: FOR UPDATE),
+    or the API's 404 "<what> not found"."""
+    query = (sa.select(*(table.c[name] for name in columns)) if columns else table.select()).where(table.c.id == row_id)
+    return await fetch_found(database, query.with_for_update() if lock else query, what)
+
+
+def get_one(
+    key: str, load: Callable[[Request, str], Awaitable[Any]], summary: str, body: str = ""
+) -> Callable[[Request], Awaitable[JSON]]:
+    """The ``GET /api/<key>s/{id}`` endpoint: ``{key: load(request, id)}``, 404 for an unknown id
+    (``load`` raises it); its docstring is its OpenAPI text, as every endpoint's is."""
+
+    async def endpoint(request: Request) -> JSON:
+        return JSON({key: await load(request, path_id(request))})
+
+    endpoint.__name__ = endpoint.__qualname__ = f"get_{key}"
+    endpoint.__doc__ = f"""
+    summary: {summary}
+    tags: [{key}s]
+    responses:
+      200: {{description: "{{{body or key}}}"}}
+      404: {{description: Unknown {key}}}
+    """
+    return endpoint
 
 
 def client_ip(request: Request) -> str:

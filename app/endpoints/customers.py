@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from app import tables
 from app.auth import requires
-from app.endpoints.common import db
+from app.endpoints.common import db, fetch_by_id, get_one
 from app.ingest import normalise_name
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string
@@ -87,21 +87,11 @@ async def list_customers(request: Request) -> JSON:
 
 
 async def _load(request: Request, customer_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(tables.customers.select().where(tables.customers.c.id == customer_id))
-    if row is None:
-        raise not_found("Customer", "id")
+    row = await fetch_by_id(db(request), tables.customers, customer_id, "Customer")
     return dict(row._mapping)
 
 
-async def get_customer(request: Request) -> JSON:
-    """
-    summary: One customer
-    tags: [customers]
-    responses:
-      200: {description: "{customer}"}
-      404: {description: Unknown customer}
-    """
-    return JSON({"customer": await _load(request, path_id(request))})
+get_customer = get_one("customer", _load, "One customer")
 
 
 @requires("admin")

@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from app import ingest, tables
 from app.auth import current_user, requires
 from app.db import Query, fetchrow, fetchrow_and_rows, page_json
-from app.endpoints.common import db, extractor, row_dict, settings, storage
+from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.filters import ListFilters, filtered, list_filters, parse_list_filters  # noqa: F401 (list_filters: kept importable here)
 from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
 from app.storage import StorageError
@@ -167,15 +167,7 @@ async def load_invoice(request: Request, invoice_id: str) -> dict[str, Any]:
     return invoice
 
 
-async def get_invoice(request: Request) -> JSON:
-    """
-    summary: One invoice with its line items
-    tags: [invoices]
-    responses:
-      200: {description: "{invoice: {..., line_items: [...]}}"}
-      404: {description: Unknown invoice}
-    """
-    return JSON({"invoice": await load_invoice(request, path_id(request))})
+get_invoice = get_one("invoice", load_invoice, "One invoice with its line items", "invoice: {..., line_items: [...]}")
 
 
 @requires("reviewer")
@@ -283,14 +275,14 @@ def _upload_summary(invoice: dict[str, Any], elapsed: int, file_type: str, vendo
 
 async def _set_review(request: Request, invoice_id: Any, **values: Any) -> str:
     """Record an approval or rejection; the invoice number, or 404 for an unknown invoice."""
-    row = await db(request).fetch_one(
+    row = await fetch_found(
+        db(request),
         tables.invoices.update()
         .where(tables.invoices.c.id == invoice_id)
         .values(**values)
-        .returning(tables.invoices.c.invoice_number)
+        .returning(tables.invoices.c.invoice_number),
+        "Invoice",
     )
-    if row is None:
-        raise not_found("Invoice", "id")
     return str(row["invoice_number"])
 
 
@@ -402,11 +394,7 @@ async def update_invoice(request: Request) -> JSON:
         raise bad_request("body", "nothing to update: send invoice_header and/or line_items")
     database = db(request)
     async with database.transaction():
-        current = await database.fetch_one(
-            sa.select(tables.invoices.c.id).where(tables.invoices.c.id == invoice_id).with_for_update()
-        )
-        if current is None:
-            raise not_found("Invoice", "id")
+        await fetch_by_id(database, tables.invoices, invoice_id, "Invoice", "id", lock=True)
         if values.get("customer_id"):
             exists = await database.fetch_val(
                 sa.select(tables.customers.c.id).where(tables.customers.c.id == values["customer_id"])
@@ -441,15 +429,15 @@ async def delete_invoice(request: Request) -> JSON:
     invoice_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        row = await database.fetch_one(
+        row = await fetch_found(
+            database,
             tables.invoices.delete()
             .where(tables.invoices.c.id == invoice_id)
             .returning(
                 tables.invoices.c.file_path, tables.invoices.c.invoice_number, tables.invoices.c.original_filename
-            )
+            ),
+            "Invoice",
         )
-        if row is None:
-            raise not_found("Invoice", "id")
         still_used = await database.fetch_val(
             sa.select(sa.func.count())
             .select_from(tables.batch_files)
@@ -488,6 +476,14 @@ def file_headers(request: Request, filename: str | None, media_type: str) -> dic
     }
 
 
+async def _file_row(request: Request, invoice_id: str) -> tuple[Any, str]:
+    """The invoice's file path, type and original name (404 for an unknown invoice), and its media type."""
+    row = await fetch_by_id(
+        db(request), tables.invoices, invoice_id, "Invoice", "file_path", "file_type", "original_filename"
+    )
+    return row, ingest.MEDIA_TYPES.get(row["file_type"], "application/octet-stream")
+
+
 async def invoice_file(request: Request) -> Response:
     """
     summary: The invoice's original file (authenticated stream)
@@ -497,15 +493,7 @@ async def invoice_file(request: Request) -> Response:
       200: {description: The file}
       404: {description: Unknown invoice or missing file}
     """
-    invoice_id = path_id(request)
-    row = await db(request).fetch_one(
-        sa.select(tables.invoices.c.file_path, tables.invoices.c.file_type, tables.invoices.c.original_filename).where(
-            tables.invoices.c.id == invoice_id
-        )
-    )
-    if row is None:
-        raise not_found("Invoice", "id")
-    media_type = ingest.MEDIA_TYPES.get(row["file_type"], "application/octet-stream")
+    row, media_type = await _file_row(request, path_id(request))
     stream = storage(request).stream(row["file_path"])
     try:
         first = await anext(stream)
@@ -534,14 +522,7 @@ async def invoice_file_url(request: Request) -> JSON:
       404: {description: Unknown invoice}
     """
     invoice_id = path_id(request)
-    row = await db(request).fetch_one(
-        sa.select(tables.invoices.c.file_path, tables.invoices.c.file_type, tables.invoices.c.original_filename).where(
-            tables.invoices.c.id == invoice_id
-        )
-    )
-    if row is None:
-        raise not_found("Invoice", "id")
-    media_type = ingest.MEDIA_TYPES.get(row["file_type"], "application/octet-stream")
+    row, media_type = await _file_row(request, invoice_id)
     url = await storage(request).presigned_url(row["file_path"], row["original_filename"] or "invoice", media_type)
     if url is None:
         return JSON({"url": f"/api/invoices/{invoice_id}/file", "expires_in": None})

@@ -14,9 +14,9 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.endpoints.common import db, extractor, row_dict, settings, storage
+from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
-from app.responses import JSON, ApiError, bad_request, not_found
+from app.responses import JSON, ApiError, bad_request
 from app.storage import StorageError
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
 
@@ -62,9 +62,7 @@ def _prompt_query() -> sa.Select:
 
 
 async def _load(request: Request, prompt_id: str) -> dict[str, Any]:
-    row = await db(request).fetch_one(_prompt_query().where(tables.extraction_prompts.c.id == prompt_id))
-    if row is None:
-        raise not_found("Prompt", "id")
+    row = await fetch_found(db(request), _prompt_query().where(tables.extraction_prompts.c.id == prompt_id), "Prompt")
     return row_dict(row, JSON_COLUMNS)
 
 
@@ -129,15 +127,7 @@ async def vendor_prompts(request: Request) -> JSON:
     return JSON({"prompts": [row_dict(r, JSON_COLUMNS) for r in records]})
 
 
-async def get_prompt(request: Request) -> JSON:
-    """
-    summary: One prompt
-    tags: [prompts]
-    responses:
-      200: {description: "{prompt}"}
-      404: {description: Unknown prompt}
-    """
-    return JSON({"prompt": await _load(request, path_id(request))})
+get_prompt = get_one("prompt", _load, "One prompt")
 
 
 async def _check_vendor(database: Database, vendor_id: str | None) -> None:
@@ -250,11 +240,7 @@ async def update_prompt(request: Request) -> JSON:
     active = boolean(body.get("is_active"), "is_active") if "is_active" in body else None
     try:
         async with database.transaction():
-            current = await database.fetch_one(
-                tables.extraction_prompts.select().where(tables.extraction_prompts.c.id == prompt_id).with_for_update()
-            )
-            if current is None:
-                raise not_found("Prompt", "id")
+            current = await fetch_by_id(database, tables.extraction_prompts, prompt_id, "Prompt", lock=True)
             old_vendor = current["vendor_id"]
             new_vendor = values.get("vendor_id", old_vendor)
             if current["is_active"] and old_vendor and (new_vendor != old_vendor or active is False):
@@ -289,11 +275,7 @@ async def activate_prompt(request: Request) -> JSON:
     prompt_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        prompt = await database.fetch_one(
-            sa.select(tables.extraction_prompts.c.vendor_id).where(tables.extraction_prompts.c.id == prompt_id)
-        )
-        if prompt is None:
-            raise not_found("Prompt", "id")
+        prompt = await fetch_by_id(database, tables.extraction_prompts, prompt_id, "Prompt", "vendor_id")
         if not prompt["vendor_id"]:
             raise bad_request("id", "a template without vendor cannot be activated; create a vendor prompt from it")
         await activate_for_vendor(database, str(prompt["vendor_id"]), prompt_id)
@@ -310,13 +292,7 @@ async def prompt_history(request: Request) -> JSON:
     """
     prompt_id = path_id(request)
     database = db(request)
-    prompt = await database.fetch_one(
-        sa.select(tables.extraction_prompts.c.id, tables.extraction_prompts.c.parent_prompt_id).where(
-            tables.extraction_prompts.c.id == prompt_id
-        )
-    )
-    if prompt is None:
-        raise not_found("Prompt", "id")
+    prompt = await fetch_by_id(database, tables.extraction_prompts, prompt_id, "Prompt", "id", "parent_prompt_id")
     root = prompt["parent_prompt_id"] or prompt["id"]
     records = await database.fetch_all(
         _prompt_query()
@@ -339,11 +315,7 @@ async def delete_prompt(request: Request) -> JSON:
     prompt_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        prompt = await database.fetch_one(
-            tables.extraction_prompts.select().where(tables.extraction_prompts.c.id == prompt_id).with_for_update()
-        )
-        if prompt is None:
-            raise not_found("Prompt", "id")
+        prompt = await fetch_by_id(database, tables.extraction_prompts, prompt_id, "Prompt", lock=True)
         if prompt["is_active"]:
             raise bad_request("id", "Cannot delete active prompt. Please activate another prompt first.")
         children = await database.fetch_val(

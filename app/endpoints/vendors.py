@@ -6,7 +6,7 @@ from starlette.requests import Request
 
 from app import tables
 from app.auth import requires
-from app.endpoints.common import db
+from app.endpoints.common import db, fetch_by_id, fetch_found, get_one
 from app.responses import JSON, ApiError, bad_request, not_found
 from app.validation import boolean, json_body, path_id, string, uuid_value
 
@@ -39,9 +39,7 @@ def _vendor_json(row: object) -> dict:
 
 
 async def load_vendor(request: Request, vendor_id: str) -> dict:
-    row = await db(request).fetch_one(_vendor_query().where(tables.vendors.c.id == vendor_id))
-    if row is None:
-        raise not_found("Vendor", "id")
+    row = await fetch_found(db(request), _vendor_query().where(tables.vendors.c.id == vendor_id), "Vendor")
     return _vendor_json(row)
 
 
@@ -62,15 +60,7 @@ async def list_vendors(request: Request) -> JSON:
     return JSON({"vendors": [_vendor_json(r) for r in records]})
 
 
-async def get_vendor(request: Request) -> JSON:
-    """
-    summary: One vendor
-    tags: [vendors]
-    responses:
-      200: {description: "{vendor}"}
-      404: {description: Unknown vendor}
-    """
-    return JSON({"vendor": await load_vendor(request, path_id(request))})
+get_vendor = get_one("vendor", load_vendor, "One vendor")
 
 
 async def _name_taken(request: Request, name: str, exclude: str | None = None) -> bool:
@@ -189,11 +179,7 @@ async def delete_vendor(request: Request) -> JSON:
     vendor_id = path_id(request)
     database = db(request)
     async with database.transaction():
-        vendor = await database.fetch_one(
-            sa.select(tables.vendors.c.name).where(tables.vendors.c.id == vendor_id).with_for_update()
-        )
-        if vendor is None:
-            raise not_found("Vendor", "id")
+        vendor = await fetch_by_id(database, tables.vendors, vendor_id, "Vendor", "name", lock=True)
         count = await database.fetch_val(
             sa.select(sa.func.count()).select_from(tables.invoices).where(tables.invoices.c.vendor_id == vendor_id)
         )
