@@ -6,52 +6,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-# invoices columns that extraction fills (plus "vendor_name", which the API resolves to vendor_id)
-INVOICE_FIELDS: tuple[str, ...] = (
-    "invoice_number",
-    "vendor_name",
-    "customer_name",
-    "customer_account_number",
-    "invoice_date",
-    "due_date",
-    "issue_date",
-    "service_period_start",
-    "service_period_end",
-    "currency",
-    "amount_due",
-    "total_amount",
-    "subtotal",
-    "total_taxes",
-    "total_fees",
-    "total_recurring",
-    "total_one_time",
-    "total_usage",
-    "line_item_count",
-    "purchase_order_number",
-    "payment_terms",
-    "contact_email",
-    "contact_phone",
-)
-
-# line_items columns that extraction fills (no ids)
-LINE_ITEM_FIELDS: tuple[str, ...] = (
-    "line_number",
-    "description",
-    "category",
-    "charge_type",
-    "service_period_start",
-    "service_period_end",
-    "quantity",
-    "unit_of_measure",
-    "unit_price",
-    "subtotal",
-    "tax_amount",
-    "fee_amount",
-    "total_amount",
-    "sku",
-    "product_code",
-)
-
 INVOICE_DATE_FIELDS = ("invoice_date", "due_date", "issue_date", "service_period_start", "service_period_end")
 INVOICE_MONEY_FIELDS = (
     "amount_due",
@@ -63,8 +17,39 @@ INVOICE_MONEY_FIELDS = (
     "total_one_time",
     "total_usage",
 )
+# invoices columns that extraction fills (plus "vendor_name", which the API resolves to vendor_id)
+INVOICE_FIELDS: tuple[str, ...] = (
+    "invoice_number",
+    "vendor_name",
+    "customer_name",
+    "customer_account_number",
+    *INVOICE_DATE_FIELDS,
+    "currency",
+    *INVOICE_MONEY_FIELDS,
+    "line_item_count",
+    "purchase_order_number",
+    "payment_terms",
+    "contact_email",
+    "contact_phone",
+)
+
 LINE_DATE_FIELDS = ("service_period_start", "service_period_end")
 LINE_MONEY_FIELDS = ("subtotal", "tax_amount", "fee_amount", "total_amount")
+# line_items columns that extraction fills (no ids)
+LINE_ITEM_FIELDS: tuple[str, ...] = (
+    "line_number",
+    "description",
+    "category",
+    "charge_type",
+    *LINE_DATE_FIELDS,
+    "quantity",
+    "unit_of_measure",
+    "unit_price",
+    *LINE_MONEY_FIELDS,
+    "sku",
+    "product_code",
+)
+
 LINE_PRECISE_FIELDS = ("quantity", "unit_price")  # DECIMAL(12,4) in the schema
 
 
