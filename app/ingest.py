@@ -8,7 +8,6 @@ transaction; if anything fails the transaction rolls back and the file is delete
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import logging
 import re
@@ -28,6 +27,7 @@ from databases import Database
 from app import tables
 from app.extraction import ExtractionError, ExtractionResult, media_type_for_filename, sniff_media_type
 from app.responses import ApiError
+from app.validation import as_date
 
 log = logging.getLogger("app.ingest")
 
@@ -176,12 +176,8 @@ def _clean(kind: str, value: Any, column: str) -> Any:  # noqa: PLR0911 (one ret
     if value is None or value == "":
         return None
     if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
         try:
-            return dt.date.fromisoformat(str(value)[:10])
+            return as_date(value)
         except ValueError:
             return None
     if kind in {"money", "qty"}:

@@ -94,6 +94,15 @@ def boolean(value: Any, field: str, default: bool | None = None) -> bool | None:
     raise bad_request(field, f"{field} must be true or false")
 
 
+def as_date(value: Any) -> dt.date:
+    """A date as-is, a datetime's date, or the date an ISO text starts with (ValueError otherwise)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 def date_value(value: Any, field: str) -> dt.date | None:
     if value is None or value == "":
         return None

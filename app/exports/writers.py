@@ -32,6 +32,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from app.exports.fields import ExportField
+from app.validation import as_date
 
 CHUNK_ROWS = 500
 INVOICES_SHEET = "Invoices"
@@ -87,12 +88,8 @@ def _number(value: Any, field: ExportField) -> Decimal | int | float:
 
 
 def _date(value: Any, field: ExportField) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        return as_date(value)
     except ValueError:
         raise ValueError(f"export field {field.key!r}: {value!r} is not a date") from None
 
