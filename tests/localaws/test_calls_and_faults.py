@@ -10,6 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import reset_localaws
+from tests.helpers import put_alarm
 from tests.localaws.conftest import NO_RETRY, create_service
 from tools.localaws import client
 from tools.localaws.client import LocalAWSControlError
@@ -33,13 +34,11 @@ def test_call_log_covers_json_rest_xml_and_query_services(localaws: str) -> None
     apprunner.list_services()
     with pytest.raises(ClientError):
         apprunner.describe_service(ServiceArn="arn:aws:apprunner:us-east-1:123456789012:service/none/" + "0" * 32)
-    boto3.client("cloudwatch").put_metric_alarm(
-        AlarmName="api-5xx",
+    put_alarm(
+        "api-5xx",
         MetricName="5xxStatusResponses",
         Namespace="AWS/AppRunner",
         Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
         Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
     )

@@ -15,6 +15,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.helpers import put_alarm
+
 APP = Path(__file__).with_name("ecs_task_app.py")
 CLUSTER = "local-cluster"
 
@@ -171,26 +173,19 @@ def test_step_scaling_on_a_queue_metric_moves_the_desired_count(ecs: Any, tmp_pa
     )["PolicyARN"]
     cloudwatch = boto3.client("cloudwatch")
     metric = {"Namespace": "Test/Queue", "MetricName": "QueueDepth", "Dimensions": [{"Name": "Queue", "Value": "q"}]}
-    cloudwatch.put_metric_alarm(
-        AlarmName="jobs",
-        **metric,
-        Statistic="Maximum",
-        Period=10,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
-        AlarmActions=[out_policy],
-    )
-    cloudwatch.put_metric_alarm(
-        AlarmName="idle",
-        **metric,
-        Statistic="Maximum",
-        Period=10,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="LessThanOrEqualToThreshold",
-        AlarmActions=[in_policy],
-    )
+    for name, comparison, policy in (
+        ("jobs", "GreaterThanThreshold", out_policy),
+        ("idle", "LessThanOrEqualToThreshold", in_policy),
+    ):
+        put_alarm(
+            name,
+            **metric,
+            Statistic="Maximum",
+            Period=10,
+            Threshold=0,
+            ComparisonOperator=comparison,
+            AlarmActions=[policy],
+        )
 
     def put(value: float) -> None:
         cloudwatch.put_metric_data(

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.helpers import put_alarm
 from tests.playbooks.helpers import PREFLIGHT_OPS, ROOT, assert_fails_in_preflight, run_clean
 from tools.localaws.client import calls
 
@@ -141,12 +142,10 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
     assert web["DistributionId"] == distribution["Id"]
 
     # An alarm under the tier's prefix that the configuration no longer defines is deleted.
-    boto3.client("cloudwatch").put_metric_alarm(
-        AlarmName="invoice-local-db-replica-lag",
-        Namespace="AWS/RDS",
+    put_alarm(
+        "invoice-local-db-replica-lag",
         MetricName="ReplicaLag",
         Statistic="Maximum",
-        ComparisonOperator="GreaterThanThreshold",
         Threshold=30.0,
         Period=300,
         EvaluationPeriods=3,

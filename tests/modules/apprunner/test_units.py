@@ -13,6 +13,8 @@ from ansible_collections.invoice.platform.plugins.module_utils._apprunner.waiter
 )
 from botocore.stub import Stubber
 
+from tools.localaws.apprunner.constants import HEALTH_CHECK_DEFAULTS
+
 ARN = "arn:aws:apprunner:us-east-1:123456789012:service/api/0123456789abcdef0123456789abcdef"
 
 
@@ -173,14 +175,7 @@ DESCRIBED = {
         "AutoDeploymentsEnabled": False,
     },
     "InstanceConfiguration": {"Cpu": "1024", "Memory": "2048"},
-    "HealthCheckConfiguration": {
-        "Protocol": "TCP",
-        "Path": "/",
-        "Interval": 5,
-        "Timeout": 2,
-        "HealthyThreshold": 1,
-        "UnhealthyThreshold": 5,
-    },
+    "HealthCheckConfiguration": HEALTH_CHECK_DEFAULTS,  # what App Runner fills in (as the local endpoint does)
     "NetworkConfiguration": {
         "EgressConfiguration": {"EgressType": "DEFAULT"},
         "IngressConfiguration": {"IsPubliclyAccessible": True},

@@ -7,6 +7,7 @@ from functools import partial
 import boto3
 import pytest
 
+from tests.helpers import put_alarm
 from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as calllog
 
@@ -117,16 +118,7 @@ def test_threshold_change_updates_only_that_alarm_and_purge_deletes_dropped(loca
     params = {"alarms": ALARMS, "purge_prefix": PREFIX}
     changed = [ALARMS[0], {**ALARMS[1], "threshold": 120}, ALARMS[2]]
     dropped = [ALARMS[0], ALARMS[2]]
-    boto3.client("cloudwatch").put_metric_alarm(
-        AlarmName="someone-elses-alarm",
-        Namespace="AWS/RDS",
-        MetricName="CPUUtilization",
-        Statistic="Average",
-        ComparisonOperator="GreaterThanThreshold",
-        Threshold=1.0,
-        Period=60,
-        EvaluationPeriods=1,
-    )
+    put_alarm("someone-elses-alarm")
     run = run_tasks(
         [
             task("apply", params),
