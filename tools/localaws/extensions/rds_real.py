@@ -233,15 +233,21 @@ def register() -> None:  # noqa: PLR0915 (one patch per RDS operation, kept toge
         instance_key = database.__dict__.get("_localaws_key") if database is not None else None
         if snapshot_type != "manual" or not instance_key:
             return snapshot  # automated snapshots: point-in-time recovery holds that data
+        _store_locally(self, snapshot, postgres.engine().snapshot, instance_key, "InvalidDBInstanceState", "snapshot")
+        return snapshot
+
+    def _store_locally(  # noqa: PLR0917 (two callers inside this function)
+        self: Any, snapshot: Any, store: Any, source_key: str, error_code: str, what: str
+    ) -> None:
+        """Give ``snapshot`` its local data, ``store(source_key, key)``; when that fails, forget it and raise."""
         key = _key(self, snapshot.db_snapshot_identifier)
         try:
-            postgres.engine().snapshot(instance_key, key)
+            store(source_key, key)
         except postgres.PostgresError as exc:
             self.database_snapshots.pop(snapshot.db_snapshot_identifier, None)
-            raise failed("InvalidDBInstanceState", f"the local snapshot failed: {exc}") from exc
+            raise failed(error_code, f"the local {what} failed: {exc}") from exc
         snapshot.__dict__["_localaws_key"] = key
         snapshot.__dict__["_localaws_ready_at"] = time.time() + operation_delay()
-        return snapshot
 
     def _snapshot_key(self: Any, identifier: str) -> tuple[Any, str | None]:
         snapshot = self.get_db_snapshot(identifier)
@@ -255,14 +261,7 @@ def register() -> None:  # noqa: PLR0915 (one patch per RDS operation, kept toge
         _source, source_key = _snapshot_key(self, source_db_snapshot_identifier)
         target = original_copy(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
         if source_key:
-            key = _key(self, target.db_snapshot_identifier)
-            try:
-                postgres.engine().copy_snapshot(source_key, key)
-            except postgres.PostgresError as exc:
-                self.database_snapshots.pop(target.db_snapshot_identifier, None)
-                raise failed("InvalidDBSnapshotState", f"the local copy failed: {exc}") from exc
-            target.__dict__["_localaws_key"] = key
-            target.__dict__["_localaws_ready_at"] = time.time() + operation_delay()
+            _store_locally(self, target, postgres.engine().copy_snapshot, source_key, "InvalidDBSnapshotState", "copy")
         return target
 
     original_delete_snapshot = RDSBackend.delete_db_snapshot
