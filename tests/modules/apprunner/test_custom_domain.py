@@ -11,6 +11,17 @@ from tools.localaws import client as control
 pytestmark = pytest.mark.slow
 
 
+# The service the domains are associated with.
+SERVICE_TASK = {
+    "name": "service",
+    "invoice.platform.apprunner_service": {
+        "name": "invoice-api",
+        "image": {"identifier": "public.ecr.aws/invoice/api:1"},
+        "wait_timeout": 60,
+    },
+}
+
+
 def domain_task(title, *, check=False, diff=False, **options):
     task = {
         "name": title,
@@ -50,14 +61,7 @@ def test_custom_domain_with_route53(localaws):
     options = dict(domain_name="api.example.com", route53_zone="example.com")
     run = run_tasks(
         [
-            {
-                "name": "service",
-                "invoice.platform.apprunner_service": {
-                    "name": "invoice-api",
-                    "image": {"identifier": "public.ecr.aws/invoice/api:1"},
-                    "wait_timeout": 60,
-                },
-            },
+            SERVICE_TASK,
             domain_task("associate (check)", check=True, **options),
             domain_task("associate", diff=True, **options),
             domain_task("associate again (check)", check=True, **options),
@@ -119,14 +123,7 @@ def test_custom_domain_with_route53(localaws):
 def test_custom_domain_without_zone_returns_records(localaws):
     run = run_tasks(
         [
-            {
-                "name": "service",
-                "invoice.platform.apprunner_service": {
-                    "name": "invoice-api",
-                    "image": {"identifier": "public.ecr.aws/invoice/api:1"},
-                    "wait_timeout": 60,
-                },
-            },
+            SERVICE_TASK,
             domain_task("associate", domain_name="api.example.org", enable_www_subdomain=True, wait=False),
         ]
     )
