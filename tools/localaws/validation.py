@@ -85,45 +85,43 @@ class _Checker:
                 continue
             self.check(member, member_value, _join(path, name))
 
-    def _check_length(self, shape: Shape, value: Any, size: int, path: str) -> None:
+    def _check_range(self, shape: Shape, value: Any, measure: float, path: str, *, what: str = "length") -> None:
+        """The shape's min and max against ``measure``: the value's length, or (what="value") the number."""
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
-        if low is not None and size < low:
-            self.fail(shape, value, path, f"have length greater than or equal to {low}")
-        if high is not None and size > high:
-            self.fail(shape, value, path, f"have length less than or equal to {high}")
+        if low is not None and measure < low:
+            self.fail(shape, value, path, f"have {what} greater than or equal to {low}")
+        if high is not None and measure > high:
+            self.fail(shape, value, path, f"have {what} less than or equal to {high}")
 
     def _check_list(self, shape: ListShape, value: Any, path: str) -> None:
         if not isinstance(value, list):
             self.fail(shape, value, path, "be a list (JSON array)")
             return
-        self._check_length(shape, value, len(value), path)
+        self._check_range(shape, value, len(value), path)
         for index, item in enumerate(value, start=1):
-            if item is None:
-                self.errors.append(
-                    f"Value null at '{path}.{index}.member' failed to satisfy constraint: Member must not be null"
-                )
-                continue
-            self.check(shape.member, item, f"{path}.{index}.member")
+            self._check_member(shape.member, item, f"{path}.{index}.member")
 
     def _check_map(self, shape: MapShape, value: Any, path: str) -> None:
         if not isinstance(value, dict):
             self.fail(shape, value, path, "be a map (JSON object)")
             return
-        self._check_length(shape, value, len(value), path)
+        self._check_range(shape, value, len(value), path)
         for key, item in value.items():
             self.check(shape.key, key, f"{path}.key")
-            if item is None:
-                self.errors.append(
-                    f"Value null at '{path}.{key}' failed to satisfy constraint: Member must not be null"
-                )
-                continue
-            self.check(shape.value, item, f"{path}.{key}")
+            self._check_member(shape.value, item, f"{path}.{key}")
+
+    def _check_member(self, shape: Shape, item: Any, path: str) -> None:
+        """A list member or map value: never null, else checked against its shape."""
+        if item is None:
+            self.errors.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
+        else:
+            self.check(shape, item, path)
 
     def _check_string(self, shape: Shape, value: Any, path: str) -> None:
         if not isinstance(value, str):
             self.fail(shape, value, path, "be a string")
             return
-        self._check_length(shape, value, len(value), path)
+        self._check_range(shape, value, len(value), path)
         enum = shape.metadata.get("enum")
         if enum and value not in enum:
             self.fail(shape, value, path, f"satisfy enum value set: [{', '.join(enum)}]")
@@ -137,11 +135,7 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, kinds):
             self.fail(shape, value, path, f"be {kind}")
             return
-        low, high = shape.metadata.get("min"), shape.metadata.get("max")
-        if low is not None and value < low:
-            self.fail(shape, value, path, f"have value greater than or equal to {low}")
-        if high is not None and value > high:
-            self.fail(shape, value, path, f"have value less than or equal to {high}")
+        self._check_range(shape, value, value, path, what="value")
 
     def _check_integer(self, shape: Shape, value: Any, path: str) -> None:
         self._check_number(shape, value, path, (int,), "an integer")
