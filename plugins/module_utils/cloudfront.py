@@ -305,6 +305,17 @@ def merge_config(current, desired):
     return merged
 
 
+def _pages(method, list_key, **params):
+    """Every page of a CloudFront List* call (the list under ``list_key``), Marker after NextMarker:
+    while IsTruncated, or, for the lists without it (response headers policies), while a NextMarker comes."""
+    while True:
+        page = method(aws_retry=True, **params)[list_key]
+        yield page
+        if not (page.get("IsTruncated") if "IsTruncated" in page else page.get("NextMarker")):
+            return
+        params["Marker"] = page["NextMarker"]
+
+
 def view_diff(before, after):
     """Only the top-level fields that differ, for a readable --diff."""
     keys = [k for k in after if before.get(k) != after.get(k)]
@@ -316,14 +327,7 @@ def view_diff(before, after):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront distributions")
 def list_distributions(client):
-    summaries = []
-    params = {}
-    while True:
-        page = client.list_distributions(aws_retry=True, **params)["DistributionList"]
-        summaries.extend(page.get("Items") or [])
-        if not page.get("IsTruncated"):
-            return summaries
-        params["Marker"] = page["NextMarker"]
+    return [item for page in _pages(client.list_distributions, "DistributionList") for item in page.get("Items") or []]
 
 
 @CloudFrontErrorHandler.common_error_handler("list tags of CloudFront resource {arn}")
@@ -406,14 +410,8 @@ def wait_deployed(client, dist_id, timeout):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront origin access controls")
 def list_origin_access_controls(client):
-    items = []
-    params = {}
-    while True:
-        page = client.list_origin_access_controls(aws_retry=True, **params)["OriginAccessControlList"]
-        items.extend(page.get("Items") or [])
-        if not page.get("IsTruncated"):
-            return items
-        params["Marker"] = page["NextMarker"]
+    pages = _pages(client.list_origin_access_controls, "OriginAccessControlList")
+    return [item for page in pages for item in page.get("Items") or []]
 
 
 def find_origin_access_control(client, name_or_id):
@@ -453,16 +451,12 @@ def delete_origin_access_control(client, oac_id, etag):
 def find_invalidation(client, dist_id, caller_reference):
     """The invalidation created with ``caller_reference`` (ListInvalidations has no caller
     reference, so each invalidation is read until it is found; AWS lists newest first)."""
-    params = {}
-    while True:
-        page = client.list_invalidations(aws_retry=True, DistributionId=dist_id, **params)["InvalidationList"]
+    for page in _pages(client.list_invalidations, "InvalidationList", DistributionId=dist_id):
         for summary in page.get("Items") or []:
             invalidation = client.get_invalidation(aws_retry=True, DistributionId=dist_id, Id=summary["Id"])
             if invalidation["Invalidation"]["InvalidationBatch"]["CallerReference"] == caller_reference:
                 return invalidation["Invalidation"]
-        if not page.get("IsTruncated"):
-            return None
-        params["Marker"] = page["NextMarker"]
+    return None
 
 
 @CloudFrontErrorHandler.common_error_handler("create invalidation {caller_reference} of distribution {dist_id}")
@@ -543,16 +537,12 @@ def response_headers_view(config):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront response headers policies")
 def find_response_headers_policy(client, name):
-    params = dict(Type="custom")
-    while True:
-        page = client.list_response_headers_policies(aws_retry=True, **params)["ResponseHeadersPolicyList"]
+    for page in _pages(client.list_response_headers_policies, "ResponseHeadersPolicyList", Type="custom"):
         for item in page.get("Items") or []:
             policy = item["ResponseHeadersPolicy"]
             if policy["ResponseHeadersPolicyConfig"]["Name"] == name:
                 return policy
-        if not page.get("NextMarker"):
-            return None
-        params["Marker"] = page["NextMarker"]
+    return None
 
 
 @CloudFrontErrorHandler.common_error_handler("read the ETag of CloudFront response headers policy {policy_id}")
