@@ -21,6 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 from ansible_collections.invoice.platform.plugins.module_utils._acm.waiters import AcmWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._pagination import token_pages
 
 # Certificates in these states can still become (or are) usable; others are never reused.
 LIVE_STATUSES = ("PENDING_VALIDATION", "ISSUED")
@@ -134,13 +135,11 @@ def list_certificates(client, key_algorithm):
         CertificateStatuses=list(LIVE_STATUSES),
         Includes=dict(keyTypes=[normalise_key_algorithm(key_algorithm)]),
     )
-    summaries = []
-    while True:
-        page = client.list_certificates(aws_retry=True, **params)
-        summaries.extend(page.get("CertificateSummaryList", []))
-        if not page.get("NextToken"):
-            return summaries
-        params["NextToken"] = page["NextToken"]
+    return [
+        item
+        for page in token_pages(client.list_certificates, **params)
+        for item in page.get("CertificateSummaryList", [])
+    ]
 
 
 @ACMErrorHandler.list_error_handler("describe ACM certificate {arn}")

@@ -37,6 +37,7 @@ from ansible_collections.invoice.platform.plugins.module_utils._apprunner.waiter
     AppRunnerWaiterFactory,
     waiter_config,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._pagination import token_pages
 
 # Operation outcomes that mean the change did not land.
 FAILED_OPERATION_STATES = ("FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED")
@@ -45,23 +46,12 @@ FAILED_OPERATION_STATES = ("FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED")
 USER_KEYED_MAPS = ["Tags", "RuntimeEnvironmentVariables", "RuntimeEnvironmentSecrets"]
 
 
-# ---- pagination, return values, the module's end ------------------------------------------
-
-
-def _pages(method, **params):
-    """Every page of an App Runner List*/Describe* call (botocore has no paginators for App Runner)."""
-    while True:
-        page = method(aws_retry=True, **params)
-        yield page
-        token = page.get("NextToken")
-        if not token:
-            return
-        params["NextToken"] = token
+# ---- return values, the module's end ------------------------------------------
 
 
 def _paginate(method, result_key, **params):
     """All items under ``result_key`` of every page."""
-    return [item for page in _pages(method, **params) for item in page.get(result_key, [])]
+    return [item for page in token_pages(method, **params) for item in page.get(result_key, [])]
 
 
 def snake_keep_user_keys(data):
@@ -366,7 +356,7 @@ def services_using_vpc_connector(client, arn):
 def describe_custom_domains(client, arn):
     """(DNSTarget, [CustomDomain, ...]) of a service."""
     domains, target = [], None
-    for page in _pages(client.describe_custom_domains, ServiceArn=arn, MaxResults=5):
+    for page in token_pages(client.describe_custom_domains, ServiceArn=arn, MaxResults=5):
         target = page.get("DNSTarget", target)
         domains.extend(page.get("CustomDomains", []))
     return target, domains

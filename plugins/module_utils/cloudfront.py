@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 from ansible_collections.invoice.platform.plugins.module_utils._cloudfront.waiters import CloudFrontWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._pagination import marker_pages
 
 # The tag that names a distribution this collection manages (its identity).
 NAME_TAG = "invoice:name"
@@ -305,17 +306,6 @@ def merge_config(current, desired):
     return merged
 
 
-def _pages(method, list_key, **params):
-    """Every page of a CloudFront List* call (the list under ``list_key``), Marker after NextMarker:
-    while IsTruncated, or, for the lists without it (response headers policies), while a NextMarker comes."""
-    while True:
-        page = method(aws_retry=True, **params)[list_key]
-        yield page
-        if not (page.get("IsTruncated") if "IsTruncated" in page else page.get("NextMarker")):
-            return
-        params["Marker"] = page["NextMarker"]
-
-
 def view_diff(before, after):
     """Only the top-level fields that differ, for a readable --diff."""
     keys = [k for k in after if before.get(k) != after.get(k)]
@@ -327,7 +317,9 @@ def view_diff(before, after):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront distributions")
 def list_distributions(client):
-    return [item for page in _pages(client.list_distributions, "DistributionList") for item in page.get("Items") or []]
+    return [
+        item for page in marker_pages(client.list_distributions, "DistributionList") for item in page.get("Items") or []
+    ]
 
 
 @CloudFrontErrorHandler.common_error_handler("list tags of CloudFront resource {arn}")
@@ -410,7 +402,7 @@ def wait_deployed(client, dist_id, timeout):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront origin access controls")
 def list_origin_access_controls(client):
-    pages = _pages(client.list_origin_access_controls, "OriginAccessControlList")
+    pages = marker_pages(client.list_origin_access_controls, "OriginAccessControlList")
     return [item for page in pages for item in page.get("Items") or []]
 
 
@@ -451,7 +443,7 @@ def delete_origin_access_control(client, oac_id, etag):
 def find_invalidation(client, dist_id, caller_reference):
     """The invalidation created with ``caller_reference`` (ListInvalidations has no caller
     reference, so each invalidation is read until it is found; AWS lists newest first)."""
-    for page in _pages(client.list_invalidations, "InvalidationList", DistributionId=dist_id):
+    for page in marker_pages(client.list_invalidations, "InvalidationList", DistributionId=dist_id):
         for summary in page.get("Items") or []:
             invalidation = client.get_invalidation(aws_retry=True, DistributionId=dist_id, Id=summary["Id"])
             if invalidation["Invalidation"]["InvalidationBatch"]["CallerReference"] == caller_reference:
@@ -537,7 +529,7 @@ def response_headers_view(config):
 
 @CloudFrontErrorHandler.common_error_handler("list CloudFront response headers policies")
 def find_response_headers_policy(client, name):
-    for page in _pages(client.list_response_headers_policies, "ResponseHeadersPolicyList", Type="custom"):
+    for page in marker_pages(client.list_response_headers_policies, "ResponseHeadersPolicyList", Type="custom"):
         for item in page.get("Items") or []:
             policy = item["ResponseHeadersPolicy"]
             if policy["ResponseHeadersPolicyConfig"]["Name"] == name:
