@@ -37,6 +37,13 @@ class CountingExtractor:
         await self.inner.aclose()
 
 
+def queued_batch(client, headers, vendor_id, files):
+    """A batch of ``files`` queued for the workers (POST /api/batches/{id}/process)."""
+    batch_id = new_batch(client, headers, vendor_id, files)
+    client.post(f"/api/batches/{batch_id}/process", headers=headers)
+    return batch_id
+
+
 def new_batch(client, headers, vendor_id, files):
     batch = client.post("/api/batches/init", headers=headers, json={"vendor_id": vendor_id, "folder_path": "march"})
     assert batch.status_code == 201, batch.text
@@ -111,8 +118,7 @@ def test_batch_lifecycle_with_a_failing_file(client, auth, vendor_id, settings, 
 
 def test_two_workers_never_process_a_file_twice(client, auth, vendor_id, settings, sql):
     files = [(f"inv{n}.html", html_invoice(f"C-{n}")) for n in range(12)]
-    batch_id = new_batch(client, auth["reviewer"], vendor_id, files)
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
+    batch_id = queued_batch(client, auth["reviewer"], vendor_id, files)
     extractor = CountingExtractor(delay=0.02)
     counts = asyncio.run(drain(settings, extractor, workers=2))
     assert sum(counts) == 12 and all(c > 0 for c in counts), counts
@@ -125,8 +131,7 @@ def test_two_workers_never_process_a_file_twice(client, auth, vendor_id, setting
 
 
 def test_a_crashed_workers_job_is_claimed_again_after_its_lease(client, auth, vendor_id, settings, sql):
-    batch_id = new_batch(client, auth["reviewer"], vendor_id, [("a.html", html_invoice("D-1"))])
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
+    batch_id = queued_batch(client, auth["reviewer"], vendor_id, [("a.html", html_invoice("D-1"))])
     short = settings.with_overrides(worker_lease_seconds=0.2)
 
     async def crash_then_recover():
@@ -157,10 +162,9 @@ def test_batch_duplicate_file_is_skipped_and_reported(client, auth, vendor_id, s
         data={"vendor_id": vendor_id},
         files={"invoice": ("e.html", content)},
     )
-    batch_id = new_batch(
+    batch_id = queued_batch(
         client, auth["reviewer"], vendor_id, [("again.html", content), ("new.html", html_invoice("E-2"))]
     )
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
     asyncio.run(drain(settings, CountingExtractor()))
     progress = client.get(f"/api/batches/{batch_id}/progress?includeFiles=true", headers=auth["viewer"]).json()
     assert progress["processedFiles"] == 1 and progress["skippedFiles"] == 1 and progress["status"] == "completed"

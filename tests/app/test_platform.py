@@ -15,7 +15,8 @@ from app.db import migrate
 from app.extraction import build_extractor
 from app.main import create_app
 from app.storage import S3Storage
-from tests.app.conftest import html_invoice
+from tests.app.conftest import html_invoice, login
+from tests.app.test_invoices import upload
 
 
 def test_health_reports_version_database_and_storage(client):
@@ -120,17 +121,9 @@ def test_api_on_s3_storage(localaws, settings, users, vendor_id):
         storage_backend="s3", files_bucket="files-bucket", exports_bucket="files-bucket"
     )
     with TestClient(create_app(s3_settings)) as client:
-        token = client.post(
-            "/api/auth/login", json={"email": users["reviewer"], "password": "correct horse battery staple"}
-        )
-        h = {"Authorization": f"Bearer {token.json()['token']}"}
+        h = {"Authorization": f"Bearer {login(client, users['reviewer'])}"}
         assert client.get("/api/health").json()["checks"]["storage"] == {"status": "ok", "backend": "s3"}
-        up = client.post(
-            "/api/invoices/upload",
-            headers=h,
-            data={"vendor_id": vendor_id},
-            files={"invoice": ("s.html", html_invoice("S3-1"))},
-        )
+        up = upload(client, h, vendor_id, html_invoice("S3-1"), "s.html")
         assert up.status_code == 201, up.text
         invoice_id = up.json()["invoice"]["id"]
         assert client.get(f"/api/invoices/{invoice_id}/file", headers=h).content == html_invoice("S3-1")
@@ -180,16 +173,8 @@ def test_upload_through_claude_records_tokens_and_cost(settings, users, vendor_i
         )
 
     with TestClient(create_app(settings, extractor_factory=factory)) as client:
-        token = client.post(
-            "/api/auth/login", json={"email": users["reviewer"], "password": "correct horse battery staple"}
-        )
-        h = {"Authorization": f"Bearer {token.json()['token']}"}
-        up = client.post(
-            "/api/invoices/upload",
-            headers=h,
-            data={"vendor_id": vendor_id},
-            files={"invoice": ("c.html", html_invoice("IGNORED"))},
-        )
+        h = {"Authorization": f"Bearer {login(client, users['reviewer'])}"}
+        up = upload(client, h, vendor_id, html_invoice("IGNORED"), "c.html")
     assert up.status_code == 201, up.text
     assert len(requests) == 1 and requests[0]["model"] == "claude-sonnet-5"
     row = sql(

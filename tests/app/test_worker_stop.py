@@ -17,7 +17,7 @@ from app.db import make_database
 from app.storage import LocalStorage
 from app.worker import QueueMetrics, Worker
 from tests.app.conftest import html_invoice
-from tests.app.test_batches import CountingExtractor, drain, new_batch
+from tests.app.test_batches import CountingExtractor, drain, queued_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,8 +63,7 @@ async def _stop_during_job(settings, extractor, grace):
 
 def test_a_stopped_worker_finishes_its_job_within_the_grace_period(client, auth, vendor_id, settings, sql):
     files = [(f"s{n}.html", html_invoice(f"S-{n}")) for n in range(3)]
-    batch_id = new_batch(client, auth["reviewer"], vendor_id, files)
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
+    batch_id = queued_batch(client, auth["reviewer"], vendor_id, files)
     extractor = SignallingExtractor(delay=0.5)
     took = asyncio.run(_stop_during_job(settings, extractor, grace=5))
     assert 0.2 < took < 5  # it waited for the job, not for the grace period
@@ -79,8 +78,7 @@ def test_a_stopped_worker_finishes_its_job_within_the_grace_period(client, auth,
 
 
 def test_a_job_that_outlasts_the_grace_period_is_released_not_lost(client, auth, vendor_id, settings, sql):
-    batch_id = new_batch(client, auth["reviewer"], vendor_id, [("slow.html", html_invoice("R-1"))])
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
+    batch_id = queued_batch(client, auth["reviewer"], vendor_id, [("slow.html", html_invoice("R-1"))])
     extractor = SignallingExtractor(delay=30)
     took = asyncio.run(_stop_during_job(settings, extractor, grace=0.3))
     assert took < 5
@@ -128,8 +126,7 @@ def test_python_m_app_worker_stops_on_sigterm(db_url, tmp_path):
 
 def test_queue_metrics_publish_depth_and_oldest_wait(client, auth, vendor_id, settings, sql, localaws):  # noqa: PLR0917
     files = [(f"m{n}.html", html_invoice(f"M-{n}")) for n in range(4)]
-    batch_id = new_batch(client, auth["reviewer"], vendor_id, files)
-    client.post(f"/api/batches/{batch_id}/process", headers=auth["reviewer"])
+    queued_batch(client, auth["reviewer"], vendor_id, files)
     metered = settings.with_overrides(
         queue_metric_namespace="Test/Batch", queue_metric_queue="q1", queue_metric_seconds=5
     )
