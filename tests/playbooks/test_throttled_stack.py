@@ -22,7 +22,9 @@ from tests.playbooks.helpers import run_playbook
 from tests.playbooks.stack_helpers import mutating
 from tools.localaws.client import calls, clear_faults, reset_calls, set_faults
 
-pytestmark = pytest.mark.slow
+# sleep_bound: most of its minutes are the standard retry mode's backoff sleeps, so `make pytest`
+# runs it in a lane of its own beside the workers, where it leaves no core idle.
+pytestmark = [pytest.mark.slow, pytest.mark.sleep_bound]
 
 RATE = 0.3
 # Operations the stack only calls a few times: with one draw per call they may escape the
