@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from asyncpg.exceptions import UniqueViolationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -67,6 +70,15 @@ class ApiError(HTTPException):
 
 def bad_request(field: str, message: str) -> ApiError:
     return ApiError(400, message, field=field)
+
+
+@contextmanager
+def unique_or_409(message: str, field: str) -> Iterator[None]:
+    """A unique violation in the block is the API's 409 with ``message``, naming ``field``."""
+    try:
+        yield
+    except UniqueViolationError:
+        raise ApiError(409, message, field=field) from None
 
 
 def not_found(what: str, field: str | None = None) -> ApiError:

@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from asyncpg.exceptions import UniqueViolationError
 from starlette.requests import Request
 
 from app import tables
 from app.auth import requires
 from app.endpoints.common import db, fetch_by_id, get_one
 from app.ingest import normalise_name
-from app.responses import JSON, ApiError, bad_request, not_found
+from app.responses import JSON, bad_request, not_found, unique_or_409
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string
 
 
@@ -116,12 +115,10 @@ async def create_customer(request: Request) -> JSON:
       409: {description: A customer with the same normalised name exists}
     """
     values = _customer_values(await json_body(request), partial=False)
-    try:
+    with unique_or_409("A customer with this name already exists", "name"):
         customer_id = await db(request).execute(
             tables.customers.insert().values(**values).returning(tables.customers.c.id)
         )
-    except UniqueViolationError:
-        raise ApiError(409, "A customer with this name already exists", field="name") from None
     return JSON({"message": "Customer created", "customer": await _load(request, str(customer_id))}, status_code=201)
 
 
@@ -152,15 +149,13 @@ async def update_customer(request: Request) -> JSON:
     values = _customer_values(await json_body(request), partial=True)
     if not values:
         raise bad_request("body", "No valid fields to update")
-    try:
+    with unique_or_409("A customer with this name already exists", "name"):
         updated = await db(request).execute(
             tables.customers.update()
             .where(tables.customers.c.id == customer_id)
             .values(**values)
             .returning(tables.customers.c.id)
         )
-    except UniqueViolationError:
-        raise ApiError(409, "A customer with this name already exists", field="name") from None
     if updated is None:
         raise not_found("Customer", "id")
     return JSON({"message": "Customer updated", "customer": await _load(request, customer_id)})

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -17,7 +16,7 @@ from app.auth import current_user, requires
 from app.db import Query, fetchrow, fetchrow_and_rows, page_json
 from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.filters import ListFilters, filtered, list_filters, parse_list_filters  # noqa: F401 (list_filters: kept importable here)
-from app.responses import JSON, ApiError, RawJSON, bad_request, not_found
+from app.responses import JSON, ApiError, RawJSON, bad_request, not_found, unique_or_409
 from app.storage import StorageError
 from app.validation import (
     MAX_OFFSET,
@@ -408,12 +407,8 @@ async def update_invoice(request: Request) -> JSON:
                     tables.line_items.insert(), [{**item, "invoice_id": invoice_id} for item in items]
                 )
             values["line_item_count"] = len(items)
-        try:
+        with unique_or_409("Invoice with this number already exists for this vendor", "invoice_header.invoice_number"):
             await database.execute(tables.invoices.update().where(tables.invoices.c.id == invoice_id).values(**values))
-        except UniqueViolationError:
-            raise ApiError(
-                409, "Invoice with this number already exists for this vendor", field="invoice_header.invoice_number"
-            ) from None
     return JSON({"message": "Invoice updated successfully", "invoice": await load_invoice(request, invoice_id)})
 
 

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from asyncpg.exceptions import UniqueViolationError
 from databases import Database
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from app import ingest, tables
 from app.auth import current_user, requires
 from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
-from app.responses import JSON, ApiError, bad_request
+from app.responses import JSON, ApiError, bad_request, unique_or_409
 from app.storage import StorageError
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
 
@@ -170,7 +169,7 @@ async def create_prompt(request: Request) -> JSON:
         raise bad_request("is_active", "only a vendor's prompt can be active (set vendor_id)")
     database = db(request)
     await _check_vendor(database, vendor_id)
-    try:
+    with unique_or_409("A prompt with this name and version already exists for this vendor", "prompt_name"):
         async with database.transaction():
             version = 1
             if parent_id:
@@ -206,10 +205,6 @@ async def create_prompt(request: Request) -> JSON:
             )
             if is_active and vendor_id:
                 await activate_for_vendor(database, vendor_id, str(prompt_id))
-    except UniqueViolationError:
-        raise ApiError(
-            409, "A prompt with this name and version already exists for this vendor", field="prompt_name"
-        ) from None
     return JSON(
         {"message": "Prompt created successfully", "prompt": await _load(request, str(prompt_id))}, status_code=201
     )
@@ -238,7 +233,7 @@ async def update_prompt(request: Request) -> JSON:
     if "is_template" in body:
         values["is_template"] = boolean(body["is_template"], "is_template", default=False)
     active = boolean(body.get("is_active"), "is_active") if "is_active" in body else None
-    try:
+    with unique_or_409("A prompt with this name and version already exists for this vendor", "prompt_name"):
         async with database.transaction():
             current = await fetch_by_id(database, tables.extraction_prompts, prompt_id, "Prompt", lock=True)
             old_vendor = current["vendor_id"]
@@ -255,10 +250,6 @@ async def update_prompt(request: Request) -> JSON:
                 if not new_vendor:
                     raise bad_request("is_active", "only a vendor's prompt can be active (set vendor_id)")
                 await activate_for_vendor(database, str(new_vendor), prompt_id)
-    except UniqueViolationError:
-        raise ApiError(
-            409, "A prompt with this name and version already exists for this vendor", field="prompt_name"
-        ) from None
     return JSON({"message": "Prompt updated successfully", "prompt": await _load(request, prompt_id)})
 
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from asyncpg.exceptions import UniqueViolationError
 from starlette.requests import Request
 
 from app import tables
 from app.auth import requires
 from app.endpoints.common import db, fetch_by_id, fetch_found, get_one
-from app.responses import JSON, ApiError, bad_request, not_found
+from app.responses import JSON, ApiError, bad_request, not_found, unique_or_409
 from app.validation import boolean, json_body, path_id, string, uuid_value
 
 NO_PROMPT = "No prompt assigned"
@@ -97,14 +96,12 @@ async def create_vendor(request: Request) -> JSON:
     active = boolean(body.get("active"), "active", default=True)
     if await _name_taken(request, name):
         raise ApiError(409, "Vendor with this name already exists", field="name")
-    try:
+    with unique_or_409("Vendor with this name already exists", "name"):
         vendor_id = await db(request).execute(
             tables.vendors.insert()
             .values(name=name, display_name=display, active=active)
             .returning(tables.vendors.c.id)
         )
-    except UniqueViolationError:
-        raise ApiError(409, "Vendor with this name already exists", field="name") from None
     return JSON(
         {"message": "Vendor created successfully", "vendor": await load_vendor(request, str(vendor_id))},
         status_code=201,
@@ -112,7 +109,7 @@ async def create_vendor(request: Request) -> JSON:
 
 
 @requires("admin")
-async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch per field)
+async def update_vendor(request: Request) -> JSON:
     """
     summary: Update a vendor (admin)
     description: Setting extraction_prompt_id activates that prompt (it must belong to the vendor); null clears it.
@@ -147,10 +144,8 @@ async def update_vendor(request: Request) -> JSON:  # noqa: PLR0912 (one branch 
         raise bad_request("body", "No valid fields to update")
     async with database.transaction():
         if values:
-            try:
+            with unique_or_409("Vendor with this name already exists", "name"):
                 await database.execute(tables.vendors.update().where(tables.vendors.c.id == vendor_id).values(**values))
-            except UniqueViolationError:
-                raise ApiError(409, "Vendor with this name already exists", field="name") from None
         if set_prompt:
             from app.endpoints.prompts import activate_for_vendor  # noqa: PLC0415 (circular import)
 
