@@ -15,12 +15,13 @@ import copy
 import functools
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
+from moto.moto_api._internal import mock_random
+from moto.utilities.tagging_service import TaggingService
 
 from tools.localaws.apprunner import runner
 from tools.localaws.apprunner.constants import (
@@ -65,7 +66,7 @@ class Operation:
     """One asynchronous operation on a service (ListOperations' OperationSummary)."""
 
     def __init__(self, op_type: str, target_arn: str, target_status: str, delay: float) -> None:
-        self.id = str(uuid.uuid4())
+        self.id = str(mock_random.uuid4())
         self.type = op_type
         self.target_arn = target_arn
         self.target_status = target_status
@@ -398,7 +399,7 @@ class AppRunnerBackend(BaseBackend):
         self.vpc_connectors: dict[str, VpcConnector] = {}
         self.observability_configs: dict[str, ObservabilityConfiguration] = {}
         self.connections: dict[str, Connection] = {}
-        self.tags: dict[str, dict[str, str]] = {}
+        self.tagger = TaggingService()
         default = AutoScalingConfiguration(
             self, DEFAULT_AUTO_SCALING_NAME, 1, max_concurrency=100, min_size=1, max_size=25
         )
@@ -470,7 +471,7 @@ class AppRunnerBackend(BaseBackend):
             service.settle(now)
             if service.settled_status == "DELETED":
                 del self.services[arn]
-                self.tags.pop(arn, None)
+                self.tagger.delete_all_tags_for_resource(arn)
 
     def _service(self, arn: str) -> Service:
         service = self.services.get(arn)
@@ -523,10 +524,11 @@ class AppRunnerBackend(BaseBackend):
         return arns
 
     def _set_tags(self, arn: str, tags: list[dict[str, str]] | None) -> None:
-        merged = {**self.tags.get(arn, {}), **{t["Key"]: t.get("Value", "") for t in tags or []}}
-        if len(merged) > MAX_TAGS:
-            raise InvalidRequestException(f"Too many tags for {arn}: {len(merged)} (at most {MAX_TAGS})")
-        self.tags[arn] = merged
+        given = [{"Key": t["Key"], "Value": t.get("Value", "")} for t in tags or []]
+        count = len(self.tagger.get_tag_dict_for_resource(arn).keys() | {t["Key"] for t in given})
+        if count > MAX_TAGS:
+            raise InvalidRequestException(f"Too many tags for {arn}: {count} (at most {MAX_TAGS})")
+        self.tagger.tag_resource(arn, given)
 
     def _next_revision(self, collection: dict[str, Any], name: str) -> int:
         return max((r.revision for r in collection.values() if r.name == name), default=0) + 1
@@ -926,7 +928,7 @@ class AppRunnerBackend(BaseBackend):
         connection = self.connections.pop(arn, None)
         if connection is None:
             raise ResourceNotFoundException(f"Connection {arn!r} doesn't exist")
-        self.tags.pop(arn, None)
+        self.tagger.delete_all_tags_for_resource(arn)
         return {**connection.describe(), "Status": "DELETED"}
 
     # -- tags --------------------------------------------------------------------------------
@@ -942,13 +944,11 @@ class AppRunnerBackend(BaseBackend):
 
     @_locked
     def untag_resource(self, arn: str, keys: list[str]) -> None:
-        current = self.tags.setdefault(self._tagged(arn), {})
-        for key in keys:
-            current.pop(key, None)
+        self.tagger.untag_resource_using_names(self._tagged(arn), keys)
 
     @_locked
     def list_tags_for_resource(self, arn: str) -> list[dict[str, str]]:
-        return [{"Key": k, "Value": v} for k, v in self.tags.get(self._tagged(arn), {}).items()]
+        return self.tagger.list_tags_for_resource(self._tagged(arn))["Tags"]
 
 
 apprunner_backends = BackendDict(AppRunnerBackend, "apprunner")

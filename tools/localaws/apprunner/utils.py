@@ -6,11 +6,10 @@ from __future__ import annotations
 import base64
 import copy
 import os
-import random
-import string
-import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from moto.moto_api._internal import mock_random
 
 from tools.localaws.apprunner.constants import (
     CPU_ALIASES,
@@ -37,12 +36,11 @@ def utcnow() -> datetime:
 
 
 def hex32() -> str:
-    return uuid.uuid4().hex
+    return mock_random.get_random_hex(32)
 
 
 def random_label(length: int = 10) -> str:
-    alphabet = string.ascii_lowercase + string.digits
-    return "".join(random.choice(alphabet) for _ in range(length))  # noqa: S311 (not a secret)
+    return mock_random.get_random_string(length, lower_case=True)
 
 
 def paginate[T](
