@@ -530,6 +530,23 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidRequestException(f"Too many tags for {arn}: {count} (at most {MAX_TAGS})")
         self.tagger.tag_resource(arn, given)
 
+    def _list_revisions(
+        self,
+        collection: dict[str, Any],
+        name: str | None,
+        latest_only: bool,
+        max_results: int | None,
+        next_token: str | None,
+    ) -> tuple[list[Any], str | None]:
+        """One page of the ACTIVE revisions in ``collection`` (of ``name``; the latest only), by name, revision."""
+        configs = [c for c in collection.values() if c.status == "ACTIVE"]
+        if name:
+            configs = [c for c in configs if c.name == name]
+        if latest_only:
+            configs = [c for c in configs if self.latest_revision(collection, c.name) is c]
+        configs.sort(key=lambda c: (c.name, c.revision))
+        return paginate(configs, max_results, next_token, 100)
+
     def _next_revision(self, collection: dict[str, Any], name: str) -> int:
         return max((r.revision for r in collection.values() if r.name == name), default=0) + 1
 
@@ -769,13 +786,7 @@ class AppRunnerBackend(BaseBackend):
     def list_auto_scaling_configurations(
         self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        configs = [c for c in self.auto_scaling_configs.values() if c.status == "ACTIVE"]
-        if name:
-            configs = [c for c in configs if c.name == name]
-        if latest_only:
-            configs = [c for c in configs if self.latest_revision(self.auto_scaling_configs, c.name) is c]
-        configs.sort(key=lambda c: (c.name, c.revision))
-        page, token = paginate(configs, max_results, next_token, 100)
+        page, token = self._list_revisions(self.auto_scaling_configs, name, latest_only, max_results, next_token)
         return [c.summary(self) for c in page], token
 
     @_locked
@@ -880,13 +891,7 @@ class AppRunnerBackend(BaseBackend):
     def list_observability_configurations(
         self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        configs = [c for c in self.observability_configs.values() if c.status == "ACTIVE"]
-        if name:
-            configs = [c for c in configs if c.name == name]
-        if latest_only:
-            configs = [c for c in configs if self.latest_revision(self.observability_configs, c.name) is c]
-        configs.sort(key=lambda c: (c.name, c.revision))
-        page, token = paginate(configs, max_results, next_token, 100)
+        page, token = self._list_revisions(self.observability_configs, name, latest_only, max_results, next_token)
         return [c.summary() for c in page], token
 
     @_locked

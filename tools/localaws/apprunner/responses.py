@@ -125,6 +125,14 @@ class AppRunnerResponse(BaseResponse):
         params = self._validated()
         return ActionResult(self.backend.disassociate_custom_domain(params["ServiceArn"], params["DomainName"]))
 
+    def _list_revisions(self, list_call: Any, kind: str) -> ActionResult:
+        """A List*Configurations call: by <kind>Name, LatestOnly, MaxResults and NextToken."""
+        params = self._validated()
+        configs, token = list_call(
+            params.get(f"{kind}Name"), bool(params.get("LatestOnly")), params.get("MaxResults"), params.get("NextToken")
+        )
+        return ActionResult({f"{kind}SummaryList": configs, "NextToken": token})
+
     # -- auto scaling configurations ---------------------------------------------------------
 
     def create_auto_scaling_configuration(self) -> ActionResult:
@@ -136,14 +144,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"AutoScalingConfiguration": self.backend.describe_auto_scaling_configuration(arn)})
 
     def list_auto_scaling_configurations(self) -> ActionResult:
-        params = self._validated()
-        configs, token = self.backend.list_auto_scaling_configurations(
-            params.get("AutoScalingConfigurationName"),
-            bool(params.get("LatestOnly")),
-            params.get("MaxResults"),
-            params.get("NextToken"),
-        )
-        return ActionResult({"AutoScalingConfigurationSummaryList": configs, "NextToken": token})
+        return self._list_revisions(self.backend.list_auto_scaling_configurations, "AutoScalingConfiguration")
 
     def delete_auto_scaling_configuration(self) -> ActionResult:
         params = self._validated()
@@ -192,14 +193,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"ObservabilityConfiguration": self.backend.describe_observability_configuration(arn)})
 
     def list_observability_configurations(self) -> ActionResult:
-        params = self._validated()
-        configs, token = self.backend.list_observability_configurations(
-            params.get("ObservabilityConfigurationName"),
-            bool(params.get("LatestOnly")),
-            params.get("MaxResults"),
-            params.get("NextToken"),
-        )
-        return ActionResult({"ObservabilityConfigurationSummaryList": configs, "NextToken": token})
+        return self._list_revisions(self.backend.list_observability_configurations, "ObservabilityConfiguration")
 
     def delete_observability_configuration(self) -> ActionResult:
         arn = self._validated()["ObservabilityConfigurationArn"]
