@@ -9,7 +9,12 @@ version_added: 0.2.0
 description:
   - Reads, in one read-only repeatable-read transaction, the server version, a hash of the schema
     (columns, indexes, constraints) and, for every table, its row count and a content hash that
-    does not depend on row order (the server sums the MD5 of every row's text form).
+    does not depend on row order (the server sums a hash of every row, C(hash_record_extended) of
+    its values with two seeds; tables with a column type that has no extended hash function, such
+    as C(json) or C(point), the MD5 of the row's text form, and their entry says C(row_hash=md5)).
+  - The manifest records its algorithm in C(row_hash). With O(compare), every table is hashed the
+    way the compared manifest did (a manifest without C(row_hash), from an earlier version, used
+    C(md5)), so that old backups verify too.
   - With O(compare), reports every difference between that manifest (from a backup) and the
     database, naming each table, and fails when there is one unless O(fail_on_difference=false).
   - Reads only; never changes anything (C(changed) is always false), so check mode runs it too.
@@ -66,10 +71,16 @@ manifest:
     schema_hash:
       description: SHA-256 over the sorted column, index and constraint definitions.
       type: str
+    row_hash:
+      description: The per-row hash the table hashes sum (a table whose entry has its own C(row_hash) used that one).
+      type: str
+      sample: hash_record_extended
     tables:
-      description: Table name (schema-qualified outside C(public)) to C(rows) and C(hash).
+      description:
+        - Table name (schema-qualified outside C(public)) to C(rows), C(hash) and, when it is not the
+          manifest's, C(row_hash).
       type: dict
-      sample: {"invoices": {"rows": 12, "hash": "9f86d0..."}}
+      sample: {"invoices": {"rows": 12, "hash": "9f86d0..."}, "geo": {"rows": 3, "hash": "51c2...", "row_hash": "md5"}}
 differences:
   description: With O(compare), one sentence per difference, naming the table.
   returned: always
@@ -113,7 +124,7 @@ def main():
         module.fail_json(msg=f"database_url: {e}")
     target = describe_target(settings)
     try:
-        manifest = read_manifest(settings)
+        manifest = read_manifest(settings, like=module.params["compare"])
     except Exception as e:  # asyncpg and OS errors: name the target, never the password
         module.fail_json(msg=f"Cannot read {target}: {type(e).__name__}: {e}", exception=traceback.format_exc())
     differences = compare_manifests(module.params["compare"], manifest) if module.params["compare"] else []

@@ -6,6 +6,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -129,6 +132,56 @@ def test_manifest_matches_a_pg_dump_taken_in_its_exported_snapshot(two_databases
     assert dr.read_manifest(dr.parse_database_url(a))["tables"]["t"]["rows"] == 11
 
 
+# The content hash of manifests written before "row_hash" existed (MD5 of each row's text
+# form), spelled out here independently of dr.TABLE_HASH_SQL.
+OLD_MD5_HASH_SQL = (
+    "SELECT count(*), coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text,"
+    " coalesce(sum(('x' || right(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text FROM {} AS t"
+)
+
+
+def _old_manifest(url: str, tables: list[str]) -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        conn = await asyncpg.connect(url)
+        try:
+            out = {}
+            for name in tables:
+                rows, hi, lo = await conn.fetchrow(OLD_MD5_HASH_SQL.format(name))
+                out[name] = {"rows": rows, "hash": hashlib.sha256(f"{rows}:{hi}:{lo}".encode()).hexdigest()}
+            return out
+        finally:
+            await conn.close()
+
+    return {"schema_hash": dr.read_manifest(dr.parse_database_url(url))["schema_hash"], "tables": asyncio.run(go())}
+
+
+def test_manifest_records_its_row_hash_and_verifies_old_md5_manifests(two_databases: tuple[str, str]) -> None:
+    a, b = two_databases
+    for url in (a, b):
+        _run(
+            url,
+            "CREATE TABLE t (id int PRIMARY KEY, v text, n numeric(8,2), j jsonb, at timestamptz);"
+            " INSERT INTO t SELECT g, md5(g::text), g / 3.0, jsonb_build_object('g', g), '2026-01-01'::timestamptz"
+            " + g * interval '1 minute' FROM generate_series(1, 300) g;"
+            " CREATE TABLE geo (id int, p point, doc json); INSERT INTO geo VALUES (1, '(1,2)', '{\"a\": 1}')",
+        )
+    new = dr.read_manifest(dr.parse_database_url(a))
+    # The default algorithm, recorded; a table whose types have no extended hash falls back to md5, and says so.
+    assert new["row_hash"] == "hash_record_extended" and "row_hash" not in new["tables"]["t"]
+    assert new["tables"]["geo"]["row_hash"] == "md5"
+    old = _old_manifest(a, ["t", "geo"])  # no "row_hash" anywhere: the old algorithm
+    assert old["tables"]["geo"] == {k: new["tables"]["geo"][k] for k in ("rows", "hash")}
+    assert old["tables"]["t"]["hash"] != new["tables"]["t"]["hash"]  # the algorithms really differ
+    # Verifying hashes each table the way the compared manifest did: old and new both match b ...
+    assert dr.compare_manifests(old, dr.read_manifest(dr.parse_database_url(b), like=old)) == []
+    assert dr.compare_manifests(new, dr.read_manifest(dr.parse_database_url(b), like=new)) == []
+    # ... and both see one changed value (the old one only because it hashes t with md5 again).
+    _run(b, "UPDATE t SET n = n + 0.01 WHERE id = 7")
+    changed = ["table t content differs (same 300 rows, different hash)"]
+    assert dr.compare_manifests(old, dr.read_manifest(dr.parse_database_url(b), like=old)) == changed
+    assert dr.compare_manifests(new, dr.read_manifest(dr.parse_database_url(b), like=new)) == changed
+
+
 def _v(key: str, vid: str, when: int, *, size: int = 1, latest: bool = False, etag: str = "e") -> dict[str, Any]:
     return {
         "Key": key,
@@ -202,7 +255,7 @@ def test_parse_utc_refuses_what_is_not_utc(value: str) -> None:
 
 class FakeS3:
     def __init__(self, fail_at_part: int = 0) -> None:
-        self.parts: list[bytes] = []
+        self.bodies: dict[int, bytes] = {}
         self.aborted = False
         self.fail_at_part = fail_at_part
 
@@ -213,11 +266,17 @@ class FakeS3:
     def upload_part(self, **kwargs: Any) -> dict[str, Any]:
         if kwargs["PartNumber"] == self.fail_at_part:
             raise RuntimeError("network down")
-        self.parts.append(kwargs["Body"])
+        self.bodies[kwargs["PartNumber"]] = kwargs["Body"]
         return {"ETag": f"e{kwargs['PartNumber']}"}
 
+    @property
+    def parts(self) -> list[bytes]:
+        return [self.bodies[n] for n in sorted(self.bodies)]
+
     def complete_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
-        assert [p["PartNumber"] for p in kwargs["MultipartUpload"]["Parts"]] == list(range(1, len(self.parts) + 1))
+        numbers = list(range(1, len(self.bodies) + 1))
+        assert kwargs["MultipartUpload"]["Parts"] == [{"ETag": f"e{n}", "PartNumber": n} for n in numbers]
+        self.completed = b"".join(self.parts)
         return {"VersionId": "v1"}
 
     def abort_multipart_upload(self, **kwargs: Any) -> None:
@@ -233,6 +292,33 @@ def test_stream_to_s3_hashes_parts_of_the_minimum_size() -> None:
     assert (size, sha, version) == (len(data), hashlib.sha256(data).hexdigest(), "v1")
     assert [len(p) for p in client.parts] == [dr.MIN_PART_SIZE, dr.MIN_PART_SIZE, len(data) - 2 * dr.MIN_PART_SIZE]
     assert client.extra["ServerSideEncryption"] == "aws:kms"
+
+
+class SlowS3(FakeS3):
+    """Parts take a while; counts how many upload at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.now = self.peak = 0
+
+    def upload_part(self, **kwargs: Any) -> dict[str, Any]:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(0.1)
+        with self.lock:
+            self.now -= 1
+        return super().upload_part(**kwargs)
+
+
+def test_stream_to_s3_uploads_parts_concurrently_but_bounded() -> None:
+    data = os.urandom(7 * dr.MIN_PART_SIZE + 123)
+    client = SlowS3()
+    size, sha, _ = dr.stream_to_s3(client, io.BytesIO(data), "b", "k", part_size=1, extra={}, concurrency=3)
+    assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+    assert client.completed == data and len(client.bodies) == 8  # parts in their order, whatever order they finished
+    assert client.peak == 3  # overlapped, never more than asked
 
 
 def test_stream_to_s3_aborts_the_upload_on_failure() -> None:
