@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.dr --gib 0.1    # a quick run
 
 Everything runs on loopback: a throwaway PostgreSQL 15 (scripts/pg.sh on a free port), the
-local AWS endpoint in this process (tools.localaws on a free port: S3 with versioning and a KMS
+local AWS endpoint in its own process (python -m tools.localaws on a free port: S3 with versioning and a KMS
 key, as the storage role makes them). In the same run, on the same database:
 
 - baseline backup: ``pg_dump --format=custom --compress=6 > /dev/null``;
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,29 +147,60 @@ def module(
 
 
 @contextlib.contextmanager
+def local_endpoint(log_path: Path) -> Iterator[str]:
+    """``python -m tools.localaws`` on a free port in its own process (as ``make up`` runs it), so
+    that its S3 work is a process of its own beside the one measured, not threads of the
+    benchmark's; yields its URL, stops it (SIGTERM) at the end."""
+    url = f"http://127.0.0.1:{free_port()}"
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.localaws", "--port", url.rsplit(":", 1)[1]],
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the local endpoint did not start: {log_path.read_text()[-2000:]}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
 def local_services(name: str, results: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
-    """A throwaway PostgreSQL (scripts/pg.sh) and local endpoint on free ports for one benchmark.
+    """A throwaway PostgreSQL (scripts/pg.sh) and local endpoint (local_endpoint) on free ports for one benchmark.
 
     Yields (the server's postgresql:// URL without a database, the environment for ansible runs);
     boto3 in this process points at the endpoint too. Records the load average before and after.
     """
-    from tools.localaws import LocalAWS
-
     results.update(started=dt.datetime.now(dt.UTC).isoformat(), load_average_before=os.getloadavg())
     port = free_port()
     pg_env = {**os.environ, "PGPORT": str(port), "PGDATA_ROOT": f"/tmp/invoice-bench-{name}-pg-{port}"}  # per port  # nosec B108
     script = str(ROOT / "scripts" / "pg.sh")
     server_url = subprocess.run([script, "start"], env=pg_env, check=True, capture_output=True, text=True)
     base = server_url.stdout.strip().splitlines()[-1].rsplit("/", 1)[0]
-    aws = LocalAWS("127.0.0.1", free_port()).start()
     try:
-        env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws.url}
-        env.pop("AWS_PROFILE", None)
-        os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws.url})
-        yield base, env
+        with local_endpoint(Path(pg_env["PGDATA_ROOT"]) / "localaws.log") as aws_url:
+            env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws_url}
+            env.pop("AWS_PROFILE", None)
+            os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": aws_url})
+            yield base, env
     finally:
         results["load_average_after"] = os.getloadavg()
-        aws.stop()
         subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
 
 
@@ -257,7 +289,10 @@ def main(argv: list[str] | None = None) -> int:
             backup_ratio_without_manifest=round(base_backup / plain, 3),
             backup_ratio=round(base_backup / ours_backup, 3),
             restore_ratio=round(base_restore / ours_restore, 3),
+            # Inside the modules (without ansible-playbook's start-up, about 2 CPU seconds):
             module_dump_seconds=plain_result["seconds"],
+            module_dump_seconds_with_manifest=backup_result["seconds"],
+            module_restore_seconds=restore_result["seconds"],
         )
     out = Path(args.output) if args.output else ROOT / "bench" / "results" / f"dr-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -368,9 +368,10 @@ def stream_to_s3(
 ) -> tuple[int, str, str]:
     """Upload ``stream`` to s3://bucket/key by multipart upload, hashing it on the way.
 
-    This thread reads and hashes the stream while up to ``concurrency`` parts upload in
-    threads, so that the writer of the stream (pg_dump) never waits for S3; it waits only when
-    that many parts are in flight (memory: ``concurrency`` + 1 parts). Returns (size, sha256
+    This thread only reads the stream; a second thread hashes it (in order) and up to
+    ``concurrency`` parts upload in threads, so that the writer of the stream (pg_dump) waits
+    neither for the hash nor for S3, unless that many parts are in flight (memory:
+    ``concurrency`` + 1 parts). Returns (size, sha256
     hex, version id). Any error aborts the multipart upload (nothing is left half-written) and
     is raised again.
     """
@@ -394,11 +395,14 @@ def stream_to_s3(
         return pending
 
     try:
-        with ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="upload-part") as pool:
+        with (
+            ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="upload-part") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-hash") as hasher,  # one: in order
+        ):
             in_flight: set[Future[None]] = set()
             try:
                 for number, chunk in enumerate(read_chunks(stream, part_size), start=1):
-                    sha.update(chunk)
+                    hashed = hasher.submit(sha.update, chunk)
                     size += len(chunk)
                     in_flight.add(pool.submit(put, number, chunk))
                     if len(in_flight) >= concurrency:
@@ -406,6 +410,8 @@ def stream_to_s3(
                     if progress:
                         progress(size)
                 settle(in_flight, ALL_COMPLETED)
+                if size:
+                    hashed.result()
             except BaseException:
                 for future in in_flight:
                     future.cancel()
@@ -422,27 +428,41 @@ def stream_to_s3(
     return size, sha.hexdigest(), str(done.get("VersionId") or "")
 
 
-def download_with_sha256(client: Any, bucket: str, key: str, dest: Any, chunk: int = 8 * MIB) -> tuple[int, str]:
-    """Copy s3://bucket/key into the open file ``dest``; returns (size, sha256 hex)."""
-    body = client.get_object(Bucket=bucket, Key=key, aws_retry=True)["Body"]
-    sha = hashlib.sha256()
-    size = 0
-    for data in iter(lambda: body.read(chunk), b""):
-        sha.update(data)
-        size += len(data)
-        dest.write(data)
-    return size, sha.hexdigest()
+def download_with_sha256(
+    client: Any, bucket: str, key: str, dest: Any, *, chunk: int = 8 * MIB, version_id: str = ""
+) -> tuple[int, str]:
+    """Copy s3://bucket/key (that version, when given) into the open file ``dest`` (None: only
+    hash it); returns (size, sha256 hex).
 
-
-def object_sha256(client: Any, bucket: str, key: str, version_id: str, chunk: int = 8 * MIB) -> str:
+    A second thread hashes and writes each chunk while the next one arrives (hashing, writing
+    and reading the socket all release the GIL); one chunk at a time, so the order is kept.
+    """
     args: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if version_id and version_id != "null":
         args["VersionId"] = version_id
     body = client.get_object(aws_retry=True, **args)["Body"]
     sha = hashlib.sha256()
-    for data in iter(lambda: body.read(chunk), b""):
+    size = 0
+
+    def consume(data: bytes) -> None:
         sha.update(data)
-    return sha.hexdigest()
+        if dest is not None:
+            dest.write(data)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-hash") as pool:
+        previous: Future[None] | None = None
+        for data in iter(lambda: body.read(chunk), b""):
+            if previous is not None:
+                previous.result()
+            previous = pool.submit(consume, data)
+            size += len(data)
+        if previous is not None:
+            previous.result()
+    return size, sha.hexdigest()
+
+
+def object_sha256(client: Any, bucket: str, key: str, version_id: str) -> str:
+    return download_with_sha256(client, bucket, key, None, version_id=version_id)[1]
 
 
 # --- file versions -----------------------------------------------------------------------

@@ -326,3 +326,22 @@ def test_stream_to_s3_aborts_the_upload_on_failure() -> None:
     with pytest.raises(RuntimeError, match="network down"):
         dr.stream_to_s3(client, io.BytesIO(b"x" * (11 * 1024 * 1024)), "b", "k", part_size=dr.MIN_PART_SIZE, extra={})
     assert client.aborted
+
+
+def test_download_with_sha256_writes_and_hashes_in_order() -> None:
+    data = os.urandom(3 * dr.MIB + 17)
+    asked: list[dict[str, Any]] = []
+
+    class Objects:
+        def get_object(self, **kwargs: Any) -> dict[str, Any]:
+            asked.append(kwargs)
+            return {"Body": io.BytesIO(data)}
+
+    dest = io.BytesIO()
+    assert dr.download_with_sha256(Objects(), "b", "k", dest, chunk=dr.MIB // 3) == (
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert dest.getvalue() == data
+    assert dr.object_sha256(Objects(), "b", "k", "v7") == hashlib.sha256(data).hexdigest()
+    assert [a.get("VersionId") for a in asked] == [None, "v7"]
