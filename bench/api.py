@@ -124,11 +124,22 @@ def uvicorn(app: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[int
         "--log-level",
         "warning",
     ]
+    ready = "/bare" if app.startswith("bench.baseline") else "/api/health"
+    with server_process(command, env, log_path, port, ready) as proc:
+        yield port, proc
+
+
+@contextlib.contextmanager
+def server_process(
+    command: list[str], env: dict[str, str], log_path: Path, port: int, ready_path: str
+) -> Iterator[subprocess.Popen]:
+    """``command`` (a server on ``port``, output appended to ``log_path``) started and, once GET
+    ``ready_path`` answers 200, yielded; terminated (killed after 15 s) at the end."""
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        wait_ready(port, "/bare" if app.startswith("bench.baseline") else "/api/health", proc, log_path)
-        yield port, proc
+        wait_ready(port, ready_path, proc, log_path)
+        yield proc
     finally:
         proc.terminate()
         try:

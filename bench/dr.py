@@ -31,14 +31,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from bench.api import free_port
+from bench.api import free_port, server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -150,34 +149,11 @@ def module(
 def local_endpoint(log_path: Path) -> Iterator[str]:
     """``python -m tools.localaws`` on a free port in its own process (as ``make up`` runs it), so
     that its S3 work is a process of its own beside the one measured, not threads of the
-    benchmark's; yields its URL, stops it (SIGTERM) at the end."""
-    url = f"http://127.0.0.1:{free_port()}"
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tools.localaws", "--port", url.rsplit(":", 1)[1]],
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the local endpoint did not start: {log_path.read_text()[-2000:]}") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    benchmark's; yields its URL, stops it at the end."""
+    port = free_port()
+    command = [sys.executable, "-m", "tools.localaws", "--port", str(port)]
+    with server_process(command, dict(os.environ), log_path, port, "/_localaws/calls"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager

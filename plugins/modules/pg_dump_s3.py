@@ -44,7 +44,9 @@ options:
         AWS managed C(aws/s3) key (still SSE-KMS).
     type: str
   part_size_mb:
-    description: Size of each multipart part in MiB (at least 5).
+    description:
+      - Size of each multipart part in MiB (at least 5). Up to three parts upload at once while the
+        next one is read, so the module holds up to four parts in memory.
     type: int
     default: 16
   compress_level:
