@@ -371,9 +371,8 @@ def stream_to_s3(
     This thread only reads the stream; a second thread hashes it (in order) and up to
     ``concurrency`` parts upload in threads, so that the writer of the stream (pg_dump) waits
     neither for the hash nor for S3, unless that many parts are in flight (memory:
-    ``concurrency`` + 1 parts). Returns (size, sha256
-    hex, version id). Any error aborts the multipart upload (nothing is left half-written) and
-    is raised again.
+    ``concurrency`` + 1 parts). Returns (size, sha256 hex, version id). Any error aborts the
+    multipart upload (nothing is left half-written) and is raised again.
     """
     part_size = max(part_size, MIN_PART_SIZE)
     upload = client.create_multipart_upload(Bucket=bucket, Key=key, aws_retry=True, **extra)
