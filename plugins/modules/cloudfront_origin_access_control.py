@@ -92,6 +92,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import
     list_origin_access_controls,
     run_module,
     update_origin_access_control,
+    view_diff,
 )
 
 MANAGED = ("Name", "Description", "SigningProtocol", "SigningBehavior", "OriginAccessControlOriginType")
@@ -130,10 +131,10 @@ def ensure_present(module, client):
     if changed and not module.check_mode:
         etag = get_origin_access_control_etag(client, current["Id"])
         update_origin_access_control(client, current["Id"], desired, etag)
-    keys = [k for k in after if before[k] != after[k]]
-    diff = dict(before={k: before[k] for k in keys}, after={k: after[k] for k in keys})
     result = dict(Id=current["Id"], **desired) if changed else current
-    module.exit_json(changed=changed, diff=diff, origin_access_control=camel_dict_to_snake_dict(result))
+    module.exit_json(
+        changed=changed, diff=view_diff(before, after), origin_access_control=camel_dict_to_snake_dict(result)
+    )
 
 
 def ensure_absent(module, client):

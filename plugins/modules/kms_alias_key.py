@@ -296,24 +296,22 @@ def ensure_description(module, client, key, diff):
     return True
 
 
-def set_enabled(module, client, key_id, enabled):
+def switch(module, key_id, on, calls, what):
+    """``calls`` is (enable, disable): the one ``on`` asks for, on the key; a failure names ``what``."""
+    enable, disable = calls
     try:
-        if enabled:
-            client.enable_key(aws_retry=True, KeyId=key_id)
-        else:
-            client.disable_key(aws_retry=True, KeyId=key_id)
+        (enable if on else disable)(aws_retry=True, KeyId=key_id)
     except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to {'enable' if enabled else 'disable'} the KMS key {key_id}")
+        module.fail_json_aws(e, msg=f"Failed to {'enable' if on else 'disable'} {what}")
+
+
+def set_enabled(module, client, key_id, enabled):
+    switch(module, key_id, enabled, (client.enable_key, client.disable_key), f"the KMS key {key_id}")
 
 
 def set_rotation(module, client, key_id, rotation):
-    try:
-        if rotation:
-            client.enable_key_rotation(aws_retry=True, KeyId=key_id)
-        else:
-            client.disable_key_rotation(aws_retry=True, KeyId=key_id)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to {'enable' if rotation else 'disable'} rotation of the KMS key {key_id}")
+    calls = (client.enable_key_rotation, client.disable_key_rotation)
+    switch(module, key_id, rotation, calls, f"rotation of the KMS key {key_id}")
 
 
 def ensure_enabled_and_rotation(module, client, key, rotation, diff):
