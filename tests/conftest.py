@@ -42,6 +42,7 @@ SLOW_FILES = {
     "tests/playbooks/test_throttled_stack.py": 413,
     "tests/playbooks/test_disaster_recovery.py": 232,
     "tests/playbooks/test_site_serves_api.py": 124,
+    "tests/playbooks/test_verify.py": 150,
     "tests/playbooks/test_service.py": 97,
     "tests/playbooks/test_database.py": 95,
     "tests/playbooks/test_deploy.py": 77,
