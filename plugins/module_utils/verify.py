@@ -215,9 +215,10 @@ def judge_role(
                     problems.append(f"{label}: Resource * for {', '.join(extra)}")
     if problems:
         return result(check, role_name, FAIL, "; ".join(problems))
-    return result(
-        check, role_name, PASS, f"{len(documents)} policies, no wildcard beyond {', '.join(STAR_RESOURCE_ACTIONS)}"
-    )
+    managed = [arn.rsplit("/", 1)[-1] for arn in aws_managed]
+    note = f"; AWS managed, judged by name: {', '.join(managed)}" if managed else ""
+    evidence = f"{len(documents)} policies, no wildcard beyond {', '.join(STAR_RESOURCE_ACTIONS)}{note}"
+    return result(check, role_name, PASS, evidence)
 
 
 # --- Secrets --------------------------------------------------------------------------------

@@ -68,6 +68,13 @@ def test_role(statement: dict, attached: list, status: str, evidence: str) -> No
     assert got["status"] == status and evidence in got["evidence"]
 
 
+def test_aws_managed_policies_are_named_not_parsed() -> None:
+    backup = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    got = v.judge_role("x-backup", {}, [backup], [backup])
+    assert got["status"] == "PASS"
+    assert got["evidence"].endswith("AWS managed, judged by name: AWSBackupServiceRolePolicyForBackup")
+
+
 def test_service_secrets_never_show_values() -> None:
     env = {"DB_HOST": "10.0.0.5", "DB_PASSWORD": "hunter2hunter2", "LOG": "sk-ant-api03-abcdefghijkl"}
     got = v.judge_service_secrets("svc", env, {"JWT_SECRET": "arn:aws:ssm:us-east-1:1:parameter/x", "K": "plain"})
