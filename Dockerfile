@@ -23,6 +23,11 @@ COPY --chown=root:root app /srv/app
 USER 10001:10001
 EXPOSE 8000
 
+# The build's version (the deploy role passes the content hash of this context): /api/health
+# reports it, so a smoke test can tell which build answers. Last, so it invalidates no layer above.
+ARG APP_BUILD_ID=""
+ENV APP_BUILD_ID=${APP_BUILD_ID}
+
 # No curl in the image: the health check uses Python's standard library.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(0 if urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/api/health\", timeout=4).status == 200 else 1)"]

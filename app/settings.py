@@ -89,6 +89,7 @@ def setting(
 @dataclass(frozen=True)
 class Settings:
     environment: str = setting("APP_ENV", "development", _lower, choices=ENVIRONMENTS)
+    build_id: str = setting("APP_BUILD_ID", "")  # the image's version (the deploy sets it); /api/health reports it
     # DATABASE_URL, or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD/DB_SSLMODE (see _database_url).
     database_url: Secret = setting("DATABASE_URL", NO_SECRET, _secret)  # noqa: RUF009 (Secret is immutable)
     # Required (>= 32 characters) in production; elsewhere a random one per process.

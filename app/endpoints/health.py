@@ -60,7 +60,8 @@ async def health(request: Request) -> JSON:
     """
     summary: Service health (no token needed)
     description: >
-      Version, database (and pending migrations) and storage. The database is asked on every
+      Version, build (the image's content version, APP_BUILD_ID),
+      database (and pending migrations) and storage. The database is asked on every
       call; storage is probed at most every HEALTH_STORAGE_INTERVAL_SECONDS (30 s), or now with
       `deep=true`. 200 when both answer, 503 otherwise.
     tags: [health]
@@ -95,6 +96,7 @@ async def health(request: Request) -> JSON:
     body = {
         "status": "ok" if healthy else "degraded",
         "version": __version__,
+        "build": state.settings.build_id,
         "extractor": "offline" if not str(state.settings.anthropic_api_key) else "claude",
         "checks": results,
     }

@@ -114,11 +114,11 @@ def layer_digest(context: Path, dockerfile: Path) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
-def version(context: Path, dockerfile: Path, length: int = 16) -> str:
-    """The content version of a build: the first ``length`` hex digits of its context's hash."""
-    layer, _ = layer_digest(context, dockerfile)
+def version(context: Path, dockerfile: Path, length: int = 16) -> tuple[str, int]:
+    """The content version of a build (the first ``length`` hex digits of its context's hash), the file count."""
+    layer, count = layer_digest(context, dockerfile)
     digest = hashlib.sha256(dockerfile.read_bytes() + b"\0" + layer.encode()).hexdigest()
-    return digest[:length]
+    return digest[:length], count
 
 
 def dirty_paths(context: Path, dockerfile: Path) -> list[str]:

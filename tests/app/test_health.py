@@ -32,9 +32,10 @@ def test_storage_is_probed_at_most_every_interval_and_deep_probes_now(settings, 
     real_load = health_module.load_migrations
     monkeypatch.setattr(health_module, "load_migrations", lambda: reads.append(1) or real_load())
     store = CountingStorage(str(tmp_path / "probe"))
-    conf = settings.with_overrides(health_storage_interval_seconds=3600)
+    conf = settings.with_overrides(health_storage_interval_seconds=3600, build_id="3f9a1c0e7b2d4a65")
     with TestClient(create_app(conf, storage=store)) as client:
         reads_at_start = len(reads)
+        assert client.get("/api/health").json()["build"] == "3f9a1c0e7b2d4a65"  # the deploy's smoke test reads it
         for _ in range(5):
             response = client.get("/api/health")
             assert response.status_code == 200, response.text

@@ -32,8 +32,12 @@ def git(cwd: Path, *args: str) -> str:
 def source(tmp_path: Path) -> Path:
     src = tmp_path / "src"
     (src / "app").mkdir(parents=True)
-    (src / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app /app\n")
+    (src / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nARG APP_BUILD_ID\nENV APP_BUILD_ID=$APP_BUILD_ID\nCOPY app /app\n"
+    )
+    (src / ".dockerignore").write_text("*\n!app/\n")
     (src / "app" / "main.py").write_text("print('api')\n")
+    (src / "inventory.yml").write_text("service_max_size: 2\n")  # outside the build context
     git(src, "init", "-q")
     git(src, "add", "-A")
     git(src, "commit", "-qm", "init")
@@ -60,9 +64,16 @@ def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path,
     run = converge("playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
     commit = git(source, "rev-parse", "--short=12", "HEAD")
     outputs = run.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
-    assert outputs["image_uri"] == f"{REGISTRY}/invoice-local-api:{commit}"
+    # The tag is the content version of the build context (16 hex digits), the commit a label.
+    tag = outputs["image_uri"].rsplit(":", 1)[1]
+    assert outputs["image_uri"] == f"{REGISTRY}/invoice-local-api:{tag}"
+    assert len(tag) == 16 and tag != commit[:16] and outputs["commit"] == commit
     images = boto3.client("ecr").describe_images(repositoryName="invoice-local-api")["imageDetails"]
-    assert [(i["imageTags"], i["imageDigest"]) for i in images] == [([commit], outputs["image_digest"])]
+    assert [(i["imageTags"], i["imageDigest"]) for i in images] == [([tag], outputs["image_digest"])]
+    built = json.loads((fakedocker / "images.json").read_text())[outputs["image_uri"]]
+    assert built["labels"]["org.opencontainers.image.revision"] == commit
+    config = json.loads((Path(built["home"]) / "config.json").read_text())
+    assert f"APP_BUILD_ID={tag}" in config["Env"], "the API reports the version in /api/health"
     client = boto3.client("apprunner")
     arn = client.list_services()["ServiceSummaryList"][0]["ServiceArn"]
     service = client.describe_service(ServiceArn=arn)["Service"]
@@ -76,17 +87,34 @@ def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path,
     assert token not in (fakedocker / "calls.log").read_text()
     assert token not in run.stdout
 
+    # An inventory-only commit, and an uncommitted edit outside the build context: same version,
+    # no build, no push, no redeploy.
+    (source / "inventory.yml").write_text("service_max_size: 3\n")
+    git(source, "commit", "-qam", "inventory only")
+    (source / "inventory.yml").write_text("service_max_size: 4\n")
     again, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
     assert again.changed == 0, again.changed_tasks()
     assert mutating(calls) == []
     assert len((fakedocker / "calls.log").read_text().splitlines()) == 3, "no second build or push"
+
+    # A plan of an uncommitted code edit succeeds and says which tag it would build; nothing runs.
+    (source / "app" / "main.py").write_text("print('next')\n")
+    plan, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars={"deploy_context": str(source)}, check=True)
+    next_tag = plan.task("Settle the image reference")["ansible_facts"]["__deploy_tag"]
+    assert next_tag.endswith("-dirty") and not next_tag.startswith(tag)
+    assert next_tag in plan.task("Say what the plan would build from a dirty build context")["msg"]
+    assert mutating(calls) == []
+    assert len((fakedocker / "calls.log").read_text().splitlines()) == 3, "check mode runs no docker command"
 
 
 def test_dirty_tree_is_refused(localaws: str, source: Path, fakedocker: Path) -> None:
     (source / "app" / "main.py").write_text("print('changed')\n")
     run = run_playbook("playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
     assert run.rc != 0
-    assert any("uncommitted change(s)" in m and "deploy_allow_dirty" in m for m in run.failure_messages())
+    assert any(
+        "uncommitted change(s)" in m and "M app/main.py" in m and "deploy_allow_dirty" in m
+        for m in run.failure_messages()
+    )
     assert not (fakedocker / "calls.log").exists()
     allowed = converge(
         "playbooks/deploy.yml",
