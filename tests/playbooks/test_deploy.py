@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -14,6 +18,25 @@ from tests.playbooks.stack_helpers import converge, mutating, noop_calls
 
 pytestmark = pytest.mark.slow
 DOCKER = str(ROOT / "tools" / "fakedocker" / "docker")
+# The fixture's API: reports APP_BUILD_ID (the image's version) at /api/health; "crash" exits at
+# start, "wrong-build" serves but reports another build (fails the deploy's smoke test).
+SERVER = """import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+MODE, CODE = {mode!r}, {code!r}
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        build = os.environ.get("APP_BUILD_ID", "") if MODE == "ok" else "someone-else"
+        body = json.dumps({{"build": build, "code": CODE}}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+if MODE == "crash":
+    sys.exit("boom: cannot reach the database")
+print("serving", CODE, flush=True)
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Health).serve_forever()
+"""
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 
@@ -36,7 +59,7 @@ def source(tmp_path: Path) -> Path:
         "FROM python:3.12-slim\nARG APP_BUILD_ID\nENV APP_BUILD_ID=$APP_BUILD_ID\nCOPY app /app\n"
     )
     (src / ".dockerignore").write_text("*\n!app/\n")
-    (src / "app" / "main.py").write_text("print('api')\n")
+    (src / "app" / "main.py").write_text(SERVER.format(mode="ok", code="v1"))
     (src / "inventory.yml").write_text("service_max_size: 2\n")  # outside the build context
     git(src, "init", "-q")
     git(src, "add", "-A")
@@ -51,19 +74,23 @@ def fakedocker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
-def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path, fakedocker: Path) -> None:
-    converge(
-        "playbooks/service.yml",
-        extra_vars={
-            "service_egress": "default",
-            "service_secrets": {},
-            "service_domain": "",
-            "service_image": "public.ecr.aws/aws-containers/hello-app-runner:latest",
-        },
-    )
-    run = converge("playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
+def get_health(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
+        return dict(json.loads(response.read()))
+
+
+def test_deploy_builds_pushes_and_moves_the_service(
+    localaws: str, source: Path, fakedocker: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    # The local App Runner backend runs the image's app/main.py (the image's code, not the tree's).
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "app/main.py", "$PORT"]))
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
+    deploy = {"deploy_context": str(source), "deploy_smoke_delay": 1}
+    first = converge("playbooks/deploy.yml", extra_vars=deploy)
     commit = git(source, "rev-parse", "--short=12", "HEAD")
-    outputs = run.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
+    outputs = first.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
     # The tag is the content version of the build context (16 hex digits), the commit a label.
     tag = outputs["image_uri"].rsplit(":", 1)[1]
     assert outputs["image_uri"] == f"{REGISTRY}/invoice-local-api:{tag}"
@@ -74,14 +101,31 @@ def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path,
     assert built["labels"]["org.opencontainers.image.revision"] == commit
     config = json.loads((Path(built["home"]) / "config.json").read_text())
     assert f"APP_BUILD_ID={tag}" in config["Env"], "the API reports the version in /api/health"
+    service = converge(
+        "playbooks/service.yml",
+        extra_vars={"service_egress": "default", "service_secrets": {}, "service_domain": "", "service_image_tag": tag},
+    )
+    url = service.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]["service_url"]
+    assert get_health(url) == {"build": tag, "code": "v1"}, "the new service starts from the pushed build"
+
+    # A code change: built, pushed, deployed, smoke-tested; the same URL serves it.
+    (source / "app" / "main.py").write_text(SERVER.format(mode="ok", code="v2"))
+    git(source, "commit", "-qam", "v2")
+    run = converge("playbooks/deploy.yml", extra_vars=deploy)
+    tag2 = run.task("Settle the image reference")["ansible_facts"]["__deploy_tag"]
+    assert run.task("Smoke-test the release (GET /api/health answers 200 with the deployed version)")["json"] == {
+        "build": tag2,
+        "code": "v2",
+    }
+    assert get_health(url) == {"build": tag2, "code": "v2"}
     client = boto3.client("apprunner")
     arn = client.list_services()["ServiceSummaryList"][0]["ServiceArn"]
-    service = client.describe_service(ServiceArn=arn)["Service"]
-    assert service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == outputs["image_uri"]
-    assert service["Status"] == "RUNNING"
+    described = client.describe_service(ServiceArn=arn)["Service"]
+    assert described["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"].endswith(f":{tag2}")
+    assert described["Status"] == "RUNNING"
 
     log = [json.loads(line) for line in (fakedocker / "calls.log").read_text().splitlines()]
-    assert [entry["argv"][0] for entry in log] == ["login", "build", "push"]
+    assert [entry["argv"][0] for entry in log] == ["login", "build", "push"] * 2
     assert "--password-stdin" in log[0]["argv"]
     token = boto3.client("ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
     assert token not in (fakedocker / "calls.log").read_text()
@@ -92,19 +136,55 @@ def test_deploy_builds_pushes_and_moves_the_service(localaws: str, source: Path,
     (source / "inventory.yml").write_text("service_max_size: 3\n")
     git(source, "commit", "-qam", "inventory only")
     (source / "inventory.yml").write_text("service_max_size: 4\n")
-    again, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars={"deploy_context": str(source)})
+    again, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=deploy)
     assert again.changed == 0, again.changed_tasks()
     assert mutating(calls) == []
-    assert len((fakedocker / "calls.log").read_text().splitlines()) == 3, "no second build or push"
+    assert len((fakedocker / "calls.log").read_text().splitlines()) == 6, "no third build or push"
 
     # A plan of an uncommitted code edit succeeds and says which tag it would build; nothing runs.
-    (source / "app" / "main.py").write_text("print('next')\n")
-    plan, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars={"deploy_context": str(source)}, check=True)
+    (source / "app" / "main.py").write_text(SERVER.format(mode="ok", code="v3"))
+    plan, calls = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=deploy, check=True)
     next_tag = plan.task("Settle the image reference")["ansible_facts"]["__deploy_tag"]
-    assert next_tag.endswith("-dirty") and not next_tag.startswith(tag)
+    assert next_tag.endswith("-dirty") and not next_tag.startswith(tag2)
     assert next_tag in plan.task("Say what the plan would build from a dirty build context")["msg"]
     assert mutating(calls) == []
-    assert len((fakedocker / "calls.log").read_text().splitlines()) == 3, "check mode runs no docker command"
+    assert len((fakedocker / "calls.log").read_text().splitlines()) == 6, "check mode runs no docker command"
+
+    # A revision that cannot start, and one that starts but fails the smoke test: each rolled back,
+    # the play fails naming the cause with the application log's last lines (CloudWatch Logs),
+    # and the previous code keeps serving on the same URL.
+    for mode, cause, log_line in (
+        ("crash", "was rolled back", "boom: cannot reach the database"),
+        ("wrong-build", "Smoke-test the release", "serving v4"),
+    ):
+        (source / "app" / "main.py").write_text(SERVER.format(mode=mode, code="v4"))
+        git(source, "commit", "-qam", mode)
+        failed = run_playbook("playbooks/deploy.yml", extra_vars=deploy)
+        assert failed.rc != 0
+        (message,) = [m for m in failed.failure_messages() if "failed and was rolled back" in m]
+        assert cause in message and log_line in message and "/aws/apprunner/invoice-local-api/" in message, message
+        assert get_health(url) == {"build": tag2, "code": "v2"}
+        current = client.describe_service(ServiceArn=arn)["Service"]
+        assert current["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"].endswith(f":{tag2}")
+
+    # rollback.yml: back to the release before (v1, which the service ran before the first recorded
+    # deploy), no build, smoke-tested, recorded.
+    back = converge("playbooks/rollback.yml", extra_vars={"deploy_smoke_delay": 1})
+    assert back.task("Smoke-test the release (GET /api/health answers 200 with the deployed version)")["json"] == {
+        "build": tag,
+        "code": "v1",
+    }
+    assert get_health(url) == {"build": tag, "code": "v1"}
+    assert len((fakedocker / "calls.log").read_text().splitlines()) == 12, "no build for a rollback"
+    history = json.loads(boto3.client("ssm").get_parameter(Name="/invoice/local/deploy/history")["Parameter"]["Value"])
+    assert [(h["version"], h["action"], h["result"]) for h in history] == [
+        (tag, "rollback", "succeeded"),
+        (history[1]["version"], "deploy", "failed"),
+        (history[2]["version"], "deploy", "failed"),
+        (tag2, "deploy", "succeeded"),
+        (tag, "found running", "succeeded"),
+    ]
+    assert history[3]["commit"] and history[3]["digest"].startswith("sha256:") and history[3]["time"]
 
 
 def test_dirty_tree_is_refused(localaws: str, source: Path, fakedocker: Path) -> None:
