@@ -231,6 +231,31 @@ def delete_bucket(client, bucket):
     client.delete_bucket(aws_retry=True, Bucket=bucket)
 
 
+@S3ErrorHandler.list_error_handler("list the object versions of bucket {bucket}", [])
+def list_versions(client, bucket):
+    """Every object version and delete marker of ``bucket``: [{"Key", "VersionId"}]."""
+    found = []
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            found.append(dict(Key=entry["Key"], VersionId=entry["VersionId"]))
+    return found
+
+
+@S3ErrorHandler.common_error_handler("delete the object versions of bucket {bucket}")
+def delete_versions(client, bucket, versions):
+    """Delete ``versions`` (list_versions' entries), 1,000 per request (the API's limit)."""
+    for start in range(0, len(versions), 1000):
+        response = client.delete_objects(
+            aws_retry=True, Bucket=bucket, Delete=dict(Objects=versions[start : start + 1000], Quiet=True)
+        )
+        if response.get("Errors"):
+            first = response["Errors"][0]
+            raise AnsibleS3Error(
+                message=f"Failed to delete {len(response['Errors'])} object version(s) of bucket {bucket}, "
+                f"first {first.get('Key')} ({first.get('VersionId')}): {first.get('Code')} {first.get('Message')}"
+            )
+
+
 @S3ErrorHandler.list_error_handler("read the encryption of bucket {bucket}")
 def get_encryption(client, bucket):
     return client.get_bucket_encryption(aws_retry=True, Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]

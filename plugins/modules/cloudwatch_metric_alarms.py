@@ -108,12 +108,12 @@ options:
       - Alarms whose name starts with this prefix and that are not in O(alarms) are deleted.
       - The set is then read with C(AlarmNamePrefix) instead of by names (alarms in O(alarms)
         outside the prefix are read by name in addition).
-      - Only with O(state=present).
+      - With O(state=absent), every alarm whose name starts with this prefix is deleted too (a teardown).
     type: str
   state:
     description:
       - V(present) creates or updates the alarms in O(alarms) (and prunes with O(purge_prefix)).
-      - V(absent) deletes the alarms named in O(alarms).
+      - V(absent) deletes the alarms named in O(alarms) and those under O(purge_prefix).
     type: str
     choices: [present, absent]
     default: present
@@ -485,10 +485,10 @@ def converge_present(module, client, alarms, prefix):
     return result, out, diff
 
 
-def converge_absent(module, client, alarms):
+def converge_absent(module, client, alarms, prefix):
     names = [alarm["name"] for alarm in alarms]
-    existing = read_alarms(module, client, names, None)
-    doomed = [name for name in names if name in existing]
+    existing = read_alarms(module, client, names, prefix)
+    doomed = sorted(existing) if prefix else [name for name in names if name in existing]
     diff = {"before": {name: current_settings(existing[name]) for name in doomed}, "after": {}}
     if doomed and not module.check_mode:
         delete_alarms(module, client, doomed)
@@ -529,8 +529,6 @@ def main():
     problems = validate(alarms, state)
     if prefix is not None and not prefix.strip():
         problems.append("purge_prefix must not be empty (it would delete every alarm in the region)")
-    if prefix is not None and state == "absent":
-        problems.append("purge_prefix is only used with state=present")
     if problems:
         module.fail_json(msg="Invalid alarm options: " + "; ".join(problems), problems=problems)
 
@@ -538,7 +536,7 @@ def main():
     if state == "present":
         result, out, diff = converge_present(module, client, alarms, prefix)
     else:
-        result, out, diff = converge_absent(module, client, alarms)
+        result, out, diff = converge_absent(module, client, alarms, prefix)
     changed = bool(result["created"] or result["updated"] or result["deleted"])
     exit_args = dict(changed=changed, alarms=out, **result)
     if module._diff:

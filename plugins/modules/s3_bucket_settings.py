@@ -27,10 +27,17 @@ options:
   state:
     description:
       - V(present) creates the bucket if needed. V(absent) deletes it; S3 refuses to delete a
-        bucket that is not empty and the task fails with that message.
+        bucket that is not empty and the task fails with that message (see O(purge_objects)).
     type: str
     choices: [present, absent]
     default: present
+  purge_objects:
+    description:
+      - With O(state=absent), delete every object version and delete marker first, so that a
+        versioned bucket holding data can be deleted. The data cannot be recovered afterwards.
+      - In check mode and diff mode the number of versions that would be deleted is reported.
+    type: bool
+    default: false
   encryption:
     description: Default encryption.
     type: dict
@@ -186,9 +193,20 @@ EXAMPLES = r"""
         max_age_seconds: 3000
     tags:
       invoice:env: prod
+
+- name: Delete a versioned bucket with its data (every version and delete marker)
+  invoice.platform.s3_bucket_settings:
+    name: invoice-staging-files
+    state: absent
+    purge_objects: true
 """
 
 RETURN = r"""
+deleted_object_versions:
+  description: Object versions and delete markers deleted (or, in check mode, that would be) with O(purge_objects).
+  returned: with O(state=absent)
+  type: int
+  sample: 42
 bucket:
   description: The bucket and the settings the task manages, in the normalised form the module compares.
   returned: when the bucket exists or would be created
@@ -395,6 +413,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        purge_objects=dict(type="bool", default=False),
         encryption=dict(
             type="dict",
             options=dict(
@@ -469,11 +488,16 @@ def main():
     try:
         exists = s3.bucket_exists(client, bucket)
         if module.params["state"] == "absent":
+            versions = s3.list_versions(client, bucket) if exists and module.params["purge_objects"] else []
             if exists and not module.check_mode:
+                s3.delete_versions(client, bucket, versions)
                 s3.delete_bucket(client, bucket)
             if exists:
-                diff = dict(before=dict(name=bucket), after={})
-            module.exit_json(changed=exists, diff=diff)
+                before = dict(
+                    name=bucket, **(dict(object_versions=len(versions)) if module.params["purge_objects"] else {})
+                )
+                diff = dict(before=before, after={})
+            module.exit_json(changed=exists, diff=diff, deleted_object_versions=len(versions))
 
         changed = False
         if not exists:

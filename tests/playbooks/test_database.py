@@ -28,8 +28,9 @@ def instances() -> list[dict[str, Any]]:
     return boto3.client("rds").describe_db_instances()["DBInstances"]
 
 
-async def _login(endpoint: dict[str, Any], secret: dict[str, Any]) -> tuple[str, str]:
-    """Log in at the instance's endpoint with the master secret, as the API does (TLS required)."""
+async def _query(endpoint: dict[str, Any], secret: dict[str, Any], *statements: str) -> list[Any]:
+    """Log in at the instance's endpoint with the master secret, as the API does (TLS required), and
+    run ``statements``; the rows of the last one."""
     conn = await asyncpg.connect(
         host=endpoint["Address"],
         port=endpoint["Port"],
@@ -39,10 +40,17 @@ async def _login(endpoint: dict[str, Any], secret: dict[str, Any]) -> tuple[str,
         ssl="require",
     )
     try:
-        row = await conn.fetchrow("SELECT current_user, current_database()")
-        return (row[0], row[1])
+        rows: list[Any] = []
+        for sql in statements:
+            rows = await conn.fetch(sql)
+        return rows
     finally:
         await conn.close()
+
+
+async def _login(endpoint: dict[str, Any], secret: dict[str, Any]) -> tuple[str, str]:
+    (row,) = await _query(endpoint, secret, "SELECT current_user, current_database()")
+    return (row[0], row[1])
 
 
 def test_refuses_to_run_without_the_network_tier(localaws: str) -> None:
@@ -123,11 +131,42 @@ def test_plan_create_noop_and_one_change(localaws: str) -> None:
     refused = run_playbook(PLAYBOOK, extra_vars={"database_state": "absent", "database_deletion_protection": True})
     assert refused.rc != 0 and [c for c in calls(localaws) if c["mutating"]] == []
     assert any("database_deletion_protection is true" in m for m in refused.failure_messages()), refused.explain()
-    _, writes = run_clean(localaws, PLAYBOOK, extra_vars={"database_state": "absent"})
-    assert writes == ["rds.DeleteDBInstance"]
+    asyncio.run(_query(db["Endpoint"], kept, "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('before')"))
+    absent = {"database_state": "absent"}
+    plan, writes = run_clean(localaws, PLAYBOOK, check=True, diff=True, extra_vars=absent)
+    assert writes == [] and len(instances()) == 1
+    assert db["DBInstanceArn"] in plan.task("List what the database tier deletes")["msg"]
+    assert {"Delete the instance after a final snapshot", "Schedule the deletion of the master secret"} <= {
+        n.split(" : ", 1)[-1] for n in plan.changed_tasks()
+    }
+    deleted, writes = run_clean(localaws, PLAYBOOK, extra_vars=absent)
+    assert sorted(writes) == [
+        "rds.DeleteDBInstance",
+        "rds.DeleteDBParameterGroup",
+        "rds.DeleteDBSubnetGroup",
+        "secretsmanager.DeleteSecret",
+    ]
     assert instances() == []
     (snapshot,) = boto3.client("rds").describe_db_snapshots(DBInstanceIdentifier="invoice-local-db")["DBSnapshots"]
     assert snapshot["DBSnapshotIdentifier"].startswith("invoice-local-db-final-")
+    report = deleted.task("Publish what the database tier kept")["ansible_facts"]["platform_teardown_database"]
+    assert report["final_snapshot"] == snapshot["DBSnapshotIdentifier"]
+    assert "DeletedDate" in boto3.client("secretsmanager").describe_secret(SecretId=SECRET)
+    again, writes = run_clean(localaws, PLAYBOOK, extra_vars=absent)
+    assert (again.changed, writes) == (0, [])
+
+    # The rebuild: the instance comes back from its final snapshot with its rows, behind the
+    # (restored) master secret; a second run without the variable changes nothing.
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars={"database_restore_snapshot": "latest-final"})
+    assert "rds.RestoreDBInstanceFromDBSnapshot" in writes and "rds.CreateDBInstance" not in writes
+    (back,) = instances()
+    secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=SECRET)["SecretString"])
+    assert secret["host"] == back["Endpoint"]["Address"]
+    assert [r[0] for r in asyncio.run(_query(back["Endpoint"], secret, "SELECT note FROM kept"))] == ["before"]
+    again, writes = run_clean(localaws, PLAYBOOK)
+    assert (again.changed, writes) == (0, [])
+    again, writes = run_clean(localaws, PLAYBOOK, extra_vars={"database_restore_snapshot": "latest-final"})
+    assert (again.changed, writes) == (0, [])
 
 
 @pytest.mark.parametrize(

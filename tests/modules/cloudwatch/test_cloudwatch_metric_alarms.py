@@ -130,6 +130,7 @@ def test_threshold_change_updates_only_that_alarm_and_purge_deletes_dropped(loca
             task("drop again", {"alarms": dropped, "purge_prefix": PREFIX}),
             task("delete", {"alarms": [{"name": ALARMS[0]["name"]}], "state": "absent"}),
             task("delete again", {"alarms": [{"name": ALARMS[0]["name"]}], "state": "absent"}),
+            task("teardown check", {"purge_prefix": PREFIX, "state": "absent"}, check=True, diff=True),
         ]
     )
     name = ALARMS[1]["name"]
@@ -150,6 +151,24 @@ def test_threshold_change_updates_only_that_alarm_and_purge_deletes_dropped(loca
     assert run.result("delete again")["changed"] is False
 
     assert sorted(existing_alarms()) == sorted([ALARMS[2]["name"], "someone-elses-alarm"])
+
+    # A teardown: every alarm under the prefix, whatever the list says; the others stay.
+    plan = run.result("teardown check")
+    assert (plan["changed"], plan["deleted"], list(plan["diff"]["before"])) == (
+        True,
+        [ALARMS[2]["name"]],
+        [ALARMS[2]["name"]],
+    )
+    assert sorted(existing_alarms()) == sorted([ALARMS[2]["name"], "someone-elses-alarm"])
+    gone = run_tasks(
+        [
+            task("teardown", {"purge_prefix": PREFIX, "state": "absent"}),
+            task("teardown again", {"purge_prefix": PREFIX, "state": "absent"}),
+        ]
+    )
+    assert gone.result("teardown")["deleted"] == [ALARMS[2]["name"]]
+    assert gone.result("teardown again")["changed"] is False
+    assert sorted(existing_alarms()) == ["someone-elses-alarm"]
 
 
 @pytest.mark.parametrize(
