@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class PlaybookRun:
         return f"rc={self.rc}\nfailed tasks={failed}\nfailures={messages}\nstderr:\n{self.stderr[-4000:]}"
 
 
-def run_playbook(
+def playbook_command(
     playbook: str | Path,
     inventory: str = "local",
     *,
@@ -98,9 +99,8 @@ def run_playbook(
     diff: bool = False,
     tags: list[str] | None = None,
     env: dict[str, str] | None = None,
-    timeout: float = 600,
-) -> PlaybookRun:
-    """Run ``playbook`` (path relative to the repository root) against ``inventories/<inventory>``."""
+) -> tuple[list[str], dict[str, str]]:
+    """The ``ansible-playbook`` command line and environment of ``run_playbook`` (for a run to start and kill)."""
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(ROOT / "inventories" / inventory), str(ROOT / playbook)]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
@@ -118,6 +118,19 @@ def run_playbook(
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     }
+    return cmd, run_env
+
+
+def run_playbook(
+    playbook: str | Path,
+    inventory: str = "local",
+    *,
+    timeout: float = 600,
+    **kwargs: Any,
+) -> PlaybookRun:
+    """Run ``playbook`` (path relative to the repository root) against ``inventories/<inventory>``
+    (keywords: those of ``playbook_command``)."""
+    cmd, run_env = playbook_command(playbook, inventory, **kwargs)
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
     try:
         data = json.loads(proc.stdout) if proc.stdout.strip() else {}
@@ -144,3 +157,32 @@ def assert_fails_in_preflight(url: str, playbook: str | Path, extra_vars: dict[s
     assert any(expected in m for m in run.failure_messages()), run.explain()
     assert {c["operation"] for c in calls(url)} <= PREFLIGHT_OPS
     return run
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Ansible's workers start their own sessions: killpg misses them)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_tree(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL the run and everything it started (the module mid-write), as a crash would."""
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -184,35 +183,6 @@ def _start_killable(stack: dict[str, Any], batch_size: int) -> subprocess.Popen[
     return subprocess.Popen(cmd, cwd=helpers.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (Ansible's workers start their own sessions: killpg misses them)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _kill_tree(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL the run and everything it started (the module mid-write), as a crash would."""
-    for pid in [proc.pid, *_descendants(proc.pid)]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait()
-
-
 async def _wait_for_invoices(target: str, count: int, proc: subprocess.Popen[str]) -> None:
     """Until ``count`` invoices are committed (polling on one connection), the run ends or 5 minutes pass."""
     conn = await asyncpg.connect(asyncpg_dsn(target))
@@ -267,7 +237,7 @@ def test_import_check_kill_resume_verify_and_noop(stack: dict[str, Any]) -> None
     try:
         asyncio.run(_wait_for_invoices(target, 10, proc))
     finally:
-        _kill_tree(proc)
+        helpers.kill_tree(proc)
     half = _imported_invoices(target)
     assert 0 < half < INVOICES, f"the kill came too late or too early: {half} of {INVOICES} invoices"
 
