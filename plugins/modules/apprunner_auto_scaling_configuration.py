@@ -25,7 +25,8 @@ options:
     required: true
   state:
     description:
-      - V(present) creates or updates the configuration; V(absent) deletes all its revisions.
+      - V(present) creates or updates the configuration; V(absent) deletes all its revisions, and fails
+        while a service uses one (in check mode it warns instead: a plan may delete the service first).
     type: str
     choices: ['present', 'absent']
     default: present
@@ -194,7 +195,12 @@ def revisions_to_delete(revisions, keep, new_revision):
 def ensure_absent(module, client, revisions):
     deleted = [r["AutoScalingConfigurationArn"] for r in revisions]
     in_use = [r["AutoScalingConfigurationRevision"] for r in revisions if r.get("HasAssociatedService")]
-    if in_use:
+    if in_use and module.check_mode:
+        # a plan (a teardown's) may delete the service earlier in the same run
+        module._module.warn(
+            f"Auto scaling configuration {module.params['name']} revision(s) {in_use} are used by a service"
+        )
+    elif in_use:
         module.fail_json(
             msg=f"Auto scaling configuration {module.params['name']} revision(s) {in_use} are used by a service; "
             "point the service(s) at another configuration first"
