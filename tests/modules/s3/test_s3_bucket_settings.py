@@ -252,3 +252,24 @@ def test_converges_when_a_third_of_calls_are_throttled(localaws: str) -> None:
     assert run.result("apply")["changed"] is True
     assert run.result("apply again")["changed"] is False
     assert [c for c in calllog.calls(localaws) if c["status"] >= 400], "nothing was throttled"
+
+
+def test_absent_with_purge_objects_deletes_every_version_and_delete_marker(localaws: str) -> None:
+    run_tasks([task("apply", settings())])
+    s3 = boto3.client("s3")
+    for body in (b"one", b"two"):
+        s3.put_object(Bucket=BUCKET, Key="invoices/a.pdf", Body=body)
+    s3.delete_object(Bucket=BUCKET, Key="invoices/a.pdf")  # a delete marker over two versions
+    gone = {"name": BUCKET, "state": "absent", "purge_objects": True}
+    calllog.reset_calls(localaws)
+    plan = run_tasks([task("check", gone, check=True, diff=True)]).result("check")
+    assert (plan["changed"], plan["deleted_object_versions"]) == (True, 3)
+    assert plan["diff"] == {"before": {"name": BUCKET, "object_versions": 3}, "after": {}}
+    assert not [c for c in calllog.calls(localaws) if c["mutating"]]
+    # Without purge_objects S3 refuses the bucket that holds data; with it, it goes.
+    refused = run_tasks([task("no purge", {"name": BUCKET, "state": "absent"})], allow_failure=True)
+    assert refused.result("no purge")["failed"] is True
+    run = run_tasks([task("delete", gone), task("delete again", gone)])
+    assert run.result("delete")["deleted_object_versions"] == 3
+    assert run.result("delete again")["changed"] is False
+    assert BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
