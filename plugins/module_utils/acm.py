@@ -9,6 +9,7 @@ message names the action; modules end with ``module.fail_json_aws_error(e)``.
 """
 
 import hashlib
+import time
 
 try:
     import botocore  # noqa: F401 (the error handlers catch botocore exceptions)
@@ -119,9 +120,11 @@ def record_in_sync(rrsets, record):
     return False
 
 
-def idempotency_token(domain_name, subject_alternative_names, key_algorithm):
-    """A stable RequestCertificate token: a retried request returns the same certificate."""
-    key = "|".join([*name_set(domain_name, subject_alternative_names), normalise_key_algorithm(key_algorithm)])
+def idempotency_token(domain_name, subject_alternative_names, key_algorithm, nonce=""):
+    """A RequestCertificate token: the retries of one request (same ``nonce``) return the same
+    certificate. ACM keeps a token for an hour, also after the certificate is deleted: without a
+    nonce per request, a teardown and rebuild within the hour got the deleted certificate's ARN."""
+    key = "|".join([*name_set(domain_name, subject_alternative_names), normalise_key_algorithm(key_algorithm), nonce])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -170,7 +173,7 @@ def request_certificate(client, domain_name, subject_alternative_names, key_algo
         DomainName=domain_name,
         ValidationMethod="DNS",
         KeyAlgorithm=normalise_key_algorithm(key_algorithm),
-        IdempotencyToken=idempotency_token(domain_name, subject_alternative_names, key_algorithm),
+        IdempotencyToken=idempotency_token(domain_name, subject_alternative_names, key_algorithm, str(time.time_ns())),
     )
     if subject_alternative_names:
         params["SubjectAlternativeNames"] = list(subject_alternative_names)

@@ -109,6 +109,8 @@ def test_idempotency_token_is_stable_and_valid() -> None:
     assert token == acm.idempotency_token("APP.example.com.", ["app.example.com", "www.example.com"], "RSA-2048")
     assert token != acm.idempotency_token("app.example.com", ["www.example.com"], "EC_prime256v1")
     assert len(token) == 32 and token.isalnum()
+    # one request's retries share a nonce; the next request (a rebuild after a teardown) gets a new token
+    assert acm.idempotency_token("app.example.com", ["www.example.com"], "RSA_2048", "1") != token
 
 
 @pytest.fixture
