@@ -10,6 +10,8 @@ backup_plan and backup_selection) needs on top, as AWS answers it:
   selection answers ResourceNotFoundException, a duplicate selection name
   AlreadyExistsException.
 * GetBackupPlan answers ResourceNotFoundException for a deleted plan (moto returns it).
+* CreateBackupPlan of a name whose plan was deleted creates it again (moto keeps deleted plans
+  and answers AlreadyExistsException: a rebuild after playbooks/teardown.yml failed).
 * IAM knows the AWS managed policies an AWS Backup service role attaches
   (AWSBackupServiceRolePolicyForBackup / ForRestores / ForS3Backup / ForS3Restore, documents
   from moto's copy of AWS's), which moto loads only with MOTO_IAM_LOAD_MANAGED_POLICIES (all
@@ -99,6 +101,16 @@ def register() -> None:  # noqa: PLR0915 (one patch per operation, kept together
 
     original_get = BackupBackend.get_backup_plan
     original_describe_vault = BackupBackend.describe_backup_vault
+    original_create_plan = BackupBackend.create_backup_plan
+
+    def create_backup_plan(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deleted = {key: plan for key, plan in self.plans.items() if getattr(plan, "deletion_date", None)}
+        for key in deleted:
+            del self.plans[key]  # out of moto's same-name check
+        try:
+            return original_create_plan(self, *args, **kwargs)
+        finally:
+            self.plans.update(deleted)
 
     def describe_backup_vault(self: Any, backup_vault_name: str) -> Any:
         if backup_vault_name not in self.vaults:
@@ -192,6 +204,7 @@ def register() -> None:  # noqa: PLR0915 (one patch per operation, kept together
         return "{}"
 
     BackupBackend.get_backup_plan = get_backup_plan  # type: ignore[method-assign]
+    BackupBackend.create_backup_plan = create_backup_plan  # type: ignore[method-assign]
     BackupBackend.describe_backup_vault = describe_backup_vault  # type: ignore[method-assign]
     BackupBackend.update_backup_plan = update_backup_plan  # type: ignore[attr-defined]
     BackupBackend.create_backup_selection = create_backup_selection  # type: ignore[attr-defined]
