@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.playbooks.helpers import ROOT, run_playbook
+from tests.playbooks.helpers import OUTPUTS_DIR_ENV, ROOT, run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
 
 pytestmark = pytest.mark.slow
@@ -118,6 +118,10 @@ def test_deploy_builds_pushes_and_moves_the_service(
         "code": "v2",
     }
     assert get_health(url) == {"build": tag2, "code": "v2"}
+    report = run.task("Report the release")["msg"]
+    assert f"moved from {REGISTRY}/invoice-local-api:{tag} to" in report and f"version {tag2} at {url}" in report
+    written = json.loads((Path(os.environ[OUTPUTS_DIR_ENV]) / "local.json").read_text())["deploy"]
+    assert (written["service_url"], written["version"]) == (url, tag2), "outputs/<env>.json says where and what"
     client = boto3.client("apprunner")
     arn = client.list_services()["ServiceSummaryList"][0]["ServiceArn"]
     described = client.describe_service(ServiceArn=arn)["Service"]
@@ -140,6 +144,7 @@ def test_deploy_builds_pushes_and_moves_the_service(
     assert again.changed == 0, again.changed_tasks()
     assert mutating(calls) == []
     assert len((fakedocker / "calls.log").read_text().splitlines()) == 6, "no third build or push"
+    assert f"nothing changed: version {tag2} already serves at {url}" in again.task("Report the release")["msg"]
 
     # A plan of an uncommitted code edit succeeds and says which tag it would build; nothing runs.
     (source / "app" / "main.py").write_text(SERVER.format(mode="ok", code="v3"))
