@@ -34,13 +34,17 @@ def refused(url: str) -> bool:
     return False
 
 
-@pytest.fixture
-def serving(localaws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def serve_with(monkeypatch: pytest.MonkeyPatch, log_dir: Path, *argv: str) -> None:
+    """Make the in-process endpoint serve image services with ``argv`` (LOCALAWS_APPRUNNER_COMMAND)."""
     if os.environ.get("LOCALAWS_URL"):
         pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
-    command = shlex.join([sys.executable, str(APP), "$PORT", *NAMES])
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", command)
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path))
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, *argv]))
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(log_dir))
+
+
+@pytest.fixture
+def serving(localaws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    serve_with(monkeypatch, tmp_path, str(APP), "$PORT", *NAMES)
     return localaws
 
 
@@ -126,10 +130,7 @@ def test_unresolvable_secret_is_refused(serving: str, apprunner: Any) -> None:
 def test_process_that_exits_fails_the_create(
     localaws: str, apprunner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint")
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "-c", "raise SystemExit(3)"]))
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path))
+    serve_with(monkeypatch, tmp_path, "-c", "raise SystemExit(3)")
     arn = apprunner.create_service(ServiceName="crashing-api", SourceConfiguration=PRIVATE_IMAGE)["Service"][
         "ServiceArn"
     ]
@@ -196,10 +197,7 @@ def _build_and_push(context: Path, release: str) -> str:
 def test_a_service_serves_the_code_of_the_image_it_points_to(
     localaws: str, apprunner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint")
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "server.py", "$PORT"]))
-    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "logs"))
+    serve_with(monkeypatch, tmp_path / "logs", "server.py", "$PORT")
     monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))
     boto3.client("ecr").create_repository(repositoryName="served")
     one, two = _build_and_push(tmp_path / "ctx", "one"), _build_and_push(tmp_path / "ctx", "two")
