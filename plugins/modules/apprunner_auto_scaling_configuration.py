@@ -26,7 +26,7 @@ options:
   state:
     description:
       - V(present) creates or updates the configuration; V(absent) deletes all its revisions, and fails
-        while a service uses one (in check mode it warns instead: a plan may delete the service first).
+        while a service uses one (in check mode it warns instead, since a plan may delete the service first).
     type: str
     choices: ['present', 'absent']
     default: present
