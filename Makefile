@@ -14,7 +14,6 @@ LOCALAWS_DELAY ?= 2
 PGPORT      ?= 54329
 # pytest workers (pytest-xdist; 0 runs in this process) and molecule lanes run at once.
 PYTEST_WORKERS ?= 2
-MOLECULE_JOBS  ?= 2
 ENV         ?= local
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -132,15 +131,14 @@ pytest: $(STAMP) ## pytest in PYTEST_WORKERS xdist workers (default 2; each star
 sanity: $(STAMP) ## ansible-test sanity (validate-modules) on every module
 	tools/sanity.sh
 
-molecule: $(STAMP) ## molecule role scenarios in lanes (MOLECULE_JOBS, default 2), each against its own local endpoint
-	MOLECULE_JOBS=$(MOLECULE_JOBS) tools/run-molecule.sh
+molecule: $(STAMP) ## Only the molecule role scenarios (`make pytest` runs them too): each a test in PYTEST_WORKERS workers, against its own local endpoint
+	$(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m molecule $(PYTEST_ARGS)
 
-test: setup ## Every quality gate: lint, syntax-check and validate-modules (at once), then pytest, then molecule
+test: setup ## Every quality gate: lint, syntax-check and validate-modules (at once), then pytest (the molecule scenarios among its tests)
 	@# ansible-lint spends most of its time in serial steps (one core): the other static checks
 	@# fill the second core meanwhile; each one's output is printed whole when it ends.
 	$(MAKE) --no-print-directory -j4 --output-sync=target lint syntax sanity
 	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory molecule
 
 bench: $(STAMP) ## Benchmarks (see bench/README.md)
 	$(PY) -m bench

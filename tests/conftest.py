@@ -55,10 +55,42 @@ SLOW_FILES = {
     "tests/modules/apprunner/test_service.py": 53,
 }
 
+# Each molecule scenario is a work unit of its own (not its file's): the seconds of each
+# (CI, 2 cores), longest first among the rest; a new scenario counts as 60.
+MOLECULE_TESTS = "tests/molecule/test_scenarios.py::test_scenario["
+MOLECULE_SECONDS = {
+    "stack": 390, "worker": 180, "cdn": 96, "service": 75, "database": 72, "iam": 57, "deploy": 57,
+    "certificates": 42, "monitoring": 39, "storage": 36, "secrets": 33, "dns": 27, "network": 24, "preflight": 15,
+}
+
+
+def expected_seconds(nodeid: str) -> int:
+    if nodeid.startswith(MOLECULE_TESTS):
+        return MOLECULE_SECONDS.get(nodeid[len(MOLECULE_TESTS) : -1], 60)
+    return SLOW_FILES.get(nodeid.split("::", 1)[0], 0)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest files first (stable: within a file, and among the rest, collection order)."""
-    items.sort(key=lambda item: -SLOW_FILES.get(item.nodeid.split("::", 1)[0], 0))
+    """Longest work units first (stable: within a file, and among the rest, collection order)."""
+    items.sort(key=lambda item: -expected_seconds(item.nodeid))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """--dist loadfile, except that each molecule scenario is a work unit of its own.
+
+    A file's tests share module-scoped fixtures (converged stacks), so they stay on one
+    worker; the molecule scenarios share nothing, and as one unit they would keep one
+    worker busy for the whole molecule phase.
+    """
+    if config.getoption("dist", "no") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadFileOrScenario(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(MOLECULE_TESTS) else super()._split_scope(nodeid)
+
+    return LoadFileOrScenario(config, log)
 
 
 def free_port() -> int:

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Run every molecule scenario (or those named) against private local AWS endpoints.
+# Run molecule scenarios (all under molecule/, or those named) one after the other against a
+# private local AWS endpoint on a free loopback port, reset before each scenario.
 #   tools/run-molecule.sh                 # all scenarios under molecule/
 #   tools/run-molecule.sh storage stack   # just these
-#   MOLECULE_JOBS=1 tools/run-molecule.sh # one at a time
-# Scenarios run in MOLECULE_JOBS lanes at once (default 2). Each lane has its own endpoint
-# on a free loopback port (reset before each of its scenarios) and runs its scenarios one
-# after the other; the longest scenarios are dealt out first. Each scenario's output is
-# printed whole when it ends. Every endpoint is stopped on exit.
+# Each scenario's output is printed whole when it ends; the endpoint is stopped on exit.
+# `make molecule` (and `make test`, within pytest) runs each scenario as a test of its own
+# (tests/molecule/test_scenarios.py), in parallel xdist workers, longest first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -17,73 +16,38 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 if [ $# -gt 0 ]; then scenarios=("$@"); else
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
 fi
-jobs=${MOLECULE_JOBS:-2}
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run-molecule: MOLECULE_JOBS must be a whole number >= 1, not '$jobs'" >&2; exit 2; }
-
-# Relative cost of each scenario (its seconds in a CI run at load 8, divided by 5; longest
-# first); a new scenario counts as 20.
-declare -A weight=([stack]=130 [worker]=60 [cdn]=32 [service]=25 [database]=24 [iam]=19 [deploy]=19
-  [certificates]=14 [monitoring]=13 [storage]=12 [secrets]=11 [dns]=9 [network]=8 [preflight]=5)
-mapfile -t ordered < <(for s in "${scenarios[@]}"; do echo "${weight[$s]:-20} $s"; done | sort -rn | cut -d' ' -f2)
-declare -a lane_of lane_load
-for ((l = 0; l < jobs; l++)); do lane_load[l]=0; done
-for s in "${ordered[@]}"; do  # greedy: each scenario to the least loaded lane
-  best=0; for ((l = 1; l < jobs; l++)); do (( lane_load[l] < lane_load[best] )) && best=$l; done
-  lane_of[best]+="$s "; lane_load[best]=$(( lane_load[best] + ${weight[$s]:-20} ))
+for s in "${scenarios[@]}"; do
+  [ -f "molecule/$s/molecule.yml" ] || { echo "run-molecule: no scenario molecule/$s/molecule.yml" >&2; exit 2; }
 done
 
 work=$(mktemp -d -t run-molecule.XXXXXX)
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for f in "$work"/endpoint-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  [ -f "$work/endpoint.pid" ] && kill "$(cat "$work/endpoint.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-lane() {  # lane NUMBER SCENARIO...
-  local n=$1; shift
-  local port log
-  port=$(free_port)
-  log="$work/endpoint-$n.log"
-  python -m tools.localaws --port "$port" --apprunner-delay "${LOCALAWS_DELAY:-0.3}" >"$log" 2>&1 &
-  echo $! >"$work/endpoint-$n.pid"
-  for _ in $(seq 1 150); do
-    if curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/moto-api/reset"; then break; fi
-    kill -0 "$(cat "$work/endpoint-$n.pid")" 2>/dev/null || { cat "$log" >&2; echo "run-molecule: lane $n: the local endpoint did not start" >&2; printf '%s\n' "$@" >>"$work/failed"; return 1; }
-    sleep 0.2
-  done
-  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-  local s start rc=0
-  for s in "$@"; do
-    curl -sf -o /dev/null -X POST "$AWS_ENDPOINT_URL/moto-api/reset"
-    # The tier playbooks write outputs/<env>.json: one file per scenario, not the checkout's.
-    export PLATFORM_OUTPUTS_DIR="$work/outputs-$s"
-    start=$(date +%s)
-    if molecule test -s "$s" >"$work/$s.out" 2>&1; then
-      echo "=== $s passed in $(( $(date +%s) - start ))s" >>"$work/$s.out"; echo "$s" >>"$work/passed"
-    else
-      echo "=== $s FAILED after $(( $(date +%s) - start ))s" >>"$work/$s.out"; echo "$s" >>"$work/failed"; rc=1
-    fi
-    { flock 9; echo "=== molecule scenario: $s (lane $n)"; cat "$work/$s.out"; } 9>"$work/print.lock"
-  done
-  return $rc
-}
+port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python -m tools.localaws --port "$port" --apprunner-delay "${LOCALAWS_DELAY:-0.3}" >"$work/endpoint.log" 2>&1 &
+echo $! >"$work/endpoint.pid"
+for _ in $(seq 1 150); do
+  if curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/moto-api/reset"; then break; fi
+  kill -0 "$(cat "$work/endpoint.pid")" 2>/dev/null || { cat "$work/endpoint.log" >&2; echo "run-molecule: the local endpoint did not start" >&2; exit 1; }
+  sleep 0.2
+done
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 
 start=$(date +%s)
-for ((l = 0; l < jobs; l++)); do
-  read -ra mine <<<"${lane_of[l]:-}"
-  [ ${#mine[@]} -gt 0 ] || continue
-  lane "$l" "${mine[@]}" &
-  pids+=($!)
+failed=()
+for s in "${scenarios[@]}"; do
+  curl -sf -o /dev/null -X POST "$AWS_ENDPOINT_URL/moto-api/reset"
+  # The tier playbooks write outputs/<env>.json: one file per scenario, not the checkout's.
+  export PLATFORM_OUTPUTS_DIR="$work/outputs-$s"
+  began=$(date +%s)
+  echo "=== molecule scenario: $s"
+  if molecule test -s "$s"; then echo "=== $s passed in $(( $(date +%s) - began ))s"
+  else echo "=== $s FAILED after $(( $(date +%s) - began ))s"; failed+=("$s"); fi
 done
-status=0
-for p in "${pids[@]}"; do wait "$p" || status=1; done
-pids=()
-if [ $status -ne 0 ] || [ -s "$work/failed" ]; then
-  echo "molecule: failed scenarios: $(tr '\n' ' ' <"$work/failed" 2>/dev/null)" >&2; exit 1
-fi
-echo "molecule: ${#scenarios[@]} scenarios passed in $(( $(date +%s) - start ))s ($jobs lanes)"
+if [ ${#failed[@]} -gt 0 ]; then echo "molecule: failed scenarios: ${failed[*]}" >&2; exit 1; fi
+echo "molecule: ${#scenarios[@]} scenario(s) passed in $(( $(date +%s) - start ))s"
