@@ -59,8 +59,20 @@ SLOW_FILES = {
 # (CI, 2 cores), longest first among the rest; a new scenario counts as 60.
 MOLECULE_TESTS = "tests/molecule/test_scenarios.py::test_scenario["
 MOLECULE_SECONDS = {
-    "stack": 390, "worker": 180, "cdn": 96, "service": 75, "database": 72, "iam": 57, "deploy": 57,
-    "certificates": 42, "monitoring": 39, "storage": 36, "secrets": 33, "dns": 27, "network": 24, "preflight": 15,
+    "stack": 390,
+    "worker": 180,
+    "cdn": 96,
+    "service": 75,
+    "database": 72,
+    "iam": 57,
+    "deploy": 57,
+    "certificates": 42,
+    "monitoring": 39,
+    "storage": 36,
+    "secrets": 33,
+    "dns": 27,
+    "network": 24,
+    "preflight": 15,
 }
 
 
