@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from threading import Thread
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -31,6 +32,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tools.localaws import calllog
 from tools.localaws.apprunner import runner
 from tools.localaws.calllog import Call, CallLog
+from tools.localaws.cloudfront import edge
 from tools.localaws.faults import Faults, FaultSettingsError, throttle_response
 from tools.localaws.rds import postgres
 
@@ -181,6 +183,12 @@ class LocalAWSMiddleware:
         if route == "/_localaws/faults" and method == "DELETE":
             self.faults.clear()
             return _json_response(start_response, 200, {"faults": None})
+        if route.startswith("/_localaws/cloudfront/") and method == "GET":
+            distribution_id = route.removeprefix("/_localaws/cloudfront/")
+            described = edge.describe(DEFAULT_ACCOUNT_ID, distribution_id)
+            if described is None:
+                return _json_response(start_response, 404, {"error": f"no distribution {distribution_id}"}, "Not Found")
+            return _json_response(start_response, 200, described)
         if route == "/_localaws/faults" and method == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -257,6 +265,7 @@ class LocalAWS:
 
         SUPERVISOR.halt()
         runner.stop_all()
+        edge.close_all()
         postgres.shutdown()
         if self._server is not None:
             self._server.shutdown()

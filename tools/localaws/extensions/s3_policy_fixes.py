@@ -40,10 +40,10 @@ _OPERATORS = {
 }
 
 
-def _holds(operator: str, key: str, expected: Any) -> bool:
+def _holds(operator: str, key: str, expected: Any, context: dict[str, str] | None = None) -> bool:
     if_exists = operator.endswith("IfExists")
     op = operator.removesuffix("IfExists")
-    actual = REQUEST_CONTEXT.get(key.lower())
+    actual = (REQUEST_CONTEXT if context is None else context).get(key.lower())
     if op == "Null":  # "true": the key must be absent
         return (actual is None) is (str(expected).lower() == "true")
     if actual is None:
@@ -53,9 +53,12 @@ def _holds(operator: str, key: str, expected: Any) -> bool:
     return check is not None and check(actual, _values(expected))
 
 
-def _applies(statement: dict[str, Any]) -> bool:
+def conditions_hold(statement: dict[str, Any], context: dict[str, str] | None = None) -> bool:
+    """Every condition of ``statement`` holds in ``context`` (lower-case keys; default: a TLS client)."""
     conditions = statement.get("Condition") or {}
-    return all(_holds(op, key, expected) for op, block in conditions.items() for key, expected in block.items())
+    return all(
+        _holds(op, key, expected, context) for op, block in conditions.items() for key, expected in block.items()
+    )
 
 
 def applicable_policy(policy: bytes | str) -> str | None:
@@ -64,7 +67,7 @@ def applicable_policy(policy: bytes | str) -> str | None:
     statements = document.get("Statement", [])
     if isinstance(statements, dict):
         statements = [statements]
-    kept = [{k: v for k, v in st.items() if k != "Condition"} for st in statements if _applies(st)]
+    kept = [{k: v for k, v in st.items() if k != "Condition"} for st in statements if conditions_hold(st)]
     if not kept:
         return None
     return json.dumps({**document, "Statement": kept})

@@ -1,0 +1,303 @@
+"""Each CloudFront distribution answers on a loopback URL as CloudFront would (tools/localaws/cloudfront).
+
+Set up as roles/storage + roles/cdn do it (bucket policy for the CloudFront service principal,
+OAC, DefaultRootObject, SPA fallback, /api/* to a custom origin, SecurityHeadersPolicy), with
+boto3 on the in-process endpoint, then read through the distribution's URL with urllib.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.localaws.conftest import PRIVATE_IMAGE, wait_until_settled
+from tests.localaws.test_apprunner_serving import serve_with
+
+BUCKET = "invoice-test-frontend"
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CORS_WITH_PREFLIGHT = "5cc3b908-e619-4b99-88e5-2cf7f45965bd"
+APP_JS = "const app = 1;\n" * 200  # 3 kB: CloudFront compresses 1 kB - 10 MB
+ASSET = "assets/app.0123abcd.js"
+
+
+class _Api(BaseHTTPRequestHandler):
+    """A tiny API origin: /api/health, /api/echo (method, path, Host), a 404 for the rest."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = self.rfile.read(length).decode() if length else ""
+        if self.path.startswith("/api/health"):
+            status, body = 200, {"status": "ok"}
+        elif self.path.startswith("/api/echo"):
+            status, body = 200, {"method": self.command, "path": self.path, "host": self.headers["Host"], "body": sent}
+        else:
+            status, body = 404, {"detail": "Not Found"}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def api_origin() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def get(url: str, method: str = "GET", headers: dict[str, str] | None = None, data: bytes | None = None) -> Any:
+    """(status, headers, body) of a request; error statuses are returned, not raised."""
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
+def local_url(endpoint: str, distribution_id: str) -> str:
+    with urllib.request.urlopen(f"{endpoint}/_localaws/cloudfront/{distribution_id}", timeout=10) as response:
+        return str(json.loads(response.read())["LocalUrl"])
+
+
+def make_site(api_domain: str, *, source_arn: str | None = None) -> dict[str, Any]:
+    """Bucket + objects + OAC + distribution + bucket policy, as roles/storage and roles/cdn make them."""
+    s3 = boto3.client("s3")
+    cloudfront = boto3.client("cloudfront")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(
+        Bucket=BUCKET, Key="index.html", Body=b"<html>index</html>", ContentType="text/html", CacheControl="no-cache"
+    )
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=ASSET,
+        Body=APP_JS.encode(),
+        ContentType="text/javascript",
+        CacheControl="public, max-age=31536000, immutable",
+    )
+    oac = cloudfront.create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": "invoice-test-web",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )["OriginAccessControl"]["Id"]
+    methods = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    config = {
+        "CallerReference": "invoice-test-web",
+        "Comment": "Web UI",
+        "Enabled": True,
+        "DefaultRootObject": "index.html",
+        "Origins": {
+            "Quantity": 2,
+            "Items": [
+                {
+                    "Id": "s3",
+                    "DomainName": f"{BUCKET}.s3.us-east-1.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    "OriginAccessControlId": oac,
+                },
+                {
+                    "Id": "api",
+                    "DomainName": api_domain,
+                    "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+                },
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "s3",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": CACHING_OPTIMIZED,
+            "Compress": True,
+            "ResponseHeadersPolicyId": SECURITY_HEADERS,
+        },
+        "CacheBehaviors": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "PathPattern": "/api/*",
+                    "TargetOriginId": "api",
+                    "ViewerProtocolPolicy": "https-only",
+                    "AllowedMethods": {
+                        "Quantity": len(methods),
+                        "Items": methods,
+                        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+                    },
+                    "CachePolicyId": CACHING_DISABLED,
+                    "Compress": True,
+                    "ResponseHeadersPolicyId": CORS_WITH_PREFLIGHT,
+                }
+            ],
+        },
+        "CustomErrorResponses": {
+            "Quantity": 2,
+            "Items": [
+                {"ErrorCode": code, "ResponsePagePath": "/index.html", "ResponseCode": "200", "ErrorCachingMinTTL": 10}
+                for code in (403, 404)
+            ],
+        },
+    }
+    dist = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowCloudFrontOriginAccessControl",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": source_arn or dist["ARN"]}},
+            },
+            {  # the storage role's TLS-only rule: CloudFront reaches S3 over TLS
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+    return dist
+
+
+def test_site_through_oac_with_spa_fallback_api_and_headers(localaws: str, api_origin: str) -> None:
+    dist = make_site(api_origin)
+    url = local_url(localaws, dist["Id"])
+    assert url.startswith("http://127.0.0.1:")
+
+    status, headers, body = get(f"{url}/")
+    assert (status, body) == (200, b"<html>index</html>")
+    assert headers["Cache-Control"] == "no-cache"
+    assert headers["Content-Type"] == "text/html"
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Cache"] == "Miss from cloudfront"
+    assert headers["Via"].endswith(".cloudfront.net (CloudFront)")
+
+    # a hashed asset: its own Cache-Control, gzip for viewers that accept it, ETag and 304
+    status, headers, body = get(f"{url}/{ASSET}")
+    assert (status, body.decode()) == (200, APP_JS)
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Content-Encoding"] is None
+    etag = headers["ETag"]
+    status, headers, body = get(f"{url}/{ASSET}", headers={"Accept-Encoding": "gzip, br"})
+    assert (status, headers["Content-Encoding"], headers["Vary"]) == (200, "gzip", "Accept-Encoding")
+    assert gzip.decompress(body).decode() == APP_JS and len(body) < len(APP_JS)
+    status, headers, body = get(f"{url}/{ASSET}", headers={"If-None-Match": etag})
+    assert (status, body, headers["ETag"]) == (304, b"", etag)
+
+    # a deep SPA route: S3 says 403 (no s3:ListBucket), the error response serves /index.html as 200
+    status, headers, body = get(f"{url}/invoices/42/review")
+    assert (status, body) == (200, b"<html>index</html>")
+
+    # /api/* goes to the API origin, with every method the behaviour allows, Host = origin domain
+    status, headers, body = get(f"{url}/api/health")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Encoding"] is None  # CachingDisabled does not let CloudFront compress
+    status, _, body = get(f"{url}/api/echo?page=2", method="POST", data=b"x=1")
+    assert json.loads(body) == {"method": "POST", "path": "/api/echo?page=2", "host": api_origin, "body": "x=1"}
+    status, headers, _ = get(f"{url}/api/health", headers={"Origin": "http://localhost:5173"})
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Strict-Transport-Security"] is None  # the /api/* behaviour has the CORS policy only
+    # CloudFront's error responses are the distribution's, not the S3 origin's: an API 404 becomes the page
+    status, _, body = get(f"{url}/api/nothing-here")
+    assert (status, body) == (200, b"<html>index</html>")
+
+    # the default behaviour allows GET and HEAD only
+    status, headers, _ = get(f"{url}/index.html", method="POST", data=b"")
+    assert (status, headers["Server"]) == (403, "CloudFront")
+    status, headers, body = get(f"{url}/{ASSET}", method="HEAD")
+    assert (status, body, headers["Content-Length"]) == (200, b"", str(len(APP_JS)))
+
+
+def test_a_distribution_the_policy_does_not_name_gets_access_denied(localaws: str, api_origin: str) -> None:
+    other = "arn:aws:cloudfront::123456789012:distribution/EOTHERDISTRIBUTION"
+    dist = make_site(api_origin, source_arn=other)
+    url = local_url(localaws, dist["Id"])
+    status, headers, body = get(f"{url}/index.html")
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in body
+    assert headers["Content-Type"] == "application/xml"
+    assert get(f"{url}/api/health")[0] == 200  # the API origin is not the bucket's to refuse
+
+
+def test_disabled_distribution_does_not_serve_and_deleted_one_stops(localaws: str, api_origin: str) -> None:
+    cloudfront = boto3.client("cloudfront")
+    dist = make_site(api_origin)
+    url = local_url(localaws, dist["Id"])
+    assert get(f"{url}/")[0] == 200
+    current = cloudfront.get_distribution_config(Id=dist["Id"])
+    config = {**current["DistributionConfig"], "Enabled": False}
+    etag = cloudfront.update_distribution(Id=dist["Id"], IfMatch=current["ETag"], DistributionConfig=config)["ETag"]
+    status, headers, _ = get(f"{url}/")
+    assert (status, headers["Server"]) == (403, "CloudFront")
+    assert local_url(localaws, dist["Id"]) == url  # the same URL while it exists
+
+    cloudfront.delete_distribution(Id=dist["Id"], IfMatch=etag)
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{url}/", timeout=5)
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{localaws}/_localaws/cloudfront/{dist['Id']}", timeout=5)
+    missing.value.close()
+    assert missing.value.code == 404
+
+
+def test_api_origin_is_the_app_runner_service_and_survives_a_redeploy(
+    localaws: str, apprunner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    serve_with(monkeypatch, tmp_path, str(Path(__file__).with_name("echo_env_app.py")), "$PORT", "RELEASE")
+    image = PRIVATE_IMAGE["ImageRepository"]
+
+    def source(release: str) -> dict[str, Any]:
+        return {
+            **PRIVATE_IMAGE,
+            "ImageRepository": {
+                **image,
+                "ImageConfiguration": {"Port": "8000", "RuntimeEnvironmentVariables": {"RELEASE": release}},
+            },
+        }
+
+    service = apprunner.create_service(ServiceName="cdn-api", SourceConfiguration=source("1"))["Service"]
+    arn = service["ServiceArn"]
+    wait_until_settled(apprunner, arn)
+    # the cdn role strips https:// from the service URL; either form of the service's name works
+    dist = make_site(service["ServiceUrl"])
+    url = local_url(localaws, dist["Id"])
+    assert json.loads(get(f"{url}/api/health")[2]) == {"RELEASE": "1"}
+
+    apprunner.update_service(ServiceArn=arn, SourceConfiguration=source("2"))
+    wait_until_settled(apprunner, arn)
+    assert local_url(localaws, dist["Id"]) == url
+    assert json.loads(get(f"{url}/api/health")[2]) == {"RELEASE": "2"}
