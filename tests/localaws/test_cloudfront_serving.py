@@ -164,27 +164,24 @@ def make_site(api_domain: str, *, source_arn: str | None = None) -> dict[str, An
         },
     }
     dist = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowCloudFrontOriginAccessControl",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{BUCKET}/*",
-                "Condition": {"StringEquals": {"AWS:SourceArn": source_arn or dist["ARN"]}},
-            },
-            {  # the storage role's TLS-only rule: CloudFront reaches S3 over TLS
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
+    reader = {
+        "Sid": "AllowCloudFrontOriginAccessControl",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": source_arn or dist["ARN"]}},
     }
+    # beside it the storage role's TLS-only Deny (CloudFront reaches S3 over TLS)
+    tls_only = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [tls_only, reader]}
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
     return dist
 
