@@ -126,6 +126,7 @@ def localaws_server() -> Iterator[str]:
     from tools.localaws import LocalAWS
 
     delay = float(os.environ.get("LOCALAWS_APPRUNNER_DELAY", "0.5"))
+    os.environ.setdefault("LOCALAWS_ECS_EXPRESS_DELAY", "0.5")  # an ECS Express deployment phase
     # RDS instances are real PostgreSQL clusters (tools/localaws/rds); WAL archived every second
     archive = float(os.environ.get("LOCALAWS_RDS_ARCHIVE_TIMEOUT", "1"))
     server = LocalAWS("127.0.0.1", free_port(), apprunner_delay=delay, rds_archive_timeout=archive).start()

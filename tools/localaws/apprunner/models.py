@@ -12,7 +12,6 @@ domains move from ``pending_certificate_dns_validation`` to ``active`` after the
 from __future__ import annotations
 
 import copy
-import functools
 import threading
 import time
 from collections.abc import Callable
@@ -49,17 +48,7 @@ from tools.localaws.apprunner.utils import (
 )
 from tools.localaws.compute import utils as compute
 
-
-def _locked[T](method: Callable[..., T]) -> Callable[..., T]:
-    """Run a backend method under the backend's lock, after settling timed transitions."""
-
-    @functools.wraps(method)
-    def wrapper(self: AppRunnerBackend, *args: Any, **kwargs: Any) -> T:
-        with self.lock:
-            self.settle()
-            return method(self, *args, **kwargs)
-
-    return wrapper
+_locked = compute.locked
 
 
 class Operation:
@@ -448,19 +437,8 @@ class AppRunnerBackend(BaseBackend):
 
     def _application_log(self, service: Service) -> Callable[[str], None]:
         """Where a new instance's output goes: its stream of the service's application log group."""
-        from moto.logs.models import logs_backends  # noqa: PLC0415 (only when serving)
-
         group, stream = f"/aws/apprunner/{service.name}/{service.id}/application", f"instance/{hex32()}"
-        logs = logs_backends[self.account_id][self.region_name]
-        if group not in logs.groups:
-            logs.create_log_group(group, {})
-        logs.create_log_stream(group, stream)
-
-        def write(line: str) -> None:
-            backend = logs_backends[self.account_id][self.region_name]  # a reset replaces the backend's state
-            backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": line}])
-
-        return write
+        return compute.log_stream_sink(self.account_id, self.region_name, group, stream)
 
     def arn(self, resource: str) -> str:
         return f"arn:aws:apprunner:{self.region_name}:{self.account_id}:{resource}"

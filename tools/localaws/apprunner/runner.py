@@ -111,7 +111,7 @@ class _Relay(socketserver.BaseRequestHandler):
     server: _RelayServer
 
     def handle(self) -> None:
-        target = self.server.target
+        target = self.server.pick()
         if target is None:
             return  # nothing serves the service (paused, between processes): the connection closes
         try:
@@ -143,6 +143,16 @@ class _RelayServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     target: int | None = None
+    canary: int | None = None  # a canary deployment's process: every ``canary_every``-th connection
+    canary_every = 0
+    connections = 0
+
+    def pick(self) -> int | None:
+        """The port this connection goes to: the canary's share, else the current process."""
+        self.connections += 1
+        if self.canary is not None and self.canary_every and self.connections % self.canary_every == 0:
+            return self.canary
+        return self.target
 
 
 class StableEndpoint:
@@ -154,7 +164,14 @@ class StableEndpoint:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     def point_at(self, port: int | None) -> None:
+        """Send every connection to ``port`` (None: refuse them); ends a canary split."""
         self.server.target = port
+        self.server.canary = None
+
+    def split(self, canary: int, percent: int) -> None:
+        """Send ``percent`` % of the connections (one in 100/percent) to ``canary``, the rest where they went."""
+        self.server.canary_every = max(1, round(100 / percent))
+        self.server.canary = canary
 
     def close(self) -> None:
         self.server.shutdown()

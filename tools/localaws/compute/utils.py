@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import signal
@@ -10,9 +11,10 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tools.localaws.compute.constants import (
     DEFAULT_STOP_TIMEOUT,
@@ -25,6 +27,42 @@ _state: dict[str, str | None] = {"endpoint_url": None}
 _log_dirs: dict[str, str] = {}
 _live: set[LocalProcess] = set()
 _live_lock = threading.Lock()
+
+
+class Settling(Protocol):
+    """A backend whose state moves with time: settled under its lock before each request."""
+
+    lock: threading.RLock
+
+    def settle(self) -> None: ...
+
+
+def locked[T](method: Callable[..., T]) -> Callable[..., T]:
+    """Run a backend method under the backend's lock, after settling its timed transitions."""
+
+    @functools.wraps(method)
+    def wrapper(self: Settling, *args: Any, **kwargs: Any) -> T:
+        with self.lock:
+            self.settle()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def log_stream_sink(account_id: str, region: str, group: str, stream: str) -> Callable[[str], None]:
+    """A writer of lines to a new CloudWatch Logs stream of this endpoint (the group created if missing)."""
+    from moto.logs.models import logs_backends  # noqa: PLC0415 (only when serving)
+
+    logs = logs_backends[account_id][region]
+    if group not in logs.groups:
+        logs.create_log_group(group, {})
+    logs.create_log_stream(group, stream)
+
+    def write(line: str) -> None:
+        backend = logs_backends[account_id][region]  # a reset replaces the backend's state
+        backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": line}])
+
+    return write
 
 
 class SecretNotResolved(LookupError):

@@ -134,7 +134,8 @@ class Supervisor:
                         continue
                     scaling.evaluate(account_id, region)
                     for service in list(backend.services.values()):
-                        if service.status == "ACTIVE":
+                        # an ECS Express service's tasks are the Express backend's (tools/localaws/ecs_express)
+                        if service.status == "ACTIVE" and not getattr(service, "express_gateway", False):
                             seen.add(service.arn)
                             self._reconcile(backend, service, account_id, region)
             for arn in [a for a in self.tasks if a not in seen]:  # deleted services, endpoint reset
