@@ -116,7 +116,7 @@ class ServedProcess(runner.AppProcess):
         if not self.alive():
             return "dead"
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2) as response:  # nosec B310 (http:// on loopback)
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2) as response:  # nosec B310
                 return "up" if response.status in HEALTHY_CODES else "unhealthy"
         except urllib.error.HTTPError:
             return "unhealthy"
