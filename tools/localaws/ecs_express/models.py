@@ -841,7 +841,11 @@ class ECSExpressBackend(BaseBackend):
 
     @_locked
     def describe_service(self, arn: str, include: list[str]) -> dict[str, Any]:
-        return self._service(arn, ResourceNotFoundException).describe(include_tags="TAGS" in include)
+        service = self._service(arn, ResourceNotFoundException)
+        ecs_service = self.ecs.services.get(f"{service.cluster_name}:{service.name}")
+        if ecs_service is not None and service.status != "INACTIVE":  # TagResource on the service ARN
+            service.tags = copy.deepcopy(ecs_service.tags)
+        return service.describe(include_tags="TAGS" in include)
 
     @_locked
     def update_service(self, params: dict[str, Any]) -> dict[str, Any]:
