@@ -158,7 +158,8 @@ def _wait(client, name, timeout, what, **params):
     except botocore.exceptions.WaiterError as e:
         if "Max attempts exceeded" in str(e):
             raise AnsibleECSExpressError(
-                message=f"Timed out after {timeout}s waiting for {what}; raise wait_timeout or read the service's events"
+                message=f"Timed out after {timeout}s waiting for {what}; raise wait_timeout or read the service's "
+                "events"
             ) from e
         raise AnsibleECSExpressError(message=f"Gave up waiting for {what}: {e}", exception=e) from e
 
