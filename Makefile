@@ -78,7 +78,11 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	echo; echo "API: $$url (the local App Runner service runs python -m app serve; log: $(RUN)/apprunner/)"; \
 	echo "GET $$url/api/health:"; curl -sS --max-time 5 "$$url/api/health" || { echo "demo: the API does not answer" >&2; exit 1; }; echo; \
 	echo "Database: the RDS instance $$($(PY) -c 'import json; d=json.load(open("outputs/local.json"))["database"]; print(d["identifier"], "at", d["endpoint"] + ":" + str(d["port"]))') (a real PostgreSQL cluster of the endpoint; password in Secrets Manager)"; \
-	echo "First admin: $(PY) -m tools.localaws.rds.dbenv $(ENV) --endpoint http://127.0.0.1:$(LOCALAWS_PORT) -- $(PY) -m app create-user --email you@example.com --role admin"
+	echo "First admin: $(PY) -m tools.localaws.rds.dbenv $(ENV) --endpoint http://127.0.0.1:$(LOCALAWS_PORT) -- $(PY) -m app create-user --email you@example.com --role admin"; \
+	web=$$($(PY) -c 'import json; print(json.load(open("outputs/local.json"))["cdn"]["local_url"])'); \
+	echo; echo "GET $$web/ (the local CloudFront: the web UI from the frontend bucket, /api/* to the API):"; \
+	curl -fsS --max-time 5 -o /dev/null -w '%{http_code} %{content_type}\n' "$$web/" || { echo "demo: the web UI does not answer" >&2; exit 1; }; \
+	echo "Web UI: $$web (open it in a browser)"
 
 comma := ,
 # ENV given (make cost ENV=prod, ENV=staging,prod): those; omitted: every inventory.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -36,8 +38,34 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     assert s3.head_object(Bucket=BUCKET, Key="app.js")["ContentType"].startswith("text/javascript")
     assert outputs["invalidation_id"]
 
+    # locally the distribution is served on a loopback URL: the one the endpoint reports
+    with urllib.request.urlopen(f"{localaws}/_localaws/cloudfront/{outputs['distribution_id']}", timeout=10) as r:
+        assert outputs["local_url"] == json.loads(r.read())["LocalUrl"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": config["ARN"]}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+    with urllib.request.urlopen(f"{outputs['local_url']}/invoices/7", timeout=10) as page:  # SPA fallback
+        assert page.read() == (site / "index.html").read_bytes()
+    with urllib.request.urlopen(f"{outputs['local_url']}/config.js", timeout=10) as config_js:
+        assert config_js.headers["Cache-Control"] == "no-cache"
+        assert b"window.INVOICE_CONFIG" in config_js.read()
+
     again, log = noop_calls(
         localaws, "playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False}
+    )
+    assert (
+        again.task("Publish the cdn outputs")["ansible_facts"]["platform_outputs_cdn"]["local_url"]
+        == outputs["local_url"]
     )
     assert "invoice.platform.cdn : Upload the changed files of the web UI" not in again.changed_tasks()
     assert "invoice.platform.cdn : Invalidate what changed" not in again.changed_tasks()

@@ -66,6 +66,7 @@ def stack(localaws_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             after = run_playbook("playbooks/verify.yml", extra_vars=checks, timeout=600)
             (tmp / "local-verify.json").rename(broken_dir / "local-verify.json")
             yield {
+                "outputs": json.loads((tmp / "local.json").read_text(encoding="utf-8")),
                 "fresh": fresh,
                 "fresh_results": by_check(fresh_dir),
                 "fresh_calls": fresh_calls,
@@ -151,6 +152,10 @@ def test_a_fresh_stack_passes(stack: dict[str, Any]) -> None:
     ):
         assert expected in checks, (expected, sorted(checks))
     assert results[("drift", "check-mode run")]["status"] == "PASS"
+    # the web UI through the local CloudFront: the loopback URL of the distribution (issue 15)
+    web = results[("performance.web_first_load", stack["outputs"]["cdn"]["local_url"])]
+    assert web["status"] == "PASS", web
+    assert " assets in " in web["evidence"]
     assert "Show the checklist" in [t["name"].split(" : ")[-1] for t in fresh.tasks()]
 
 
