@@ -173,10 +173,10 @@ def test_create_provisions_what_aws_creates(ecs: Any) -> None:
 
 
 def test_update_is_a_canary_and_delete_drains(ecs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_DELAY", "1.5")  # long enough to look at the canary mid-way
     arn = create(ecs)["serviceArn"]
     before = rolled_out(ecs, arn)
     old_definition = before["taskDefinition"]
+    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_DELAY", "2.5")  # long enough to look at the canary mid-way
 
     updated = ecs.update_express_gateway_service(
         serviceArn=arn, primaryContainer={"image": f"{IMAGE[:-2]}v2", "containerPort": 8000}, cpu="512", memory="1024"
@@ -188,6 +188,7 @@ def test_update_is_a_canary_and_delete_drains(ecs: Any, monkeypatch: pytest.Monk
     rolling = ecs_service(ecs, arn)["deployments"]
     assert [(d["status"], d["rolloutState"]) for d in rolling] == [("PRIMARY", "IN_PROGRESS"), ("ACTIVE", "COMPLETED")]
     assert rolling[1]["taskDefinition"] == old_definition
+    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_DELAY", "0.5")  # the drain on delete
 
     after = rolled_out(ecs, arn)
     assert [(d["status"], d["rolloutState"]) for d in after["deployments"]] == [("PRIMARY", "COMPLETED")]
@@ -326,7 +327,7 @@ def test_served_url_answers_and_a_failed_canary_rolls_back(
     assert fetch(url) == {"APP_ENV": "test", "DB_PASSWORD": "local-only-password", "RELEASE": "1"}
 
     # The canary: once healthy the new revision answers 5% of the requests, then all of them, on the same URL.
-    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_DELAY", "3")
+    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_DELAY", "4")
 
     def canary_share() -> list[str] | None:
         ecs.describe_express_gateway_service(serviceArn=arn)  # a request settles the deployment's state
