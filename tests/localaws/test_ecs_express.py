@@ -362,3 +362,19 @@ def test_served_url_answers_and_a_failed_canary_rolls_back(
         "INACTIVE",
     )
     assert refused(url)
+
+
+def test_the_ecs_task_supervisor_leaves_express_services_alone(ecs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With LOCALAWS_ECS_PYTHON set the supervisor runs ECS services' tasks, but not an Express service's."""
+    from tools.localaws.ecs.tasks import SUPERVISOR
+
+    monkeypatch.setenv("LOCALAWS_ECS_PYTHON", "python3")
+    arn = create(ecs, primaryContainer={"image": IMAGE, "containerPort": 8000, "command": ["python3", "-V"]})[
+        "serviceArn"
+    ]
+    rolled_out(ecs, arn)
+    SUPERVISOR.reconcile_all()
+    assert SUPERVISOR.tasks_of(arn) == []
+    service = ecs_service(ecs, arn)
+    assert (service["runningCount"], service["deployments"][0]["rolloutState"]) == (1, "COMPLETED")
+    assert not [e for e in service["events"] if "task" in e["message"]]
