@@ -33,7 +33,9 @@ _PREFLIGHT_CORS: dict[str, Any] = {
     "AccessControlMaxAgeSec": 600,
 }
 
-# ResponseHeadersPolicyConfig of the managed response headers policies, by id.
+# ResponseHeadersPolicyConfig of the managed response headers policies, by id. The values and
+# Override flags follow AWS's "Use managed response headers policies" page as recalled; they
+# were not checked line by line against it here: do so before relying on an Override flag.
 MANAGED_RESPONSE_HEADERS_POLICIES: dict[str, dict[str, Any]] = {
     "67f7725c-6f97-4210-82d7-5512b31e9d03": {
         "Name": "Managed-SecurityHeadersPolicy",

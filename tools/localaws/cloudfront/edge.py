@@ -13,7 +13,7 @@ update applies at once (CloudFront takes minutes to deploy one). For each reques
    page, fetched through the behaviour its path matches, with the entry's ``ResponseCode``.
    As on CloudFront this applies to every origin of the distribution, the API's too;
 5. ``Compress`` (and a cache policy that allows gzip) gzips compressible 1 kB-10 MB bodies
-   for viewers that accept gzip;
+   for viewers that accept gzip, and makes a strong ``ETag`` weak (``W/"..."``) as CloudFront does;
 6. the behaviour's response headers policy (AWS managed or one created on this endpoint) adds
    its security, CORS and custom headers and removes its removed headers;
 7. ``Via``, ``X-Cache`` and ``X-Amz-Cf-Id`` are added. Nothing is cached (every hit is a
@@ -180,6 +180,9 @@ def maybe_compress(behavior: Any, response: Response, request_headers: dict[str,
         return
     response.body = gzip.compress(response.body, mtime=0)
     response.set_header("Content-Encoding", "gzip")
+    etag = response.header("ETag")
+    if etag and etag.startswith('"'):  # CloudFront's "ETag header conversion": a strong ETag becomes weak
+        response.set_header("ETag", f"W/{etag}")
     vary = response.header("Vary")
     response.set_header("Vary", f"{vary}, Accept-Encoding" if vary else "Accept-Encoding")
 
