@@ -1,4 +1,5 @@
-"""Playbook runs of the tests write their outputs file under the session's tmp dir.
+"""Playbook runs of the tests write their outputs file under the session's tmp dir, and keep
+the code compiled from module_utils sources there (helpers.CODE_CACHE_ENV).
 
 Every tier playbook ends with playbooks/outputs.yml; without this, tests running in parallel
 (pytest-xdist) would all write the checkout's outputs/local.json and see each other's
@@ -17,12 +18,15 @@ from tests.playbooks import helpers
 
 @pytest.fixture(scope="session", autouse=True)
 def playbook_outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    before = os.environ.get(helpers.OUTPUTS_DIR_ENV)
-    os.environ[helpers.OUTPUTS_DIR_ENV] = str(tmp_path_factory.mktemp("outputs"))
+    dirs = {helpers.OUTPUTS_DIR_ENV: "outputs", helpers.CODE_CACHE_ENV: "codecache"}
+    before = {env: os.environ.get(env) for env in dirs}
+    for env, name in dirs.items():
+        os.environ[env] = str(tmp_path_factory.mktemp(name))
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(helpers.OUTPUTS_DIR_ENV, None)
-        else:
-            os.environ[helpers.OUTPUTS_DIR_ENV] = before
+        for env, value in before.items():
+            if value is None:
+                os.environ.pop(env, None)
+            else:
+                os.environ[env] = value

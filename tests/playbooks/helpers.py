@@ -25,6 +25,10 @@ VENV_BIN = Path(sys.executable).parent
 # (playbooks/outputs.yml reads it; tests/playbooks/conftest.py sets it per test process, so
 # tests never write the checkout's outputs/).
 OUTPUTS_DIR_ENV = "PLATFORM_OUTPUTS_DIR"
+# Where tests/playbooks/codecache/sitecustomize.py keeps the code compiled from module_utils
+# sources (tests/playbooks/conftest.py sets it per test process): see that file.
+CODE_CACHE_ENV = "PLAYBOOK_CODE_CACHE"
+CODE_CACHE_SITE = Path(__file__).resolve().parent / "codecache"
 # The preflight role's identity check (amazon.aws.aws_caller_info): the only calls a bad input may see.
 PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
 
@@ -118,6 +122,8 @@ def playbook_command(
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     }
+    if run_env.get(CODE_CACHE_ENV):
+        run_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CODE_CACHE_SITE), run_env.get("PYTHONPATH")) if p)
     return cmd, run_env
 
 

@@ -39,6 +39,9 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     assert service["HealthCheckConfiguration"]["Protocol"] == "HTTP"
     assert service["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
     assert service["InstanceConfiguration"]["Cpu"] == "256"
+    # No master secret yet (no database tier): DB_PASSWORD is left out, with a warning naming it.
+    warnings = run.task("Converge the service")["warnings"]
+    assert any("DB_PASSWORD left out" in w and "invoice-local-database-master" in w for w in warnings)
     outputs = run.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]
     assert outputs["service_arn"] == service["ServiceArn"]
     assert outputs["api_url"] == "https://api.invoice-processing.test"
@@ -81,6 +84,20 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     )["AutoScalingConfiguration"]
     assert scaling["MaxSize"] == 3
 
+    # The database tier's master secret appears: the service gets DB_PASSWORD by reference (the
+    # secret's ARN and JSON key, never the value), and the next run reads no secret value.
+    secret = '{"username": "invoice", "password": "' + "p" * 32 + '"}'
+    arn = boto3.client("secretsmanager").create_secret(Name="invoice-local-database-master", SecretString=secret)["ARN"]
+    extra = {"service_secrets": SECRETS, "service_max_size": 3}
+    with_secret = converge("playbooks/service.yml", extra_vars=extra)
+    assert "invoice.platform.service : Converge the service" in with_secret.changed_tasks()
+    secrets = describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentSecrets"]
+    assert secrets["DB_PASSWORD"] == f"{arn}:password::"
+    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=extra)
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(log) == []
+    assert "GetSecretValue" not in [c["operation"] for c in log]
+
 
 def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
     converge("playbooks/service.yml", check=True)  # inventory: VPC egress, JWT secret by name; neither exists
@@ -104,26 +121,3 @@ def test_bad_input_fails_before_any_call(localaws: str, extra: dict, expected: s
     assert run.rc != 0
     assert any(expected in m for m in run.failure_messages()), run.explain()
     assert [c for c in calls(localaws) if c["service"] not in ("sts", "iam")] == []  # preflight only
-
-
-def test_database_password_by_secret_reference(localaws: str) -> None:
-    boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
-    extra = {"service_egress": "default", "service_domain": "", "service_secrets": SECRETS}
-    without = converge("playbooks/service.yml", extra_vars=extra)
-    task = without.task("Converge the service")
-    assert any("DB_PASSWORD left out" in w and "invoice-local-database-master" in w for w in task["warnings"])
-    assert "DB_PASSWORD" not in describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"].get(
-        "RuntimeEnvironmentSecrets", {}
-    )
-
-    secret = '{"username": "invoice", "password": "' + "p" * 32 + '"}'
-    arn = boto3.client("secretsmanager").create_secret(Name="invoice-local-database-master", SecretString=secret)["ARN"]
-    with_secret = converge("playbooks/service.yml", extra_vars=extra)
-    assert "invoice.platform.service : Converge the service" in with_secret.changed_tasks()
-    secrets = describe()["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentSecrets"]
-    assert secrets["DB_PASSWORD"] == f"{arn}:password::"
-
-    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=extra)
-    assert again.changed == 0, again.changed_tasks()
-    assert mutating(log) == []
-    assert "GetSecretValue" not in [c["operation"] for c in log]
