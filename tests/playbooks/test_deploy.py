@@ -158,13 +158,14 @@ def test_deploy_builds_pushes_and_moves_the_service(
     # A revision that cannot start, and one that starts but fails the smoke test: each rolled back,
     # the play fails naming the cause with the application log's last lines (CloudWatch Logs),
     # and the previous code keeps serving on the same URL.
-    for mode, cause, log_line in (
-        ("crash", "was rolled back", "boom: cannot reach the database"),
-        ("wrong-build", "Smoke-test the release", "serving v4"),
+    # (The wrong build answers at once: two retries of the smoke test, not ten, prove it fails.)
+    for mode, cause, log_line, retries in (
+        ("crash", "was rolled back", "boom: cannot reach the database", 10),
+        ("wrong-build", "Smoke-test the release", "serving v4", 2),
     ):
         (source / "app" / "main.py").write_text(SERVER.format(mode=mode, code="v4"))
         git(source, "commit", "-qam", mode)
-        failed = run_playbook("playbooks/deploy.yml", extra_vars=deploy)
+        failed = run_playbook("playbooks/deploy.yml", extra_vars={**deploy, "deploy_smoke_retries": retries})
         assert failed.rc != 0
         (message,) = [m for m in failed.failure_messages() if "failed and was rolled back" in m]
         assert cause in message and log_line in message and "/aws/apprunner/invoice-local-api/" in message, message
