@@ -229,6 +229,10 @@ def test_site_through_oac_with_spa_fallback_api_and_headers(localaws: str, api_o
     assert json.loads(body) == {"method": "POST", "path": "/api/echo?page=2", "host": api_origin, "body": "x=1"}
     status, headers, _ = get(f"{url}/api/health", headers={"Origin": "http://localhost:5173"})
     assert headers["Access-Control-Allow-Origin"] == "*"
+    preflight = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "PUT"}
+    status, headers, _ = get(f"{url}/api/echo", method="OPTIONS", headers=preflight)
+    assert headers["Access-Control-Allow-Methods"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+    assert (headers["Access-Control-Allow-Headers"], headers["Access-Control-Max-Age"]) == ("*", "600")
     assert headers["Strict-Transport-Security"] is None  # the /api/* behaviour has the CORS policy only
     # CloudFront's error responses are the distribution's, not the S3 origin's: an API 404 becomes the page
     status, _, body = get(f"{url}/api/nothing-here")
@@ -300,3 +304,53 @@ def test_api_origin_is_the_app_runner_service_and_survives_a_redeploy(
     wait_until_settled(apprunner, arn)
     assert local_url(localaws, dist["Id"]) == url
     assert json.loads(get(f"{url}/api/health")[2]) == {"RELEASE": "2"}
+
+    # the origin may also name the service by its AWS-style domain (a custom domain's DNS target)
+    target = apprunner.associate_custom_domain(ServiceArn=arn, DomainName="api.invoice.test")["DNSTarget"]
+    assert target.endswith(".us-east-1.awsapprunner.com")
+    cloudfront = boto3.client("cloudfront")
+    current = cloudfront.get_distribution_config(Id=dist["Id"])
+    config = current["DistributionConfig"]
+    config["Origins"]["Items"][1]["DomainName"] = target
+    cloudfront.update_distribution(Id=dist["Id"], IfMatch=current["ETag"], DistributionConfig=config)
+    assert json.loads(get(f"{url}/api/health")[2]) == {"RELEASE": "2"}
+
+
+def set_default_headers_policy(distribution_id: str, policy_id: str) -> None:
+    cloudfront = boto3.client("cloudfront")
+    current = cloudfront.get_distribution_config(Id=distribution_id)
+    config = current["DistributionConfig"]
+    config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] = policy_id
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
+
+
+def test_a_response_headers_policy_of_the_endpoint_and_an_unknown_one(localaws: str, api_origin: str) -> None:
+    dist = make_site(api_origin)
+    url = local_url(localaws, dist["Id"])
+    policy = boto3.client("cloudfront").create_response_headers_policy(
+        ResponseHeadersPolicyConfig={
+            "Name": "invoice-test-headers",
+            "CustomHeadersConfig": {
+                "Quantity": 2,
+                "Items": [
+                    {"Header": "X-Served-By", "Value": "local-cdn", "Override": True},
+                    {"Header": "Cache-Control", "Value": "no-store", "Override": False},  # the object's stays
+                ],
+            },
+            "RemoveHeadersConfig": {"Quantity": 1, "Items": [{"Header": "Server"}]},
+            "SecurityHeadersConfig": {"FrameOptions": {"FrameOption": "DENY", "Override": True}},
+        }
+    )["ResponseHeadersPolicy"]["Id"]
+    set_default_headers_policy(dist["Id"], policy)
+    status, headers, _ = get(f"{url}/{ASSET}")
+    assert status == 200
+    assert headers["X-Served-By"] == "local-cdn"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Server"] is None
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Strict-Transport-Security"] is None  # not in this policy
+
+    set_default_headers_policy(dist["Id"], "00000000-0000-0000-0000-000000000000")
+    status, headers, body = get(f"{url}/{ASSET}")
+    assert status == 502
+    assert b"response headers policy 00000000-0000-0000-0000-000000000000 does not exist" in body
