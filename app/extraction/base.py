@@ -1,10 +1,13 @@
-"""Types shared by the extractors: the result, the error and the protocol."""
+"""Types shared by the extractors: the result, the error and their base class."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
+
+from app.extraction import media
 
 INVOICE_DATE_FIELDS = ("invoice_date", "due_date", "issue_date", "service_period_start", "service_period_end")
 INVOICE_MONEY_FIELDS = (
@@ -70,7 +73,9 @@ class ExtractionResult:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-class Extractor(Protocol):
+class Extractor(ABC):
+    """An invoice extractor: :meth:`extract` refuses an empty file, then hands it to :meth:`_extract`."""
+
     async def extract(
         self,
         content: bytes,
@@ -78,6 +83,20 @@ class Extractor(Protocol):
         *,
         prompt: str | None = None,
         vendor_name: str | None = None,
-    ) -> ExtractionResult: ...
+    ) -> ExtractionResult:
+        if not content:
+            raise ExtractionError("the file is empty")
+        return await self._extract(content, media_type, prompt, vendor_name)
 
+    @abstractmethod
+    async def _extract(
+        self, content: bytes, media_type: str, prompt: str | None, vendor_name: str | None
+    ) -> ExtractionResult:
+        """Extract a non-empty file; ``prompt`` and ``vendor_name`` as :meth:`extract` takes them."""
+
+    @abstractmethod
     async def aclose(self) -> None: ...
+
+
+def unsupported_media_type(media_type: str) -> ExtractionError:
+    return ExtractionError(f"unsupported media type {media_type!r}; expected one of {', '.join(media.SUPPORTED)}")

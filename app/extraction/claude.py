@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anthropic
 
 from app.extraction import media
-from app.extraction.base import ExtractionError, ExtractionResult
+from app.extraction.base import ExtractionError, ExtractionResult, Extractor, unsupported_media_type
 from app.extraction.pricing import cost_usd
 from app.extraction.schema import BASE_PROMPT, INVOICE_TOOL, TOOL_NAME, user_instructions
 from app.extraction.text import html_text
@@ -39,7 +39,7 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 529})
 _UNCERTAIN_WORDS = ("uncertain", "unclear", "illegible", "unreadable", "ambiguous")
 
 
-class ClaudeExtractor:
+class ClaudeExtractor(Extractor):
     """Extractor backed by ``anthropic.AsyncAnthropic``.
 
     ``backoff_base``/``backoff_max`` shape the exponential backoff (attempt n waits
@@ -85,13 +85,8 @@ class ClaudeExtractor:
         if self._owns_http_client:
             await self._client.close()
 
-    async def extract(
-        self,
-        content: bytes,
-        media_type: str,
-        *,
-        prompt: str | None = None,
-        vendor_name: str | None = None,
+    async def _extract(
+        self, content: bytes, media_type: str, prompt: str | None, vendor_name: str | None
     ) -> ExtractionResult:
         request = {
             "model": self.model,
@@ -111,8 +106,6 @@ class ClaudeExtractor:
     async def _content_blocks(
         self, content: bytes, media_type: str, prompt: str | None, vendor_name: str | None
     ) -> list[dict[str, Any]]:
-        if not content:
-            raise ExtractionError("the file is empty")
         instructions = {"type": "text", "text": user_instructions(prompt, vendor_name)}
         if media_type == media.PDF:
             if len(content) > MAX_PDF_BYTES:
@@ -132,7 +125,7 @@ class ClaudeExtractor:
                 raise ExtractionError("the HTML document has no visible text")
             document_text = {"type": "text", "text": f"The invoice (visible text of an HTML page):\n\n{text}"}
             return [document_text, instructions]
-        raise ExtractionError(f"unsupported media type {media_type!r}; expected one of {', '.join(media.SUPPORTED)}")
+        raise unsupported_media_type(media_type)
 
     async def _create_with_retries(self, request: dict[str, Any]) -> Any:
         attempt = 0

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.extraction import media
-from app.extraction.base import ExtractionError, ExtractionResult
+from app.extraction.base import ExtractionResult, Extractor, unsupported_media_type
 from app.extraction.text import html_text, pdf_text
 from app.extraction.validation import confidence, json_safe, normalise, parse_date, parse_decimal, validate
 
@@ -69,7 +69,7 @@ _NOT_AN_ITEM = re.compile(
 )
 
 
-class OfflineExtractor:
+class OfflineExtractor(Extractor):
     """Rule-based extractor for PDFs and HTML; images get an honest empty result.
 
     ``prompt`` (a vendor's Claude instructions) is accepted for the protocol and ignored;
@@ -81,16 +81,9 @@ class OfflineExtractor:
     async def aclose(self) -> None:
         return None
 
-    async def extract(
-        self,
-        content: bytes,
-        media_type: str,
-        *,
-        prompt: str | None = None,
-        vendor_name: str | None = None,
+    async def _extract(
+        self, content: bytes, media_type: str, prompt: str | None, vendor_name: str | None
     ) -> ExtractionResult:
-        if not content:
-            raise ExtractionError("the file is empty")
         if media_type in (media.PNG, media.JPEG):
             invoice, _, _ = normalise({})
             if vendor_name:
@@ -112,9 +105,7 @@ class OfflineExtractor:
         elif media_type == media.HTML:
             text = await asyncio.to_thread(html_text, content)
         else:
-            raise ExtractionError(
-                f"unsupported media type {media_type!r}; expected one of {', '.join(media.SUPPORTED)}"
-            )
+            raise unsupported_media_type(media_type)
         return extract_from_text(text, vendor_name=vendor_name)
 
 
