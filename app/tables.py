@@ -27,6 +27,21 @@ def _fk(name: str, target: str) -> sa.Column:
     return sa.Column(name, UUID(as_uuid=False), sa.ForeignKey(target))
 
 
+def _field(name: str, type_: sa.types.TypeEngine | type[sa.types.TypeEngine], kind: str | None = None) -> sa.Column:
+    """A column the API and extraction fill from an invoice; ``kind`` (how its input is checked)
+    follows from the type unless given: str | text | date | int | money | qty | currency."""
+    return sa.Column(name, type_, info={"kind": kind or _kind(sa.types.to_instance(type_))})
+
+
+def _kind(type_: sa.types.TypeEngine[object]) -> str:
+    if isinstance(type_, sa.Numeric):
+        return "money" if type_.scale == 2 else "qty"
+    for sa_type, kind in ((sa.Date, "date"), (sa.Integer, "int"), (sa.Text, "text"), (sa.String, "str")):
+        if isinstance(type_, sa_type):
+            return kind
+    raise TypeError(f"no field kind for {type_!r}")
+
+
 users = sa.Table(
     "users",
     metadata,
@@ -124,94 +139,35 @@ processing_batches = sa.Table(
 MONEY = sa.Numeric(12, 2)
 QTY = sa.Numeric(12, 4)
 
-INVOICE_HEADER_FIELDS: dict[str, str] = {
-    # column -> kind used to validate input: str | date | money | int
-    "invoice_number": "str",
-    "invoice_date": "date",
-    "due_date": "date",
-    "issue_date": "date",
-    "service_period_start": "date",
-    "service_period_end": "date",
-    "currency": "currency",
-    "amount_due": "money",
-    "total_amount": "money",
-    "subtotal": "money",
-    "total_taxes": "money",
-    "total_fees": "money",
-    "total_recurring": "money",
-    "total_one_time": "money",
-    "total_usage": "money",
-    "purchase_order_number": "str",
-    "payment_terms": "str",
-    "customer_name": "str",
-    "customer_account_number": "str",
-    "contact_email": "str",
-    "contact_phone": "str",
-}
-
-LINE_ITEM_FIELDS: dict[str, str] = {
-    "line_number": "int",
-    "description": "text",
-    "category": "str",
-    "charge_type": "str",
-    "service_period_start": "date",
-    "service_period_end": "date",
-    "quantity": "qty",
-    "unit_of_measure": "str",
-    "unit_price": "qty",
-    "subtotal": "money",
-    "tax_amount": "money",
-    "fee_amount": "money",
-    "total_amount": "money",
-    "sku": "str",
-    "product_code": "str",
-}
-
-STRING_LIMITS: dict[str, int] = {
-    "invoice_number": 255,
-    "currency": 10,
-    "purchase_order_number": 255,
-    "payment_terms": 255,
-    "customer_name": 255,
-    "customer_account_number": 255,
-    "contact_email": 255,
-    "contact_phone": 50,
-    "category": 255,
-    "charge_type": 100,
-    "unit_of_measure": 50,
-    "sku": 255,
-    "product_code": 255,
-}
-
 invoices = sa.Table(
     "invoices",
     metadata,
     _uuid_pk(),
-    sa.Column("invoice_number", sa.String(255)),
+    _field("invoice_number", sa.String(255)),
     _fk("vendor_id", "vendors.id"),
     _fk("customer_id", "customers.id"),
     _fk("batch_id", "processing_batches.id"),
-    sa.Column("invoice_date", sa.Date),
-    sa.Column("due_date", sa.Date),
-    sa.Column("issue_date", sa.Date),
-    sa.Column("service_period_start", sa.Date),
-    sa.Column("service_period_end", sa.Date),
-    sa.Column("currency", sa.String(10)),
-    sa.Column("amount_due", MONEY),
-    sa.Column("total_amount", MONEY),
-    sa.Column("subtotal", MONEY),
-    sa.Column("total_taxes", MONEY),
-    sa.Column("total_fees", MONEY),
-    sa.Column("total_recurring", MONEY),
-    sa.Column("total_one_time", MONEY),
-    sa.Column("total_usage", MONEY),
+    _field("invoice_date", sa.Date),
+    _field("due_date", sa.Date),
+    _field("issue_date", sa.Date),
+    _field("service_period_start", sa.Date),
+    _field("service_period_end", sa.Date),
+    _field("currency", sa.String(10), kind="currency"),
+    _field("amount_due", MONEY),
+    _field("total_amount", MONEY),
+    _field("subtotal", MONEY),
+    _field("total_taxes", MONEY),
+    _field("total_fees", MONEY),
+    _field("total_recurring", MONEY),
+    _field("total_one_time", MONEY),
+    _field("total_usage", MONEY),
     sa.Column("line_item_count", sa.Integer),
-    sa.Column("purchase_order_number", sa.String(255)),
-    sa.Column("payment_terms", sa.String(255)),
-    sa.Column("customer_name", sa.String(255)),
-    sa.Column("customer_account_number", sa.String(255)),
-    sa.Column("contact_email", sa.String(255)),
-    sa.Column("contact_phone", sa.String(50)),
+    _field("purchase_order_number", sa.String(255)),
+    _field("payment_terms", sa.String(255)),
+    _field("customer_name", sa.String(255)),
+    _field("customer_account_number", sa.String(255)),
+    _field("contact_email", sa.String(255)),
+    _field("contact_phone", sa.String(50)),
     sa.Column("file_path", sa.String(1024), nullable=False),
     sa.Column("file_type", sa.String(10), nullable=False),
     sa.Column("file_hash", sa.String(64), nullable=False),
@@ -242,23 +198,34 @@ line_items = sa.Table(
     metadata,
     _uuid_pk(),
     _fk("invoice_id", "invoices.id"),
-    sa.Column("line_number", sa.Integer),
-    sa.Column("description", sa.Text),
-    sa.Column("category", sa.String(255)),
-    sa.Column("charge_type", sa.String(100)),
-    sa.Column("service_period_start", sa.Date),
-    sa.Column("service_period_end", sa.Date),
-    sa.Column("quantity", QTY),
-    sa.Column("unit_of_measure", sa.String(50)),
-    sa.Column("unit_price", QTY),
-    sa.Column("subtotal", MONEY),
-    sa.Column("tax_amount", MONEY),
-    sa.Column("fee_amount", MONEY),
-    sa.Column("total_amount", MONEY),
-    sa.Column("sku", sa.String(255)),
-    sa.Column("product_code", sa.String(255)),
+    _field("line_number", sa.Integer),
+    _field("description", sa.Text),
+    _field("category", sa.String(255)),
+    _field("charge_type", sa.String(100)),
+    _field("service_period_start", sa.Date),
+    _field("service_period_end", sa.Date),
+    _field("quantity", QTY),
+    _field("unit_of_measure", sa.String(50)),
+    _field("unit_price", QTY),
+    _field("subtotal", MONEY),
+    _field("tax_amount", MONEY),
+    _field("fee_amount", MONEY),
+    _field("total_amount", MONEY),
+    _field("sku", sa.String(255)),
+    _field("product_code", sa.String(255)),
     *_timestamps(),
 )
+
+# column -> kind used to validate input (str | text | date | int | money | qty | currency), in column order
+INVOICE_HEADER_FIELDS: dict[str, str] = {str(c.name): c.info["kind"] for c in invoices.c if "kind" in c.info}
+LINE_ITEM_FIELDS: dict[str, str] = {str(c.name): c.info["kind"] for c in line_items.c if "kind" in c.info}
+# the longest value each string field takes (its VARCHAR length)
+STRING_LIMITS: dict[str, int] = {
+    str(c.name): c.type.length
+    for table in (invoices, line_items)
+    for c in table.c
+    if "kind" in c.info and isinstance(c.type, sa.String) and c.type.length is not None
+}
 
 batch_files = sa.Table(
     "batch_files",
