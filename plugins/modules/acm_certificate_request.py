@@ -171,8 +171,8 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 from ansible_collections.invoice.platform.plugins.module_utils.acm import (
     AnsibleACMError,
     add_tags,
@@ -227,11 +227,9 @@ def ensure_tags(module, client, arn, current, diff):
     desired = module.params["tags"]
     if desired is None:
         return False
-    to_set, to_unset = compare_aws_tags(current, desired, module.params["purge_tags"])
+    to_set, to_unset, after = tag_plan(current, desired, module.params["purge_tags"])
     if not to_set and not to_unset:
         return False
-    after = {k: v for k, v in current.items() if k not in to_unset}
-    after.update(to_set)
     diff["before"]["tags"], diff["after"]["tags"] = current, after
     if module.check_mode:
         return True

@@ -308,7 +308,6 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     CACHING_OPTIMIZED,
     NAME_TAG,
@@ -342,6 +341,7 @@ BEHAVIOR_OPTIONS = dict(
     origin_request_policy_id=dict(type="str"),
     response_headers_policy_id=dict(type="str"),
 )
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 PENDING_OAC = "(origin access control {} - not created yet)"
 
@@ -415,11 +415,9 @@ def ensure_tags(module, client, arn, current, diff):
     if desired is None:
         return False, current
     desired = dict(desired, **{NAME_TAG: module.params["name"]})
-    to_set, to_unset = compare_aws_tags(current, desired, module.params["purge_tags"])
+    to_set, to_unset, after = tag_plan(current, desired, module.params["purge_tags"])
     if not to_set and not to_unset:
         return False, current
-    after = {k: v for k, v in current.items() if k not in to_unset}
-    after.update(to_set)
     diff["before"]["tags"], diff["after"]["tags"] = current, after
     if not module.check_mode:
         if to_unset:

@@ -265,6 +265,7 @@ from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_plan
     to_permission,
     wanted_rules,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 
 class Network:
@@ -323,10 +324,7 @@ class Network:
 
     def after_tags(self, current_list, wanted):
         current = boto3_tag_list_to_ansible_dict(current_list or [])
-        to_set, to_unset = compare_aws_tags(current, wanted, self.purge_tags)
-        result = {k: v for k, v in current.items() if k not in to_unset}
-        result.update(to_set)
-        return result
+        return tag_plan(current, wanted, self.purge_tags)[2]
 
     @staticmethod
     def spec(resource_type, tags):

@@ -167,8 +167,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 ALIAS_NAME = re.compile(r"^[a-zA-Z0-9/_-]+$")
 MANAGEABLE_STATES = ("Enabled", "Disabled")
@@ -347,9 +347,7 @@ def ensure_tags(module, client, key_id, current, diff):
     wanted = module.params["tags"]
     if wanted is None:
         return False, current
-    to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
-    after = {k: v for k, v in current.items() if k not in to_remove}
-    after.update(to_set)
+    to_set, to_remove, after = tag_plan(current, wanted, module.params["purge_tags"])
     if not to_set and not to_remove:
         return False, current
     record(diff, "tags", current, after)

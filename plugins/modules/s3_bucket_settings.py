@@ -249,7 +249,6 @@ bucket:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.invoice.platform.plugins.module_utils import s3
 
 PAB_SNAKE = dict(
@@ -258,6 +257,7 @@ PAB_SNAKE = dict(
     BlockPublicPolicy="block_public_policy",
     RestrictPublicBuckets="restrict_public_buckets",
 )
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 
 def pab_view(config):
@@ -358,9 +358,7 @@ class Settings:
         if self.params["tags"] is None:
             return None
         current = self.read(s3.get_tags, {})
-        to_set, to_unset = compare_aws_tags(current, self.params["tags"], self.params["purge_tags"])
-        desired = {k: v for k, v in current.items() if k not in to_unset}
-        desired.update(to_set)
+        to_set, to_unset, desired = tag_plan(current, self.params["tags"], self.params["purge_tags"])
         return current, desired, not to_set and not to_unset, lambda: s3.put_tags(self.client, self.bucket, desired)
 
 

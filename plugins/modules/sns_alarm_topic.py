@@ -135,8 +135,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 # Subscriptions in these states have no ARN that Unsubscribe accepts.
 UNSUBSCRIBABLE = ("PendingConfirmation", "Deleted")
@@ -251,9 +251,7 @@ def ensure_tags(module, client, arn, diff, result):
         current = boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceArn=arn)["Tags"])
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to read the tags of {arn}")
-    to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
-    after = {k: v for k, v in current.items() if k not in to_remove}
-    after.update(to_set)
+    to_set, to_remove, after = tag_plan(current, wanted, module.params["purge_tags"])
     result["tags"] = after
     if not to_set and not to_remove:
         return False
