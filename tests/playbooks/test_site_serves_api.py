@@ -219,13 +219,22 @@ def _teardown_and_rebuild(url: str, tmp_path: Path, outputs: dict, database_url:
     assert len(before) == 20, before
     out_dir = {"platform_outputs_dir": str(tmp_path)}
 
-    # The guard: unconfirmed, or confirmed for another environment, stops before any AWS call.
-    for confirm in ("", "staging"):
+    # The guard: unconfirmed, confirmed for another environment, a bad option, or deletion
+    # protection not lifted: each stops before any AWS call, saying why.
+    for extra, expected in (
+        ({"teardown_confirm": ""}, "confirm with -e teardown_confirm=local"),
+        ({"teardown_confirm": "staging"}, "confirm with -e teardown_confirm=local"),
+        ({"teardown_confirm": "local", "teardown_purge_data": "yes please"}, "must be true or false"),
+        (
+            {"teardown_confirm": "local", "database_deletion_protection": True},
+            "The local inventory protects: database_deletion_protection (RDS instance invoice-local-db",
+        ),
+    ):
         reset_calls(url)
-        refused = run_playbook("playbooks/teardown.yml", extra_vars={**out_dir, "teardown_confirm": confirm})
+        refused = run_playbook("playbooks/teardown.yml", extra_vars={**out_dir, **extra})
         assert refused.rc != 0
-        assert any("confirm with -e teardown_confirm=local" in m for m in refused.failure_messages()), refused.explain()
-        assert calls(url) == [], calls(url)
+        assert any(expected in m for m in refused.failure_messages()), (extra, refused.explain())
+        assert calls(url) == [], (extra, calls(url))
 
     # --check --diff: every resource it would delete, and not one mutating call of its own (the
     # API and the worker keep publishing the queue metric meanwhile).
