@@ -15,6 +15,9 @@ PGPORT      ?= 54329
 # pytest workers (pytest-xdist; 0 runs in this process) and molecule lanes run at once.
 PYTEST_WORKERS ?= 2
 ENV         ?= local
+# make demo SERVICE_BACKEND=ecs_express: the service tier on ECS Express Mode (unset: the
+# inventory's service_backend, App Runner).
+SERVICE_BACKEND ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
@@ -72,10 +75,10 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 	@# The local world only: fake credentials, so nothing here can use a real account's.
 	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10 \
-	  ansible-playbook site.yml -i inventories/local $(DEMO_ARGS)
+	  ansible-playbook site.yml -i inventories/local $(if $(SERVICE_BACKEND),-e service_backend=$(SERVICE_BACKEND)) $(DEMO_ARGS)
 	@echo; echo "outputs (outputs/local.json):"; cat outputs/local.json
 	@url=$$($(PY) -c 'import json; print(json.load(open("outputs/local.json"))["service"]["service_url"])'); \
-	echo; echo "API: $$url (the local App Runner service runs python -m app serve; log: $(RUN)/apprunner/)"; \
+	echo; echo "API: $$url (the local $(or $(SERVICE_BACKEND),apprunner) service runs python -m app serve; log: $(RUN)/$(if $(filter ecs_express,$(SERVICE_BACKEND)),ecs,apprunner)/)"; \
 	echo "GET $$url/api/health:"; curl -sS --max-time 5 "$$url/api/health" || { echo "demo: the API does not answer" >&2; exit 1; }; echo; \
 	echo "Database: the RDS instance $$($(PY) -c 'import json; d=json.load(open("outputs/local.json"))["database"]; print(d["identifier"], "at", d["endpoint"] + ":" + str(d["port"]))') (a real PostgreSQL cluster of the endpoint; password in Secrets Manager)"; \
 	echo "First admin: $(PY) -m tools.localaws.rds.dbenv $(ENV) --endpoint http://127.0.0.1:$(LOCALAWS_PORT) -- $(PY) -m app create-user --email you@example.com --role admin"; \

@@ -30,6 +30,7 @@ from ansible_collections.invoice.platform.plugins.module_utils._apprunner.errors
 )
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.secrets import (  # noqa: F401 (public)
     describe_secret,
+    resolve_secret_map,
     resolve_secret_names,
     secret_versions_fingerprint,
 )

@@ -46,7 +46,7 @@ def run_module(module, converge):
     """Exit with the result of ``converge()``: its ``diff`` only in diff mode, AWS errors as failures."""
     try:
         result = converge()
-    except AnsibleECSExpressError as e:
+    except AnsibleAWSError as e:  # also the secret look-ups shared with App Runner (AnsibleAppRunnerError)
         module.fail_json_aws_error(e)
     if not module._diff:
         result.pop("diff", None)

@@ -61,7 +61,28 @@ options:
       - Environment variables whose values ECS reads at task start from Secrets Manager secrets or SSM
         parameters (C(valueFrom)). Values are ARNs (or SSM parameter names), never the secrets themselves.
         Replaces the whole set.
+      - A value C(secretsmanager:<secret name>) or C(secretsmanager:<secret name>:<json key>) names a
+        Secrets Manager secret; the module resolves it with C(DescribeSecret) (never C(GetSecretValue)) to the
+        secret's full ARN, or to C(<full ARN>:<json key>::) to pass one key of a JSON secret, before comparing
+        with the service (the resolution of M(invoice.platform.apprunner_service)). A named secret that does
+        not exist fails the task (see O(missing_secrets)); in check mode, when the service does not exist yet,
+        it is planned with a placeholder value naming the secret.
     type: dict
+  missing_secrets:
+    description:
+      - What to do when a C(secretsmanager:<secret name>) reference in O(secrets) names a secret that does not
+        exist (or is scheduled for deletion).
+      - V(fail) fails the task, naming the variable and the secret.
+      - V(omit) leaves the variable out of the service's secrets and warns, naming both.
+    type: str
+    choices: ['fail', 'omit']
+    default: fail
+  keep_deployed_image:
+    description:
+      - When the service exists, keep the image it runs instead of O(image) (O(image) is then only the image a
+        new service starts from). For a role that creates the service while deploys move it to new builds.
+    type: bool
+    default: false
   log_group:
     description:
       - CloudWatch Logs group of the container's output (ECS creates one when unset). Set with O(log_stream_prefix).
@@ -245,6 +266,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.invoice.platform.plugins.module_utils.apprunner import resolve_secret_map
 from ansible_collections.invoice.platform.plugins.module_utils.ecs_express import (
     apply_tag_changes,
     create_express_service,
@@ -484,10 +506,38 @@ def validate(module):
         module.fail_json(msg=f"scaling_target_value must be greater than 0, got {value}")
 
 
+def with_resolved_secrets(module, params, service):
+    """``params`` with the ``secretsmanager:<name>`` references of ``secrets`` resolved to ARNs."""
+    if not params.get("secrets"):
+        return params
+    secrets, _versions, omitted = resolve_secret_map(
+        lambda: module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff()),
+        params["secrets"],
+        "secrets",
+        check_mode=module.check_mode,
+        service_exists=service is not None,
+        missing=params["missing_secrets"],
+    )
+    for variable, name in omitted:
+        # AnsibleModule.warn: AnsibleAWSModule.warn also passes warnings= to exit_json (deprecated in 2.21).
+        module._module.warn(f"secrets: {variable} left out: Secrets Manager secret {name!r} does not exist")
+    return dict(params, secrets=secrets)
+
+
+def keep_image(params, service):
+    """``params`` with ``image`` set to the image ``service`` runs (keep_deployed_image)."""
+    if service is None or not params["keep_deployed_image"] or params.get("image") is None:
+        return params
+    running = current_value("image", current_configuration(service))
+    return dict(params, image=running) if running else params
+
+
 def converge(module, client):
     params = module.params
     manager = ServiceManager(module, client)
     service = find_express_service(client, params["cluster"], params["name"])
+    if params["state"] == "present":
+        manager.params = params = keep_image(with_resolved_secrets(module, params, service), service)
     if params["state"] == "absent":
         if service:
             manager.delete(service)
@@ -521,6 +571,8 @@ def main():
         command=dict(type="list", elements="str"),
         environment=dict(type="dict"),
         secrets=dict(type="dict", no_log=False),
+        missing_secrets=dict(type="str", default="fail", choices=["fail", "omit"], no_log=False),
+        keep_deployed_image=dict(type="bool", default=False),
         log_group=dict(type="str"),
         log_stream_prefix=dict(type="str"),
         execution_role_arn=dict(type="str"),

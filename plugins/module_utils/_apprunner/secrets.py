@@ -52,49 +52,72 @@ def describe_secret(client, name):
 def resolve_secret_names(secrets_client, params, check_mode=False, service_exists=True, missing="fail"):
     """Replace ``secretsmanager:<name>[:<json-key>]`` values of the image/code secrets by full ARNs.
 
-    Each named secret is read once with DescribeSecret (never GetSecretValue). Returns
-    ``(params, versions, omitted)``: a copy of ``params`` with the resolved values
-    (``<ARN>`` or ``<ARN>:<json-key>::``, the form DescribeService returns), the AWSCURRENT
-    version id of each resolved value (reused by the fingerprint) and the ``(variable,
-    secret name)`` pairs left out. A missing secret (or one scheduled for deletion) fails,
-    naming the variable and the secret; in check mode, when the service does not exist yet,
-    it becomes a placeholder (an earlier task of the same run would create it); with
-    ``missing="omit"`` its variable is left out instead.
+    Returns ``(params, versions, omitted)``: a copy of ``params`` with the resolved values, the
+    AWSCURRENT version id of each resolved value and the ``(variable, secret name)`` pairs left
+    out (see :func:`resolve_secret_map`, which resolves each section's map).
     ``secrets_client`` is a callable returning the client (made only when a name is used).
     """
     params = dict(params)
-    versions, omitted, found, client = {}, [], {}, None
+    versions, omitted, cache = {}, [], {}
     for option in ("image", "code"):
         section = params.get(option)
         if not section or not section.get("secrets"):
             continue
-        secrets = {}
-        for variable, ref in section["secrets"].items():
-            by_name = secret_name_reference(str(ref))
-            if by_name is None:
-                secrets[variable] = ref
-                continue
-            name, json_key = by_name
-            if name not in found:
-                client = client or secrets_client()
-                secret = describe_secret(client, name)
-                found[name] = None if not secret or secret.get("DeletedDate") else secret
-            secret = found[name]
-            if secret is None:
-                if missing == "omit":
-                    omitted.append((variable, name))
-                    continue
-                if check_mode and not service_exists:
-                    secrets[variable] = not_yet_created("secret", name)
-                    versions[secrets[variable]] = ""
-                    continue
-                raise AnsibleAppRunnerError(
-                    message=f"{option}.secrets.{variable}: Secrets Manager secret {name!r} does not exist"
-                )
-            secrets[variable] = resolved_secret_arn(secret["ARN"], json_key)
-            versions[secrets[variable]] = _current_version(secret)
+        secrets, found, left_out = resolve_secret_map(
+            secrets_client,
+            section["secrets"],
+            f"{option}.secrets",
+            check_mode=check_mode,
+            service_exists=service_exists,
+            missing=missing,
+            cache=cache,
+        )
+        versions.update(found)
+        omitted.extend(left_out)
         params[option] = dict(section, secrets=secrets)
     return params, versions, omitted
+
+
+def resolve_secret_map(
+    secrets_client, secrets, option, check_mode=False, service_exists=True, missing="fail", cache=None
+):
+    """Resolve the ``secretsmanager:<name>[:<json-key>]`` values of one map (variable -> reference).
+
+    Shared by the App Runner and ECS Express service modules. Each named secret is read once
+    with DescribeSecret (never GetSecretValue; ``cache`` keeps what was read across maps).
+    Returns ``(secrets, versions, omitted)``: the map with the resolved values (``<ARN>`` or
+    ``<ARN>:<json-key>::``, the form App Runner's DescribeService and ECS's ``valueFrom`` use),
+    the AWSCURRENT version id of each resolved value and the ``(variable, secret name)`` pairs
+    left out. A missing secret (or one scheduled for deletion) fails, naming ``option``, the
+    variable and the secret; in check mode, when the service does not exist yet, it becomes a
+    placeholder (an earlier task of the same run would create it); with ``missing="omit"``
+    its variable is left out instead. Other values (ARNs, SSM names) are kept as they are.
+    """
+    found = {} if cache is None else cache
+    resolved, versions, omitted, client = {}, {}, [], None
+    for variable, ref in secrets.items():
+        by_name = secret_name_reference(str(ref))
+        if by_name is None:
+            resolved[variable] = ref
+            continue
+        name, json_key = by_name
+        if name not in found:
+            client = client or secrets_client()
+            secret = describe_secret(client, name)
+            found[name] = None if not secret or secret.get("DeletedDate") else secret
+        secret = found[name]
+        if secret is None:
+            if missing == "omit":
+                omitted.append((variable, name))
+                continue
+            if check_mode and not service_exists:
+                resolved[variable] = not_yet_created("secret", name)
+                versions[resolved[variable]] = ""
+                continue
+            raise AnsibleAppRunnerError(message=f"{option}.{variable}: Secrets Manager secret {name!r} does not exist")
+        resolved[variable] = resolved_secret_arn(secret["ARN"], json_key)
+        versions[resolved[variable]] = _current_version(secret)
+    return resolved, versions, omitted
 
 
 def secret_versions_fingerprint(ssm_client, secrets_client, references, known=None):

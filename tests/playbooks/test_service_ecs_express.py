@@ -1,0 +1,141 @@
+"""roles/service with service_backend=ecs_express through playbooks/service.yml, on top of the
+network tier: the Express service serves at its URL, a second run changes nothing, --check on an
+empty account writes nothing, bad combinations fail before any call."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import urllib.request
+
+import boto3
+import pytest
+
+from tests.playbooks.helpers import run_playbook
+from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+from tests.playbooks.test_service import NAME, SECRETS
+from tools.localaws.client import calls, reset_calls
+
+pytestmark = pytest.mark.slow
+ECS = {"service_backend": "ecs_express", "service_secrets": SECRETS}
+# The stand-in API the local backend runs for the service: it answers the health path and says
+# which of its variables and secrets it received (never their values).
+SERVER = """import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        names = ("APP_ENV", "PORT", "JWT_SECRET", "DB_PASSWORD")
+        body = json.dumps({"path": self.path, "set": [n for n in names if os.environ.get(n)],
+                           "db_password_length": len(os.environ.get("DB_PASSWORD", ""))}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Health).serve_forever()
+"""
+
+
+def describe() -> dict:
+    ecs = boto3.client("ecs")
+    (service,) = ecs.describe_services(cluster="default", services=[NAME])["services"]
+    return ecs.describe_express_gateway_service(serviceArn=service["serviceArn"], include=["TAGS"])["service"]
+
+
+def test_converge_serves_noop_check_and_absent(localaws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_COMMAND", shlex.join([sys.executable, "-c", SERVER, "$PORT"]))
+    boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
+    password = "p" * 32
+    secret_arn = boto3.client("secretsmanager").create_secret(
+        Name="invoice-local-database-master", SecretString=json.dumps({"username": "invoice", "password": password})
+    )["ARN"]
+    network = converge("playbooks/network.yml")
+    net = network.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
+
+    run = converge("playbooks/service.yml", extra_vars=ECS)
+    service = describe()
+    assert service["status"]["statusCode"] == "ACTIVE"
+    (config,) = service["activeConfigurations"]
+    container = config["primaryContainer"]
+    assert container["image"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/invoice-local-api:")
+    assert container["containerPort"] == 8000
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    # ssm:<name> as the parameter's ARN; the database secret by name, resolved to its ARN and JSON key.
+    assert secrets == {
+        "JWT_SECRET": "arn:aws:ssm:us-east-1:123456789012:parameter/invoice/local/jwt-secret",
+        "DB_PASSWORD": f"{secret_arn}:password::",
+    }
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["PORT"] == "8000" and env["FILES_BUCKET"] == "invoice-local-files"
+    assert config["healthCheckPath"] == "/api/health"
+    assert (config["cpu"], config["memory"]) == ("256", "512")  # the inventory's 0.25 vCPU / 0.5 GB
+    assert config["executionRoleArn"] == "arn:aws:iam::123456789012:role/invoice-local-ecs-execution"
+    assert config["taskRoleArn"] == "arn:aws:iam::123456789012:role/invoice-local-ecs-task"
+    assert service["infrastructureRoleArn"] == "arn:aws:iam::123456789012:role/invoice-local-ecs-infrastructure"
+    # Egress through the VPC: the network tier's private subnets and egress security group.
+    assert sorted(config["networkConfiguration"]["subnets"]) == sorted(net["private_subnet_ids"])
+    assert config["networkConfiguration"]["securityGroups"] == [net["connector_security_group_id"]]
+    scaling = config["scalingTarget"]
+    assert (scaling["minTaskCount"], scaling["maxTaskCount"]) == (1, 2)
+    assert (scaling["autoScalingMetric"], scaling["autoScalingTargetValue"]) == ("REQUEST_COUNT_PER_TARGET", 1000)
+    tags = {t["key"]: t["value"] for t in service["tags"]}
+    assert tags["Name"] == NAME
+    outputs = run.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]
+    assert outputs["backend"] == "ecs_express" and outputs["service_arn"] == service["serviceArn"]
+    assert outputs["status"] == "ACTIVE" and outputs["image"] == container["image"]
+    assert outputs["api_url"] == ""  # no custom domain on this backend yet
+    url = outputs["service_url"]
+    assert url.startswith("http://127.0.0.1:"), url
+    with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
+        assert response.status == 200
+        health = json.loads(response.read())
+    assert health["set"] == ["APP_ENV", "PORT", "JWT_SECRET", "DB_PASSWORD"]
+    assert health["db_password_length"] == len(password)  # the JSON key's value, resolved by the endpoint
+    assert password not in run.stdout
+
+    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=ECS)
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(log) == []
+    assert "GetSecretValue" not in [c["operation"] for c in log]
+
+    check = converge("playbooks/service.yml", check=True, diff=True, extra_vars=ECS)
+    assert check.changed == 0, check.changed_tasks()
+
+    # One value changes: the diff names it, the service is updated (a canary deployment).
+    reset_calls(localaws)
+    bigger = converge("playbooks/service.yml", diff=True, extra_vars={**ECS, "service_max_size": 3})
+    assert "invoice.platform.service : Converge the ECS Express service" in bigger.changed_tasks()
+    assert describe()["activeConfigurations"][-1]["scalingTarget"]["maxTaskCount"] == 3
+    assert "UpdateExpressGatewayService" in [c["operation"] for c in calls(localaws)]
+
+    gone = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
+    assert "invoice.platform.service : Delete the ECS Express service" in gone.changed_tasks()
+    assert describe()["status"]["statusCode"] == "INACTIVE"
+    again = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
+    assert again.changed == 0, again.changed_tasks()
+
+
+def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
+    run = converge("playbooks/service.yml", check=True, diff=True, extra_vars=ECS)
+    assert "invoice.platform.service : Converge the ECS Express service" in run.changed_tasks()
+    assert boto3.client("ecs").list_clusters()["clusterArns"] == []
+    assert mutating(calls(localaws)) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"service_domain": "api.invoice-processing.test"}, 'service_domain "api.invoice-processing.test" is set'),
+        ({"service_cpu": "0.25", "service_memory": "4"}, "(Fargate allows 0.5, 1, 2 GB)"),
+        ({"service_ecs_scaling_metric": "AVERAGE_CPU", "service_ecs_scaling_target": 150}, "must be a percentage"),
+    ],
+)
+def test_bad_input_fails_before_any_call(localaws: str, extra: dict, expected: str) -> None:
+    reset_calls(localaws)
+    run = run_playbook("playbooks/service.yml", extra_vars={**ECS, **extra})
+    assert run.rc != 0
+    assert any(expected in m for m in run.failure_messages()), run.explain()
+    assert [c for c in calls(localaws) if c["service"] not in ("sts", "iam")] == []  # preflight only
