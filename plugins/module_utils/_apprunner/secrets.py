@@ -79,7 +79,7 @@ def resolve_secret_names(secrets_client, params, check_mode=False, service_exist
 
 
 def resolve_secret_map(
-    secrets_client, secrets, option, check_mode=False, service_exists=True, missing="fail", cache=None
+    secrets_client, secrets, option, *, check_mode=False, service_exists=True, missing="fail", cache=None
 ):
     """Resolve the ``secretsmanager:<name>[:<json-key>]`` values of one map (variable -> reference).
 
