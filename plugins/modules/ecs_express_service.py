@@ -70,10 +70,9 @@ options:
     type: dict
   missing_secrets:
     description:
-      - What to do when a C(secretsmanager:<secret name>) reference in O(secrets) names a secret that does not
-        exist (or is scheduled for deletion).
-      - V(fail) fails the task, naming the variable and the secret.
-      - V(omit) leaves the variable out of the service's secrets and warns, naming both.
+      - A C(secretsmanager:<secret name>) reference in O(secrets) names a secret that does not exist (or is
+        scheduled for deletion) - V(fail) fails the task naming the variable and the secret, V(omit) leaves the
+        variable out with a warning naming both.
     type: str
     choices: ['fail', 'omit']
     default: fail
