@@ -172,6 +172,7 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 from ansible_collections.invoice.platform.plugins.module_utils.acm import (
     AnsibleACMError,
@@ -335,10 +336,8 @@ def main():
         route53_zone_id=dict(type="str"),
         route53_zone_name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        **tag_options(),
+        **wait_options(600),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -129,6 +129,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
     create_auto_scaling_configuration,
     delete_auto_scaling_configuration,
@@ -318,8 +319,7 @@ def main():
         min_size=dict(type="int"),
         max_size=dict(type="int"),
         keep_revisions=dict(type="int", default=2),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tag_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)

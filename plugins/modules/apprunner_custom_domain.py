@@ -137,6 +137,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._options import wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
     associate_custom_domain,
     describe_custom_domains,
@@ -376,8 +377,7 @@ def main():
         route53_zone_id=dict(type="str"),
         route53_zone=dict(type="str"),
         route53_ttl=dict(type="int", default=300),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
+        **wait_options(1800),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -370,6 +370,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
     apply_tag_changes,
     check_operation,
@@ -800,10 +801,8 @@ def main():
         track_secret_versions=dict(type="bool", default=True, no_log=False),
         secrets_fingerprint=dict(type="str", no_log=False),
         missing_secrets=dict(type="str", default="fail", choices=["fail", "omit"], no_log=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1200),
+        **tag_options(),
+        **wait_options(1200),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

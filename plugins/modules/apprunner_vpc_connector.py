@@ -105,6 +105,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import (
     create_vpc_connector,
     delete_vpc_connector,
@@ -222,8 +223,7 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         subnets=dict(type="list", elements="str"),
         security_groups=dict(type="list", elements="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tag_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["subnets"] == []:

@@ -308,6 +308,7 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     CACHING_OPTIMIZED,
     NAME_TAG,
@@ -554,10 +555,8 @@ def main():
                 include_cookies=dict(type="bool", default=False),
             ),
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=1800),
+        **tag_options(),
+        **wait_options(1800, wait=False),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -93,6 +93,7 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.invoice.platform.plugins.module_utils._options import wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     AnsibleCloudFrontError,
     create_invalidation,
@@ -140,8 +141,7 @@ def main():
         distribution_name=dict(type="str"),
         caller_reference=dict(type="str", required=True),
         paths=dict(type="list", elements="str", required=True),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=900),
+        **wait_options(900, wait=False),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

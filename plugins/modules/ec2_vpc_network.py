@@ -265,6 +265,7 @@ from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_plan
     to_permission,
     wanted_rules,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 
@@ -920,10 +921,8 @@ def main():
                 egress=dict(type="list", elements="dict", options=rule_spec),
             ),
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
+        **tag_options(),
+        **wait_options(600),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

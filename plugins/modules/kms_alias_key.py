@@ -168,6 +168,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 ALIAS_NAME = re.compile(r"^[a-zA-Z0-9/_-]+$")
@@ -484,8 +485,7 @@ def main():
         enable_key_rotation=dict(type="bool"),
         policy=dict(type="json"),
         pending_window=dict(type="int", default=30, aliases=["deletion_delay"]),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tag_options(),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -250,6 +250,7 @@ bucket:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils import s3
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
 
 PAB_SNAKE = dict(
     BlockPublicAcls="block_public_acls",
@@ -475,8 +476,7 @@ def main():
                 max_age_seconds=dict(type="int"),
             ),
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tag_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_params(module)

@@ -136,6 +136,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 # Subscriptions in these states have no ARN that Unsubscribe accepts.
@@ -324,8 +325,7 @@ def main():
             options=dict(protocol=dict(type="str", required=True), endpoint=dict(type="str", required=True)),
         ),
         purge_subscriptions=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tag_options(),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
