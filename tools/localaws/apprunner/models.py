@@ -266,6 +266,16 @@ class RevisionedResource:
     def status(self) -> str:
         return "INACTIVE" if self.deleted_at else "ACTIVE"
 
+    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        """The Describe* shape: the kind's own fields, and ``DeletedAt`` once deleted."""
+        out = self._describe(backend)
+        if self.deleted_at:
+            out["DeletedAt"] = self.deleted_at
+        return out
+
+    def _describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+        raise NotImplementedError
+
 
 class AutoScalingConfiguration(RevisionedResource):
     kind = "autoscalingconfiguration"
@@ -290,7 +300,7 @@ class AutoScalingConfiguration(RevisionedResource):
             "IsDefault": self.is_default,
         }
 
-    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+    def _describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
         out = self.summary(backend)
         out.update(
             {
@@ -300,8 +310,6 @@ class AutoScalingConfiguration(RevisionedResource):
                 "MaxSize": self.max_size,
             }
         )
-        if self.deleted_at:
-            out["DeletedAt"] = self.deleted_at
         return out
 
 
@@ -315,7 +323,7 @@ class VpcConnector(RevisionedResource):
         self.subnets = subnets
         self.security_groups = groups
 
-    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+    def _describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
         out: dict[str, Any] = {
             "VpcConnectorName": self.name,
             "VpcConnectorArn": self.arn,
@@ -325,8 +333,6 @@ class VpcConnector(RevisionedResource):
             "Status": self.status,
             "CreatedAt": self.created_at,
         }
-        if self.deleted_at:
-            out["DeletedAt"] = self.deleted_at
         return out
 
 
@@ -344,7 +350,7 @@ class ObservabilityConfiguration(RevisionedResource):
             "ObservabilityConfigurationRevision": self.revision,
         }
 
-    def describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
+    def _describe(self, backend: AppRunnerBackend) -> dict[str, Any]:
         out = self.summary()
         out.update(
             {
@@ -355,8 +361,6 @@ class ObservabilityConfiguration(RevisionedResource):
         )
         if self.trace:
             out["TraceConfiguration"] = dict(self.trace)
-        if self.deleted_at:
-            out["DeletedAt"] = self.deleted_at
         return out
 
 
@@ -457,13 +461,18 @@ class AppRunnerBackend(BaseBackend):
             raise ResourceNotFoundException(f"Resource with ARN {arn!r} doesn't exist (no such service)")
         return service
 
-    def _idle_service(self, arn: str, action: str) -> Service:
+    def _idle_service(self, arn: str, action: str, settled: str | None = None) -> Service:
+        """The service, with no operation in progress (and in status ``settled``, when given)."""
         service = self._service(arn)
         if service.pending is not None:
             raise InvalidStateException(
                 f"Cannot {action} service {service.name} ({arn}): operation {service.pending.id} "
                 f"({service.pending.type}) is in progress; wait until the service status is not "
                 "OPERATION_IN_PROGRESS"
+            )
+        if settled is not None and service.settled_status != settled:
+            raise InvalidStateException(
+                f"Cannot {action} service {service.name}: its status is {service.status}, not {settled}"
             )
         return service
 
@@ -647,22 +656,14 @@ class AppRunnerBackend(BaseBackend):
 
     @_locked
     def pause_service(self, arn: str) -> tuple[dict[str, Any], str]:
-        service = self._idle_service(arn, "pause")
-        if service.settled_status != "RUNNING":
-            raise InvalidStateException(
-                f"Cannot pause service {service.name}: its status is {service.status}, not RUNNING"
-            )
+        service = self._idle_service(arn, "pause", settled="RUNNING")
         service.stop_processes()
         operation = service.start("PAUSE_SERVICE", "PAUSED")
         return service.describe(self), operation.id
 
     @_locked
     def resume_service(self, arn: str) -> tuple[dict[str, Any], str]:
-        service = self._idle_service(arn, "resume")
-        if service.settled_status != "PAUSED":
-            raise InvalidStateException(
-                f"Cannot resume service {service.name}: its status is {service.status}, not PAUSED"
-            )
+        service = self._idle_service(arn, "resume", settled="PAUSED")
         service.next_process = self._launch(service)
         operation = service.start("RESUME_SERVICE", "RUNNING")
         return service.describe(self), operation.id
