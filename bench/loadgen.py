@@ -61,6 +61,22 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"refusing to load-test {host!r}: only loopback addresses are allowed")
 
 
+@dataclass
+class LoadConfig:
+    """What to load and how hard: the same for both engines (a loopback ``host`` only)."""
+
+    host: str
+    port: int
+    paths: list[str]
+    headers: dict[str, str]
+    connections: int = 32
+    duration: float = 10.0
+    warmup: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_loopback(self.host)
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return 0.0
@@ -137,21 +153,12 @@ async def _connection(run: _Run, offset: int) -> None:
         writer.close()
 
 
-async def run_python(
-    host: str,
-    port: int,
-    paths: list[str],
-    headers: dict[str, str],
-    *,
-    connections: int = 32,
-    duration: float = 10.0,
-    warmup: float = 1.0,
-) -> LoadResult:
-    check_loopback(host)
-    header_text = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    requests = [f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{header_text}\r\n".encode() for path in paths]
+async def run_python(config: LoadConfig) -> LoadResult:
+    host, port, duration, connections = config.host, config.port, config.duration, config.connections
+    header_text = "".join(f"{name}: {value}\r\n" for name, value in config.headers.items())
+    requests = [f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{header_text}\r\n".encode() for path in config.paths]
     start = time.perf_counter()
-    run = _Run(host, port, requests, start + warmup, start + warmup + duration)
+    run = _Run(host, port, requests, start + config.warmup, start + config.warmup + duration)
     await asyncio.gather(*(_connection(run, n * 7) for n in range(connections)))
     latencies = run.latencies
     latencies.sort()
@@ -199,30 +206,21 @@ def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_wrk(
-    host: str,
-    port: int,
-    paths: list[str],
-    headers: dict[str, str],
-    *,
-    connections: int = 32,
-    duration: float = 10.0,
-    warmup: float = 1.0,
-) -> LoadResult:
-    check_loopback(host)
+def run_wrk(config: LoadConfig) -> LoadResult:
+    paths, connections, duration, warmup = config.paths, config.connections, config.duration, config.warmup
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not on PATH")
     script = _WRK_SCRIPT % {
         "paths": ", ".join(_lua_string(p) for p in paths),
-        "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
+        "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in config.headers.items()),
     }
     fd, script_path = tempfile.mkstemp(suffix=".lua", prefix="bench-")  # mode 0600: it may hold a token
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(script)
         base = [wrk, "-t1", f"-c{connections}", "--timeout", f"{int(REQUEST_TIMEOUT)}s", "-s", script_path]
-        url = f"http://{host}:{port}{paths[0]}"
+        url = f"http://{config.host}:{config.port}{paths[0]}"
         if warmup > 0:
             subprocess.run([*base, f"-d{max(1, round(warmup))}s", url], check=True, capture_output=True)
         out = subprocess.run([*base, f"-d{max(1, round(duration))}s", url], check=True, capture_output=True, text=True)
@@ -254,15 +252,16 @@ def run_wrk(
 
 def run_in_subprocess(config: dict[str, Any], *, engine: str = "auto") -> LoadResult:
     """Run a load test in a separate process (config on stdin, so no header is on a command line)."""
+    load = LoadConfig(**config)  # refuses a non-loopback host before anything starts
     if engine == "wrk" or (engine == "auto" and shutil.which("wrk")):
-        return run_wrk(**config)
+        return run_wrk(load)
     proc = subprocess.run(
         [sys.executable, "-m", "bench.loadgen"],
-        input=json.dumps(config),
+        input=json.dumps(asdict(load)),
         capture_output=True,
         text=True,
         check=False,
-        timeout=config.get("duration", 10) + config.get("warmup", 1) + 120,
+        timeout=load.duration + load.warmup + 120,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{proc.stderr[-2000:]}")
@@ -271,7 +270,7 @@ def run_in_subprocess(config: dict[str, Any], *, engine: str = "auto") -> LoadRe
 
 def main() -> int:
     config = json.loads(sys.stdin.read())
-    result = asyncio.run(run_python(**config))
+    result = asyncio.run(run_python(LoadConfig(**config)))
     print(json.dumps(result.to_dict()))
     return 0
 
