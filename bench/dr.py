@@ -180,6 +180,18 @@ def local_services(name: str, results: dict[str, Any]) -> Iterator[tuple[str, di
         subprocess.run([script, "destroy"], env=pg_env, check=False, capture_output=True)
 
 
+def write_results(name: str, results: dict[str, Any], output: str | None) -> Path:
+    """Write ``results`` as JSON to ``output`` (default bench/results/<name>-<timestamp>.json) and print them."""
+    out = Path(output) if output else ROOT / "bench" / "results" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    width = max(map(len, results))
+    for k, v in results.items():
+        print(f"{k:<{width}}  {v}")
+    print(f"written to {out}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gib", type=float, default=1.05, help="database size to seed (GiB, default 1.05)")
@@ -270,13 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             module_dump_seconds_with_manifest=backup_result["seconds"],
             module_restore_seconds=restore_result["seconds"],
         )
-    out = Path(args.output) if args.output else ROOT / "bench" / "results" / f"dr-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    width = max(map(len, results))
-    for k, v in results.items():
-        print(f"{k:<{width}}  {v}")
-    print(f"written to {out}")
+    write_results("dr", results, args.output)
     target = results.get("backup_ratio", 0) >= 0.8 and results.get("restore_ratio", 0) >= 0.8
     return 0 if target else 1
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import asyncpg
 import boto3
 
 from app.db import migrate
-from bench.dr import PG_BIN, ROOT, local_services, psql
+from bench.dr import PG_BIN, local_services, psql, write_results
 from bench.dr import module as run_module
 from tests.fixtures import original_app
 
@@ -88,7 +87,7 @@ def module(args: dict[str, Any], env: dict[str, str], *, check: bool = False) ->
     return run_module("import_data", args, env, check=check)
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured sequence)
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=10_000, help="invoices in the source (default 10000)")
     parser.add_argument("--line-items", type=int, default=5, help="line items per invoice (default 5)")
@@ -170,17 +169,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 (one measured s
             ratio=round((base_rows + base_files) / seconds, 3),
             files_verified=report["files"]["verified"],
         )
-    out = (
-        Path(args.output)
-        if args.output
-        else ROOT / "bench" / "results" / f"import-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    width = max(map(len, results))
-    for k, v in results.items():
-        print(f"{k:<{width}}  {v}")
-    print(f"written to {out}")
+    write_results("import", results, args.output)
     return 0
 
 
