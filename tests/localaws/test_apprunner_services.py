@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from typing import Any
@@ -16,8 +17,13 @@ def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
     return str(exc.value.response["Error"]["Code"])
 
 
-def test_lifecycle_create_update_pause_resume_delete(apprunner: Any) -> None:
+def test_lifecycle_create_update_pause_resume_delete(apprunner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The in-progress windows the test looks into last 3 s (the endpoint reads the delay per
+    # operation): on a loaded machine four calls took longer than the tests' usual 0.5 s.
+    usual = os.environ.get("LOCALAWS_APPRUNNER_DELAY", "0.5")
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_DELAY", "3")
     service = create_service(apprunner)
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_DELAY", usual)
     arn = service["ServiceArn"]
     assert service["Status"] == "OPERATION_IN_PROGRESS"
 
@@ -70,6 +76,7 @@ def test_lifecycle_create_update_pause_resume_delete(apprunner: Any) -> None:
     assert {o["Status"] for o in operations} == {"SUCCEEDED"}
     assert all(o["TargetArn"] == arn and o["EndedAt"] >= o["StartedAt"] for o in operations)
 
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_DELAY", "3")
     deleted = apprunner.delete_service(ServiceArn=arn)
     assert deleted["Service"]["Status"] == "OPERATION_IN_PROGRESS"
     assert apprunner.list_operations(ServiceArn=arn)["OperationSummaryList"][0]["Status"] == "IN_PROGRESS"
