@@ -94,6 +94,45 @@ def test_grants_only_what_exists(localaws: str) -> None:
     assert set(grants) == {"ApplicationParameters", "DatabaseMasterSecret", "QueueMetric"}
 
 
+def test_ecs_express_roles(localaws: str) -> None:
+    ecs = {"service_backend": "ecs_express"}
+    names = ["invoice-local-ecs-execution", "invoice-local-ecs-infrastructure", "invoice-local-ecs-task"]
+    _, writes = run_clean(localaws, PLAYBOOK, check=True, extra_vars=ecs)
+    assert writes == []
+    run, writes = run_clean(localaws, PLAYBOOK, extra_vars=ecs)
+    assert writes.count("iam.CreateRole") == 5 and writes.count("iam.PutRolePolicy") == 5
+    assert writes.count("iam.AttachRolePolicy") == 1
+    iam = boto3.client("iam")
+    trusted = {
+        n: iam.get_role(RoleName=n)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+        for n in names
+    }
+    assert trusted == dict(
+        zip(names, ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "ecs-tasks.amazonaws.com"], strict=True)
+    )
+    attached = iam.list_attached_role_policies(RoleName=names[1])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonECSInfrastructureRoleforExpressGatewayServices"]
+    execution = statements(names[0])
+    assert execution["ServiceLogs"]["Resource"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ecs/default/invoice-local-api-*"
+    ]
+    assert execution["DatabaseMasterSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
+    for statement in execution.values():
+        assert "*" not in statement["Resource"] and not any("*" in a for a in statement["Action"]), statement
+    document = iam.get_role_policy(RoleName=names[0], PolicyName=f"{names[0]}-image")["PolicyDocument"]
+    document = json.loads(unquote(document)) if isinstance(document, str) else document
+    assert document["Statement"][0]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/invoice-local-api"]
+    assert statements(names[2]) == statements(INSTANCE)  # the API's grants, on either backend
+    outputs = run.task("Publish the IAM outputs")["ansible_facts"]["platform_outputs_iam"]
+    assert outputs["ecs_task_role_arn"] == f"arn:aws:iam::123456789012:role/{names[2]}"
+
+    again, writes = run_clean(localaws, PLAYBOOK, extra_vars=ecs)
+    assert (again.changed, writes) == (0, [])
+    run_clean(localaws, PLAYBOOK, extra_vars={**ecs, "iam_state": "absent"})
+    left = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert not left & {*names, INSTANCE, ECR}
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [

@@ -71,7 +71,11 @@ BACKUP_ROLE_POLICIES = (
 )
 
 
-def _register_backup_role_policies() -> None:
+def register_managed_policies(names: tuple[str, ...]) -> None:
+    """IAM knows these AWS managed policies (from moto's copy of AWS's documents) in every account.
+
+    Also used by ``extensions/ecs_express.py`` (the ECS Express infrastructure role's policy).
+    """
     from moto.iam import models as iam_models  # noqa: PLC0415
     from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: PLC0415
 
@@ -83,7 +87,7 @@ def _register_backup_role_policies() -> None:
         have = {p.name for p in found}
         found.extend(
             iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data[name])
-            for name in BACKUP_ROLE_POLICIES
+            for name in names
             if name not in have and name in data
         )
         return found
@@ -97,7 +101,7 @@ def register() -> None:  # noqa: PLR0915 (one patch per operation, kept together
 
     if getattr(BackupBackend, "_localaws_backup_fixes", False):
         return
-    _register_backup_role_policies()
+    register_managed_policies(BACKUP_ROLE_POLICIES)
 
     original_get = BackupBackend.get_backup_plan
     original_describe_vault = BackupBackend.describe_backup_vault

@@ -19,9 +19,12 @@ def register() -> None:
 
     from tools.localaws.ecs_express.models import ecsexpress_backends  # noqa: PLC0415
     from tools.localaws.ecs_express.responses import METHODS, OPERATIONS  # noqa: PLC0415
+    from tools.localaws.extensions.backup_fixes import register_managed_policies  # noqa: PLC0415
 
     if getattr(EC2ContainerServiceResponse, "_localaws_ecs_express", False):
         return
+    # The AWS managed policy of the infrastructure role an Express service names (roles/iam attaches it).
+    register_managed_policies(("AmazonECSInfrastructureRoleforExpressGatewayServices",))
     for name, method in METHODS.items():
         setattr(EC2ContainerServiceResponse, name, method)
     original = EC2ContainerServiceResponse.call_action
