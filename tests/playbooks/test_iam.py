@@ -142,6 +142,7 @@ def test_ecs_express_roles(localaws: str) -> None:
             "iam_files_object_prefixes and iam_exports_object_prefixes must not be empty",
         ),
         ({"iam_max_session_duration": 60}, "iam_max_session_duration must be 3600-43200 seconds, got 60"),
+        ({"iam_ecs_express": "sometimes"}, 'iam_ecs_express must be true or false, got "sometimes"'),
     ],
 )
 def test_bad_input_fails_before_any_iam_change(localaws: str, extra: dict[str, Any], expected: str) -> None:
