@@ -42,6 +42,11 @@ NUMBER_SETTINGS = (
     "cost_apprunner_active_share",
     "cost_apprunner_extra_instance_hours",
     "cost_worker_extra_task_hours",
+    "cost_ecs_active_share",
+    "cost_ecs_extra_task_hours",
+    "cost_ecs_express_alarms",
+    "cost_api_requests",
+    "cost_api_data_gb",
     "cost_database_storage_growth_gb",
     "cost_database_used_gb",
     "cost_database_daily_change_share",
@@ -66,6 +71,7 @@ NUMBER_SETTINGS = (
 )
 SHARE_SETTINGS = (
     "cost_apprunner_active_share",
+    "cost_ecs_active_share",
     "cost_database_daily_change_share",
     "cost_s3_files_daily_change_share",
 )
@@ -73,11 +79,19 @@ TEXT_SETTINGS = (
     "platform_env",
     "platform_region",
     "service_backend",
+    "service_egress",
     "database_instance_class",
     "network_nat_gateway",
     "storage_encryption",
 )
 NAT_GATEWAYS = ("none", "single", "per_az")
+# The service tier's compute backends (roles/service service_backend), each priced by its own lines.
+BACKENDS = ("apprunner", "ecs_express")
+# An Application Load Balancer Capacity Unit (LCU) is, per hour, the largest of: 25 new
+# connections a second, 1 GB processed (targets: IP addresses / containers), 3,000 active
+# connections a minute, 1,000 rule evaluations a second (the first 10 rules free).
+ALB_NEW_CONNECTIONS_PER_SECOND_PER_LCU = 25
+ALB_GB_PER_HOUR_PER_LCU = 1
 
 
 class CostInputError(ValueError):
@@ -118,11 +132,8 @@ def validate(settings: dict[str, Any], defaults: dict[str, Any] | None = None) -
         if not isinstance(value, str) or not value:
             raise CostInputError(f"{name} must be a non-empty string, got {value!r}")
         clean[name] = value
-    if clean["service_backend"] != "apprunner":
-        raise CostInputError(
-            f"service_backend {clean['service_backend']!r} is not priced: cost.yml prices App Runner only "
-            "(ECS Express Mode needs Fargate task hours plus its load balancer's hours and LCUs, not modelled yet)"
-        )
+    if clean["service_backend"] not in BACKENDS:
+        raise CostInputError(f"service_backend must be one of {', '.join(BACKENDS)}, got {clean['service_backend']!r}")
     if clean["network_nat_gateway"] not in NAT_GATEWAYS:
         raise CostInputError(
             f"network_nat_gateway must be one of {', '.join(NAT_GATEWAYS)}, got {clean['network_nat_gateway']!r}"
@@ -154,14 +165,18 @@ def region_prices(prices: dict[str, Any], region: str) -> dict[str, Any]:
     return dict(regions[region])
 
 
+def zones(clean: dict[str, Any]) -> int:
+    # roles/network: the zones named, or the region's first two.
+    return len(clean["network_availability_zones"]) or 2
+
+
 def nat_gateways(clean: dict[str, Any]) -> int:
     mode = clean["network_nat_gateway"]
     if mode == "none":
         return 0
     if mode == "single":
         return 1
-    # roles/network: one per zone; no zones named means the region's first two.
-    return len(clean["network_availability_zones"]) or 2
+    return zones(clean)
 
 
 def _line(
@@ -173,6 +188,7 @@ def _line(
     *,
     price: float | None = None,
     detail: str = "",
+    line_id: str = "",
 ) -> dict[str, Any]:
     if key not in table:
         raise CostInputError(f"the price table has no {key!r} for this region (roles/cost/files/aws_prices.yml)")
@@ -182,6 +198,7 @@ def _line(
     free = float(entry.get("free", 0)) if apply_free else 0.0
     billable = max(0.0, quantity - free)
     return {
+        "id": line_id or key,
         "line": what,
         "detail": detail,
         "price_key": key,
@@ -204,10 +221,16 @@ def estimate(
     hours = s["cost_hours_per_month"]
     lines: list[dict[str, Any]] = []
 
-    def add(key: str, what: str, quantity: float, price: float | None = None, detail: str = "") -> None:
-        lines.append(_line(table, key, what, quantity, free, price=price, detail=detail))
+    def add(
+        key: str, what: str, quantity: float, *, price: float | None = None, detail: str = "", line_id: str = ""
+    ) -> None:
+        lines.append(_line(table, key, what, quantity, free, price=price, detail=detail, line_id=line_id))
 
-    _compute(s, hours, add)
+    if s["service_backend"] == "apprunner":
+        _apprunner(s, hours, add)
+    else:
+        _ecs_express(s, hours, add)
+    _worker(s, hours, add)
     _database(s, table, hours, add)
     _network_and_storage(s, add)
     _edge_secrets_monitoring(s, hours, add)
@@ -217,6 +240,7 @@ def estimate(
         line["monthly"] = round(line["monthly"], 4)
     return {
         "environment": s["platform_env"],
+        "service_backend": s["service_backend"],
         "region": s["platform_region"],
         "currency": prices.get("currency", "USD"),
         "prices_as_of": str(prices.get("as_of", "")),
@@ -226,10 +250,17 @@ def estimate(
     }
 
 
+def estimate_backends(
+    settings: dict[str, Any], prices: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The same inventory priced on every backend (``BACKENDS`` order): its choice, side by side."""
+    return [estimate({**settings, "service_backend": backend}, prices, defaults) for backend in BACKENDS]
+
+
 Add = Callable[..., None]
 
 
-def _compute(s: dict[str, Any], hours: float, add: Add) -> None:
+def _apprunner(s: dict[str, Any], hours: float, add: Add) -> None:
     # App Runner: an instance is billed for its memory while provisioned and idle, for its
     # vCPU and memory while it processes requests (the active share of the month). Instances
     # above service_min_size exist only while active (cost_apprunner_extra_instance_hours).
@@ -244,6 +275,70 @@ def _compute(s: dict[str, Any], hours: float, add: Add) -> None:
     add("apprunner_active_vcpu", "App Runner active vCPU", active_hours * s["service_cpu"])
     add("apprunner_active_memory", "App Runner active memory", active_hours * s["service_memory"])
 
+
+def alb_lcu_hours(s: dict[str, Any], hours: float) -> float:
+    """LCU-hours a month: the API's requests and bytes spread evenly over its active hours.
+
+    Each request is counted as a new connection (CloudFront reuses connections to the origin,
+    so this is an upper bound); active connections and rule evaluations (an Express service's
+    listener has a handful of rules, within the 10 free) are not the largest dimension here.
+    """
+    active_hours = hours * s["cost_ecs_active_share"]
+    if active_hours == 0:
+        return 0.0
+    connections_per_second = s["cost_api_requests"] / (active_hours * 3600)
+    gb_per_hour = s["cost_api_data_gb"] / active_hours
+    lcu = max(connections_per_second / ALB_NEW_CONNECTIONS_PER_SECOND_PER_LCU, gb_per_hour / ALB_GB_PER_HOUR_PER_LCU)
+    return lcu * active_hours
+
+
+def _ecs_express(s: dict[str, Any], hours: float, add: Add) -> None:
+    # ECS Express Mode: the service's Fargate tasks bill for vCPU and memory from start to stop,
+    # busy or idle: service_min_size tasks all month plus the tasks scaling adds
+    # (cost_ecs_extra_task_hours). service_cpu is in vCPU, service_memory in GB.
+    task_hours = s["service_min_size"] * hours + s["cost_ecs_extra_task_hours"]
+    detail = f"{task_hours:g} task h"
+    add(
+        "fargate_vcpu",
+        "ECS Express Fargate vCPU",
+        task_hours * s["service_cpu"],
+        detail=detail,
+        line_id="ecs_fargate_vcpu",
+    )
+    add(
+        "fargate_memory",
+        "ECS Express Fargate memory",
+        task_hours * s["service_memory"],
+        detail=detail,
+        line_id="ecs_fargate_memory",
+    )
+    # The internet-facing Application Load Balancer ECS creates: its hours, its LCUs, and one
+    # public IPv4 address per zone it spans (the VPC's zones).
+    add("alb_hour", "ECS Express load balancer hours", hours)
+    lcu_hours = alb_lcu_hours(s, hours)
+    add("alb_lcu_hour", "ECS Express load balancer capacity units", lcu_hours)
+    alb_zones = zones(s)
+    add(
+        "public_ipv4_hour",
+        "Public IPv4 addresses of the load balancer",
+        alb_zones * hours,
+        detail=f"{alb_zones} zones",
+        line_id="alb_public_ipv4_hour",
+    )
+    # Without the VPC (service_egress default) the tasks run in public subnets with a public
+    # IPv4 address each; with service_egress vpc they are private and reach out by NAT.
+    if s["service_egress"] != "vpc":
+        add(
+            "public_ipv4_hour",
+            "Public IPv4 addresses of the tasks",
+            task_hours,
+            line_id="ecs_task_public_ipv4_hour",
+        )
+    # The alarms ECS creates to roll back a failed deployment are counted with the others
+    # (CloudWatch alarms, below: cost_ecs_express_alarms).
+
+
+def _worker(s: dict[str, Any], hours: float, add: Add) -> None:
     # The batch worker (roles/worker, ECS Fargate; worker_cpu in CPU units, worker_memory in MiB).
     task_hours = s["worker_min_size"] * hours + s["cost_worker_extra_task_hours"]
     add("fargate_vcpu", "Worker Fargate vCPU", task_hours * s["worker_cpu"] / 1024)
@@ -319,7 +414,12 @@ def _edge_secrets_monitoring(s: dict[str, Any], hours: float, add: Add) -> None:
     add("kms_requests", "KMS requests", s["cost_kms_requests"])
 
     # Monitoring: alarms, the queue-depth metric the API publishes and its calls, logs.
-    add("cloudwatch_alarm", "CloudWatch alarms", s["cost_cloudwatch_alarms"])
+    alarms = s["cost_cloudwatch_alarms"]
+    detail = ""
+    if s["service_backend"] == "ecs_express":
+        alarms += s["cost_ecs_express_alarms"]
+        detail = f"{s['cost_ecs_express_alarms']:g} of them ECS Express's deployment alarms"
+    add("cloudwatch_alarm", "CloudWatch alarms", alarms, detail=detail)
     add("cloudwatch_custom_metric", "CloudWatch custom metrics", s["cost_custom_metrics"])
     add("cloudwatch_api_requests", "CloudWatch PutMetricData calls", hours * 3600 / s["service_queue_metric_seconds"])
     add("cloudwatch_logs_ingest", "CloudWatch Logs ingestion", s["cost_log_ingest_gb"])
@@ -358,7 +458,8 @@ def render_table(result: dict[str, Any]) -> list[str]:
 
     rule = "-" * len(fmt(header))
     title = (
-        f"{result['environment']} ({result['region']}), monthly estimate in {result['currency']}, "
+        f"{result['environment']} ({result['region']}, service_backend {result.get('service_backend', 'apprunner')}), "
+        f"monthly estimate in {result['currency']}, "
         f"list prices as of {result['prices_as_of']}"
     )
     total = f"total: {result['currency']} {_money(result['total'])} a month"
@@ -367,11 +468,23 @@ def render_table(result: dict[str, Any]) -> list[str]:
 
 def render_side_by_side(results: list[dict[str, Any]]) -> list[str]:
     """Several environments' estimates, one column each (monthly USD), lines in the first's order."""
+    # Lines in the first's order; a line only a later estimate has goes after the line before it there.
     names: list[str] = []
     for result in results:
-        names.extend(line["line"] for line in result["lines"] if line["line"] not in names)
+        at = 0
+        for line in result["lines"]:
+            if line["line"] in names:
+                at = names.index(line["line"]) + 1
+            else:
+                names.insert(at, line["line"])
+                at += 1
     by_env = [{line["line"]: line["monthly"] for line in result["lines"]} for result in results]
-    envs = [result["environment"] for result in results]
+    # A column is its environment, and its backend too when the columns' backends differ.
+    backends = {result.get("service_backend", "apprunner") for result in results}
+    envs = [
+        result["environment"] + (f" {result.get('service_backend', 'apprunner')}" if len(backends) > 1 else "")
+        for result in results
+    ]
     rows = [(name, *(_money(monthly.get(name, 0.0)) for monthly in by_env)) for name in names]
     header = ("line", *envs)
     totals = ("total", *(_money(result["total"]) for result in results))

@@ -16,7 +16,10 @@ description:
     AWS pricing pages (each with its source page and the date it was read); they are not fetched.
   - Fails, naming the variable, when a setting is missing, negative, a share above 1, or when the
     region or the database instance class has no price in the table.
-  - Only the App Runner backend of the service tier is priced (C(service_backend) in O(settings)).
+  - The service tier is priced for its C(service_backend) in O(settings) - C(apprunner)
+    (provisioned and active instance hours) or C(ecs_express) (Fargate task hours, the load
+    balancer's hours, LCUs and public IPv4 addresses, the deployment alarms); O(compare_backends)
+    prices it on both.
   - Reads only; in check mode it returns the same estimate.
 author:
   - Invoice platform team (@invoice-platform)
@@ -39,6 +42,12 @@ options:
         roles' own C(defaults/main.yml)); O(settings) wins.
     type: dict
     default: {}
+  compare_backends:
+    description:
+      - Also price the same settings on every service backend (C(apprunner), C(ecs_express)) and
+        return them as RV(comparison) and RV(comparison_table).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -62,6 +71,10 @@ estimate:
     environment:
       description: C(platform_env).
       type: str
+    service_backend:
+      description: The service tier's backend these lines price.
+      type: str
+      sample: apprunner
     region:
       description: C(platform_region), whose prices were used.
       type: str
@@ -98,10 +111,26 @@ table:
   returned: success
   type: list
   elements: str
+comparison:
+  description: The estimate on each backend (the same form as RV(estimate)), apprunner first.
+  returned: when O(compare_backends)
+  type: list
+  elements: dict
+comparison_table:
+  description: RV(comparison) side by side, one column per backend (monthly USD).
+  returned: when O(compare_backends)
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.invoice.platform.plugins.module_utils.cost import CostInputError, estimate, render_table
+from ansible_collections.invoice.platform.plugins.module_utils.cost import (
+    CostInputError,
+    estimate,
+    estimate_backends,
+    render_side_by_side,
+    render_table,
+)
 
 try:
     import yaml
@@ -127,15 +156,20 @@ def main():
             prices_file=dict(type="path", required=True),
             settings=dict(type="dict", required=True),
             defaults=dict(type="dict", default={}),
+            compare_backends=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     prices = load_prices(module)
+    extra = {}
     try:
         result = estimate(module.params["settings"], prices, module.params["defaults"])
+        if module.params["compare_backends"]:
+            comparison = estimate_backends(module.params["settings"], prices, module.params["defaults"])
+            extra = dict(comparison=comparison, comparison_table=render_side_by_side(comparison))
     except CostInputError as err:
         module.fail_json(msg=str(err))
-    module.exit_json(changed=False, estimate=result, table=render_table(result))
+    module.exit_json(changed=False, estimate=result, table=render_table(result), **extra)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,22 @@ def test_staging_estimate_is_printed_and_written(tmp_path: Path) -> None:
 
 
 def test_check_mode_prints_and_writes_nothing(tmp_path: Path) -> None:
-    run = run_playbook("playbooks/cost.yml", "prod", extra_vars={"cost_outputs_dir": str(tmp_path / "out")}, check=True)
+    # cost_compare_backends: prod also priced on ECS Express Mode (its cost.yml's cost_ecs_*
+    # knobs and cost_api_* following the CloudFront ones), in the same run.
+    run = run_playbook(
+        "playbooks/cost.yml",
+        "prod",
+        extra_vars={"cost_outputs_dir": str(tmp_path / "out"), "cost_compare_backends": True},
+        check=True,
+    )
     assert run.rc == 0, run.explain()
-    assert "total: USD 271.29 a month" in run.task("Show the estimate")["msg"]
-    assert "RDS instance hours (db.t3.small, Multi-AZ: 2 instances)" in run.task("Show the estimate")["msg"]
+    shown = run.task("Show the estimate")["msg"]
+    assert "total: USD 271.29 a month" in shown
+    assert "service_backend apprunner" in shown.splitlines()[0]
+    assert "RDS instance hours (db.t3.small, Multi-AZ: 2 instances)" in shown
+    compared = run.task("Show the estimate on each service backend")["msg"].splitlines()
+    assert compared[1].split() == ["line", "prod", "apprunner", "prod", "ecs_express"]
+    assert compared[-1].split() == ["total", "271.29", "295.91"]
     assert not (tmp_path / "out").exists()
 
 

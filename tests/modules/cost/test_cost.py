@@ -15,6 +15,7 @@ import yaml
 from ansible_collections.invoice.platform.plugins.module_utils.cost import (
     CostInputError,
     estimate,
+    estimate_backends,
     render_side_by_side,
     render_table,
 )
@@ -28,6 +29,12 @@ ASSUMPTIONS: dict[str, Any] = {
     "cost_apprunner_active_share": 0.25,
     "cost_apprunner_extra_instance_hours": 0,
     "cost_worker_extra_task_hours": 10,
+    "cost_ecs_active_share": 0.25,
+    "cost_ecs_extra_task_hours": 0,
+    "cost_ecs_express_alarms": 1,
+    # roles/cost defaults: cost_cloudfront_requests and cost_cloudfront_data_gb
+    "cost_api_requests": 2000000,
+    "cost_api_data_gb": 50,
     "cost_database_storage_growth_gb": 0,
     "cost_database_used_gb": 5,
     "cost_database_daily_change_share": 0.05,
@@ -56,6 +63,7 @@ STAGING: dict[str, Any] = {
     "platform_env": "staging",
     "platform_region": "us-east-1",
     "service_backend": "apprunner",
+    "service_egress": "vpc",
     "service_cpu": "1",
     "service_memory": "2",
     "service_min_size": 1,
@@ -78,6 +86,8 @@ STAGING: dict[str, Any] = {
     "cost_worker_extra_task_hours": 5,
     "cost_cloudfront_data_gb": 10,
     "cost_log_ingest_gb": 1,
+    "cost_ecs_active_share": 0.1,
+    "cost_api_data_gb": 10,  # follows cost_cloudfront_data_gb
 }
 
 PROD: dict[str, Any] = {
@@ -108,6 +118,10 @@ PROD: dict[str, Any] = {
     "cost_cloudfront_data_gb": 200,
     "cost_cloudfront_requests": 10000000,
     "cost_log_ingest_gb": 10,
+    "cost_ecs_active_share": 0.5,
+    "cost_ecs_extra_task_hours": 100,
+    "cost_api_requests": 10000000,  # follow cost_cloudfront_requests / _data_gb
+    "cost_api_data_gb": 200,
 }
 
 # staging, by hand (730 h):
@@ -236,7 +250,10 @@ def test_side_by_side_has_a_column_per_environment() -> None:
             "database_instance_class 'db.r7g.large' has no price for us-east-1",
         ),
         ({"network_nat_gateway": "two"}, "network_nat_gateway must be one of none, single, per_az"),
-        ({"service_backend": "ecs_express"}, "service_backend 'ecs_express' is not priced"),
+        ({"service_backend": "lambda"}, "service_backend must be one of apprunner, ecs_express, got 'lambda'"),
+        ({"cost_ecs_active_share": 2}, "cost_ecs_active_share is a share of the month between 0 and 1"),
+        ({"cost_api_requests": -5}, "cost_api_requests must be zero or more, got -5"),
+        ({"service_egress": ""}, "service_egress must be a non-empty string"),
     ],
 )
 def test_bad_input_names_the_variable(change: dict[str, Any], message: str) -> None:
@@ -250,3 +267,91 @@ def test_every_price_names_its_source_and_date() -> None:
         for key, entry in entries.items():
             assert entry["source"].startswith("https://aws.amazon.com/"), (region, key)
             assert entry["read"] == "2026-12-02", (region, key)
+
+
+# The same inventories on ECS Express Mode, by hand (730 h). The App Runner lines go; the
+# tasks, the load balancer and its addresses come; one more alarm.
+STAGING_ECS_LINES = {
+    "ecs_fargate_vcpu": 29.5504,  # 1 task x 730 h x 1 vCPU x 0.04048
+    "ecs_fargate_memory": 6.4897,  # 730 h x 2 GB = 1460 GB-h x 0.004445
+    "alb_hour": 16.425,  # 730 x 0.0225
+    # 73 active h: 2 M requests / (73 x 3600 s) = 7.61 new connections/s = 0.3044 LCU (25 a
+    # second each) beats 10 GB / 73 h = 0.137 GB/h; 0.3044 x 73 = 22.22 LCU-h x 0.008
+    "alb_lcu_hour": 0.177778,
+    "alb_public_ipv4_hour": 7.30,  # 2 zones (none named: the first two) x 730 x 0.005
+    "cloudwatch_alarm": 0.20,  # 11 + 1 deployment alarm - 10 free = 2 x 0.10
+}
+# 71.524425 - (9.198 + 4.672 + 1.022) + (29.5504 + 6.4897 + 16.425 + 0.177778 + 7.30) + 0.10
+STAGING_ECS_TOTAL = 116.68
+PROD_ECS_LINES = {
+    "ecs_fargate_vcpu": 67.1968,  # (730 + 100 extra) = 830 task h x 2 vCPU = 1660 x 0.04048
+    "ecs_fargate_memory": 14.7574,  # 830 h x 4 GB = 3320 x 0.004445
+    "alb_hour": 16.425,
+    # 365 active h: 200 GB / 365 = 0.548 GB/h = 0.548 LCU beats 10 M / (365 x 3600) / 25 =
+    # 0.304; 0.548 x 365 = 200 LCU-h x 0.008
+    "alb_lcu_hour": 1.60,
+    "alb_public_ipv4_hour": 7.30,
+    "cloudwatch_alarm": 0.20,
+}
+# 271.2924 - (10.22 + 59.52 + 13.02) + (67.1968 + 14.7574 + 16.425 + 1.60 + 7.30) + 0.10
+PROD_ECS_TOTAL = 295.91
+
+
+@pytest.mark.parametrize(
+    ("settings", "lines", "total"),
+    [(STAGING, STAGING_ECS_LINES, STAGING_ECS_TOTAL), (PROD, PROD_ECS_LINES, PROD_ECS_TOTAL)],
+    ids=["staging", "prod"],
+)
+def test_ecs_express_lines_match_the_hand_calculation(
+    settings: dict[str, Any], lines: dict[str, float], total: float
+) -> None:
+    result = estimate({**settings, "service_backend": "ecs_express"}, PRICES)
+    got = {line["id"]: line["monthly"] for line in result["lines"]}
+    assert {key: got[key] for key in lines} == pytest.approx(lines, abs=1e-4)
+    assert not [key for key in got if key.startswith("apprunner")]
+    # The worker's Fargate lines are still there, priced as on App Runner.
+    apprunner = {line["id"]: line["monthly"] for line in estimate(settings, PRICES)["lines"]}
+    assert got["fargate_vcpu"] == apprunner["fargate_vcpu"]
+    assert result["service_backend"] == "ecs_express"
+    assert result["total"] == total
+    assert "service_backend ecs_express" in render_table(result)[0]
+
+
+def test_ecs_express_tasks_outside_the_vpc_pay_for_public_addresses() -> None:
+    lines = {
+        line["id"]: line
+        for line in estimate({**STAGING, "service_backend": "ecs_express", "service_egress": "default"}, PRICES)[
+            "lines"
+        ]
+    }
+    # 730 task h, one public IPv4 each, x 0.005
+    assert lines["ecs_task_public_ipv4_hour"]["monthly"] == pytest.approx(3.65)
+    private = {line["id"] for line in estimate({**STAGING, "service_backend": "ecs_express"}, PRICES)["lines"]}
+    assert "ecs_task_public_ipv4_hour" not in private
+
+
+def test_ecs_express_lcus_follow_the_zones_and_traffic() -> None:
+    settings = {
+        **STAGING,
+        "service_backend": "ecs_express",
+        "network_availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "cost_ecs_active_share": 0,
+    }
+    lines = {line["id"]: line for line in estimate(settings, PRICES)["lines"]}
+    assert lines["alb_lcu_hour"]["quantity"] == 0  # no active hours: no traffic, no LCU
+    assert lines["alb_public_ipv4_hour"]["quantity"] == 3 * 730
+    assert lines["alb_public_ipv4_hour"]["monthly"] == pytest.approx(10.95)  # 2190 x 0.005
+
+
+def test_compare_backends_puts_each_backend_in_a_column() -> None:
+    staging = estimate_backends(STAGING, PRICES)
+    assert [result["service_backend"] for result in staging] == ["apprunner", "ecs_express"]
+    assert [result["total"] for result in staging] == [STAGING_TOTAL, STAGING_ECS_TOTAL]
+    rows = render_side_by_side(staging)
+    assert rows[0].split() == ["line", "staging", "apprunner", "staging", "ecs_express"]
+    assert rows[-1].split() == ["total", f"{STAGING_TOTAL:.2f}", f"{STAGING_ECS_TOTAL:.2f}"]
+    names = [row[:52].strip() for row in rows[2:-2]]
+    # ECS's lines follow App Runner's at the top, before the worker's.
+    assert names.index("ECS Express Fargate vCPU") < names.index("Worker Fargate vCPU")
+    alb = next(row for row in rows if row.startswith("ECS Express load balancer hours"))
+    assert alb.split()[-2:] == ["0.00", "16.43"]
