@@ -90,9 +90,13 @@ demo: up ## Converge the whole stack on the local endpoint and print the outputs
 comma := ,
 # ENV given (make cost ENV=prod, ENV=staging,prod): those; omitted: every inventory.
 COST_ENVS = $(if $(filter file,$(origin ENV)),local staging prod,$(subst $(comma), ,$(ENV)))
-cost: $(STAMP) ## Monthly cost estimate, no AWS call (ENV=prod or ENV=staging,prod; omitted: every inventory side by side); writes outputs/<env>-cost.json
+# SERVICE_BACKEND=ecs_express prices the service tier on that backend (unset: each inventory's);
+# COMPARE_BACKENDS=1 also prints each inventory on both backends side by side.
+COMPARE_BACKENDS ?=
+cost: $(STAMP) ## Monthly cost estimate, no AWS call (ENV=prod or ENV=staging,prod; omitted: every inventory side by side; SERVICE_BACKEND=ecs_express, COMPARE_BACKENDS=1); writes outputs/<env>-cost.json
 	@for env in $(COST_ENVS); do \
-	  env -u AWS_ENDPOINT_URL ansible-playbook playbooks/cost.yml -i inventories/$$env || exit 1; done
+	  env -u AWS_ENDPOINT_URL ansible-playbook playbooks/cost.yml -i inventories/$$env \
+	    $(if $(SERVICE_BACKEND),-e service_backend=$(SERVICE_BACKEND)) $(if $(COMPARE_BACKENDS),-e cost_compare_backends=true) || exit 1; done
 	@$(PY) -m tools.cost_table $(foreach env,$(COST_ENVS),outputs/$(env)-cost.json)
 
 lint: lint-python lint-ansible lint-other ## ruff, mypy, bandit; yamllint, ansible-lint; hadolint, checkov (the three groups at once under make -j)

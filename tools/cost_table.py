@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
         return 2
     results = [json.loads(Path(path).read_text(encoding="utf-8")) for path in argv]
     as_of = sorted({str(result.get("prices_as_of", "")) for result in results})
+    backends = ", ".join(f"{r['environment']} {r.get('service_backend', 'apprunner')}" for r in results)
     print(f"monthly estimate, USD (list prices as of {', '.join(as_of)}; assumptions: each inventory's cost_*)")
+    print(f"service_backend: {backends}")
     print("\n".join(render_side_by_side(results)))
     return 0
 

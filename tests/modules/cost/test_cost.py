@@ -7,6 +7,7 @@ the comment beside it, never by calling the code under test.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,19 @@ def test_compare_backends_puts_each_backend_in_a_column() -> None:
     assert names.index("ECS Express Fargate vCPU") < names.index("Worker Fargate vCPU")
     alb = next(row for row in rows if row.startswith("ECS Express load balancer hours"))
     assert alb.split()[-2:] == ["0.00", "16.43"]
+
+
+def test_make_cost_table_names_each_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # tools/cost_table (the last step of make cost) over two written estimates on different backends.
+    from tools.cost_table import main
+
+    paths = []
+    for settings in (STAGING, {**PROD, "service_backend": "ecs_express"}):
+        path = tmp_path / f"{settings['platform_env']}-cost.json"
+        path.write_text(json.dumps(estimate(settings, PRICES)), encoding="utf-8")
+        paths.append(str(path))
+    assert main(paths) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "service_backend: staging apprunner, prod ecs_express"
+    assert out[2].split() == ["line", "staging", "apprunner", "prod", "ecs_express"]
+    assert out[-1].split() == ["total", f"{STAGING_TOTAL:.2f}", f"{PROD_ECS_TOTAL:.2f}"]
