@@ -208,6 +208,8 @@ def _line(
         "unit_price": unit_price,
         "monthly": billable / per * unit_price,
         "source": entry.get("source", ""),
+        # A price the table records without having read it from its source page (see its entry).
+        "unverified": bool(entry.get("unverified", False)),
     }
 
 
@@ -436,7 +438,7 @@ def _money(value: float) -> str:
 
 
 def _unit_price(line: dict[str, Any]) -> str:
-    return f"{line['unit_price']:g} / {line['unit']}"
+    return f"{line['unit_price']:g} / {line['unit']}" + (" *" if line.get("unverified") else "")
 
 
 def render_table(result: dict[str, Any]) -> list[str]:
@@ -463,21 +465,31 @@ def render_table(result: dict[str, Any]) -> list[str]:
         f"list prices as of {result['prices_as_of']}"
     )
     total = f"total: {result['currency']} {_money(result['total'])} a month"
-    return [title, fmt(header), rule, *(fmt(row) for row in rows), rule, total]
+    notes = (
+        ["* price not read from its source page on the table's date (roles/cost/files/aws_prices.yml): check it"]
+        if any(line.get("unverified") for line in result["lines"])
+        else []
+    )
+    return [title, *notes, fmt(header), rule, *(fmt(row) for row in rows), rule, total]
 
 
 def render_side_by_side(results: list[dict[str, Any]]) -> list[str]:
     """Several environments' estimates, one column each (monthly USD), lines in the first's order."""
-    # Lines in the first's order; a line only a later estimate has goes after the line before it there.
+    # Lines in the first's order; lines only a later estimate has go just before the next line
+    # it shares (ECS Express's after App Runner's, before the worker's), or after its last one.
     names: list[str] = []
     for result in results:
-        at = 0
+        pending: list[str] = []
+        after = len(names)
         for line in result["lines"]:
-            if line["line"] in names:
-                at = names.index(line["line"]) + 1
-            else:
-                names.insert(at, line["line"])
-                at += 1
+            if line["line"] not in names:
+                pending.append(line["line"])
+                continue
+            at = names.index(line["line"])
+            names[at:at] = pending
+            after = at + len(pending) + 1
+            pending = []
+        names[after:after] = pending
     by_env = [{line["line"]: line["monthly"] for line in result["lines"]} for result in results]
     # A column is its environment, and its backend too when the columns' backends differ.
     backends = {result.get("service_backend", "apprunner") for result in results}

@@ -311,6 +311,11 @@ def test_estimate_matches_the_hand_calculation(settings: dict[str, Any], lines: 
     assert result["prices_as_of"] == "2026-12-02"
     table = render_table(result)
     assert f"service_backend {settings['service_backend']}" in table[0]
+    # The ALB's prices, recorded unread, are marked (App Runner's lines have none).
+    marked = [row.split("  ")[0] for row in table if row.rstrip().endswith(" *") or " * " in row]
+    on_ecs = settings["service_backend"] == "ecs_express"
+    assert marked == (["ECS Express load balancer hours", "ECS Express load balancer capacity units"] if on_ecs else [])
+    assert table[1].startswith("* price not read") == on_ecs
     assert table[-1] == f"total: USD {total:,.2f} a month"
 
 
@@ -349,7 +354,15 @@ def test_compare_backends_puts_each_backend_in_a_column() -> None:
     assert rows[-1].split() == ["total", f"{STAGING_TOTAL:.2f}", f"{STAGING_ECS_TOTAL:.2f}"]
     names = [row[:52].strip() for row in rows[2:-2]]
     # ECS's lines follow App Runner's at the top, before the worker's.
-    assert names.index("ECS Express Fargate vCPU") < names.index("Worker Fargate vCPU")
+    assert names[:6] == [
+        "App Runner provisioned memory (idle instance hours)",
+        "App Runner active vCPU",
+        "App Runner active memory",
+        "ECS Express Fargate vCPU",
+        "ECS Express Fargate memory",
+        "ECS Express load balancer hours",
+    ]
+    assert names.index("Public IPv4 addresses of the load balancer") + 1 == names.index("Worker Fargate vCPU")
     alb = next(row for row in rows if row.startswith("ECS Express load balancer hours"))
     assert alb.split()[-2:] == ["0.00", "16.43"]
 
