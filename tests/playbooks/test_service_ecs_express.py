@@ -104,6 +104,15 @@ def test_converge_serves_noop_check_and_absent(localaws: str, monkeypatch: pytes
     check = converge("playbooks/service.yml", check=True, diff=True, extra_vars=ECS)
     assert check.changed == 0, check.changed_tasks()
 
+    # The worker tier reads the API's image, environment and secrets from this backend (a plan: no write).
+    reset_calls(localaws)
+    worker = converge("playbooks/worker.yml", check=True, extra_vars=ECS)
+    runs_with = worker.task("Remember what the worker runs with")["ansible_facts"]
+    assert runs_with["__worker_image"] == container["image"]
+    assert runs_with["__worker_environment"]["FILES_BUCKET"] == "invoice-local-files"
+    assert runs_with["__worker_secret_refs"]["DB_PASSWORD"] == f"{secret_arn}:password::"
+    assert mutating(calls(localaws)) == []
+
     # One value changes: the diff names it, the service is updated (a canary deployment).
     reset_calls(localaws)
     bigger = converge("playbooks/service.yml", diff=True, extra_vars={**ECS, "service_max_size": 3})
