@@ -9,12 +9,14 @@ import os
 import shlex
 import sys
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
 
 from tests.playbooks.helpers import run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+from tests.playbooks.test_deploy import fakedocker, source  # noqa: F401 (fixtures: a git source tree, the docker stand-in)
 from tests.playbooks.test_service import NAME, SECRETS
 from tools.localaws.client import calls, reset_calls
 
@@ -28,6 +30,7 @@ class Health(BaseHTTPRequestHandler):
     def do_GET(self):
         names = ("APP_ENV", "PORT", "JWT_SECRET", "DB_PASSWORD")
         body = json.dumps({"path": self.path, "set": [n for n in names if os.environ.get(n)],
+                           "build": os.environ.get("APP_BUILD_ID", ""),
                            "db_password_length": len(os.environ.get("DB_PASSWORD", ""))}).encode()
         self.send_response(200); self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
@@ -43,7 +46,12 @@ def describe() -> dict:
     return ecs.describe_express_gateway_service(serviceArn=service["serviceArn"], include=["TAGS"])["service"]
 
 
-def test_converge_serves_noop_check_and_absent(localaws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_converge_serves_noop_check_deploy_and_absent(
+    localaws: str,
+    monkeypatch: pytest.MonkeyPatch,
+    source: Path,  # noqa: F811
+    fakedocker: Path,  # noqa: F811
+) -> None:
     if os.environ.get("LOCALAWS_URL"):
         pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
     monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_COMMAND", shlex.join([sys.executable, "-c", SERVER, "$PORT"]))
@@ -112,6 +120,24 @@ def test_converge_serves_noop_check_and_absent(localaws: str, monkeypatch: pytes
     assert runs_with["__worker_environment"]["FILES_BUCKET"] == "invoice-local-files"
     assert runs_with["__worker_secret_refs"]["DB_PASSWORD"] == f"{secret_arn}:password::"
     assert mutating(calls(localaws)) == []
+
+    # deploy.yml builds and pushes a new image and moves the service to it (an ECS canary), then smoke-tests it.
+    deploy = {**ECS, "deploy_context": str(source), "deploy_smoke_delay": 1}
+    deployed = converge("playbooks/deploy.yml", extra_vars=deploy)
+    release = deployed.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
+    tag = release["version"]
+    assert "invoice.platform.deploy : Point the ECS Express service at the new image and wait for the deployment" in (
+        deployed.changed_tasks()
+    )
+    assert describe()["activeConfigurations"][-1]["primaryContainer"]["image"] == release["image_uri"]
+    assert release["service_status"] == "ACTIVE" and release["service_url"] == url
+    with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
+        assert json.loads(response.read())["build"] == tag  # the same URL serves the new build
+    # The service tier keeps the deployed image (keep_deployed_image): no AWS change, only the
+    # outputs file takes the new image.
+    again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=ECS)
+    assert again.changed_tasks() == ["Write the outputs file"] and mutating(log) == []
+    assert describe()["activeConfigurations"][-1]["primaryContainer"]["image"] == release["image_uri"]
 
     # One value changes: the diff names it, the service is updated (a canary deployment).
     reset_calls(localaws)
