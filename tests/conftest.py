@@ -45,7 +45,7 @@ SLOW_FILES = {
     "tests/playbooks/test_site_serves_api.py": 400,  # + teardown and rebuild: 515 s at load 4-5
     "tests/playbooks/test_verify.py": 150,
     "tests/playbooks/test_service.py": 78,  # 97 before one converge less: 119.6 -> 95.9 s here at load 2.4
-    "tests/playbooks/test_service_ecs_express.py": 130,  # 110-130 s at load 2-4 (network + service converges, a worker plan)
+    "tests/playbooks/test_service_ecs_express.py": 130,  # 86-130 s at load 2-4 (converges, a plan, a deploy)
     "tests/playbooks/test_deploy.py": 400,  # 418 s at load 5 before the smoke retries (137.6 -> 131.2 s at load 2.2)
     "tests/playbooks/test_monitoring.py": 72,
     "tests/playbooks/test_import_data.py": 68,
