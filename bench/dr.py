@@ -145,6 +145,9 @@ def module(
     return seconds, result
 
 
+ENDPOINT_PIDS: list[int] = []  # the endpoint local_endpoint runs, while it runs
+
+
 @contextlib.contextmanager
 def local_endpoint(log_path: Path) -> Iterator[str]:
     """``python -m tools.localaws`` on a free port in its own process (as ``make up`` runs it), so
@@ -152,8 +155,19 @@ def local_endpoint(log_path: Path) -> Iterator[str]:
     benchmark's; yields its URL, stops it at the end."""
     port = free_port()
     command = [sys.executable, "-m", "tools.localaws", "--port", str(port)]
-    with server_process(command, dict(os.environ), log_path, port, "/_localaws/calls"):
-        yield f"http://127.0.0.1:{port}"
+    with server_process(command, dict(os.environ), log_path, port, "/_localaws/calls") as proc:
+        ENDPOINT_PIDS.append(proc.pid)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            ENDPOINT_PIDS.remove(proc.pid)
+
+
+def endpoint_cpu_seconds() -> float:
+    """CPU seconds (user + system) the running local endpoint has used so far: its S3 work shares
+    the benchmark's two cores here, which on AWS runs elsewhere."""
+    fields = Path(f"/proc/{ENDPOINT_PIDS[-1]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 @contextlib.contextmanager
@@ -221,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             with open(dump_file, "wb") as out:
                 subprocess.run([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=out, check=True)
             log("toolkit backup: pg_dump_s3 without the manifest")
+            cpu = endpoint_cpu_seconds()
             plain, plain_result = module(
                 "pg_dump_s3",
                 {
@@ -232,10 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                 },
                 env,
             )
+            endpoint_plain, cpu = endpoint_cpu_seconds() - cpu, endpoint_cpu_seconds()
             log("toolkit backup: pg_dump_s3 with the manifest")
             ours_backup, backup_result = module(
                 "pg_dump_s3", {"database_url": source, "bucket": BUCKET, "key": "full.dump", "kms_key_id": key_id}, env
             )
+            endpoint_backup = endpoint_cpu_seconds() - cpu
             log(f"baseline restore: pg_restore --jobs={args.jobs}")
             psql(f"{base}/postgres", "CREATE DATABASE bench_base_restore")
             base_restore = timed(
@@ -250,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             )
         log(f"toolkit restore: pg_restore_s3 --jobs={args.jobs}")
+        cpu = endpoint_cpu_seconds()
         ours_restore, restore_result = module(
             "pg_restore_s3",
             {
@@ -261,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             env,
         )
+        endpoint_restore = endpoint_cpu_seconds() - cpu
         results.update(
             dump_mib=round(backup_result["size"] / 1024**2, 1),
             baseline_backup_seconds=round(base_backup, 2),
@@ -281,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
             module_dump_seconds=plain_result["seconds"],
             module_dump_seconds_with_manifest=backup_result["seconds"],
             module_restore_seconds=restore_result["seconds"],
+            # The local S3's own CPU during each toolkit step (the endpoint process; on AWS, not these cores):
+            endpoint_cpu_seconds_without_manifest=round(endpoint_plain, 2),
+            endpoint_cpu_seconds_backup=round(endpoint_backup, 2),
+            endpoint_cpu_seconds_restore=round(endpoint_restore, 2),
         )
     write_results("dr", results, args.output)
     target = results.get("backup_ratio", 0) >= 0.8 and results.get("restore_ratio", 0) >= 0.8
