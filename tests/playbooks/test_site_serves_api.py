@@ -37,6 +37,7 @@ import boto3
 import pytest
 
 from bench.worker import Api, run_on_stack
+from tests.molecule.run import run_scenario
 from tests.playbooks.helpers import ROOT, kill_tree, playbook_command, run_playbook
 from tests.playbooks.stack_helpers import mutating, noop_calls
 from tools.localaws.client import calls, reset_calls
@@ -82,7 +83,7 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
     try:
         # The converge is molecule's stack scenario (site.yml; converge, idempotence, verify) on
         # this endpoint: tests/molecule/test_scenarios.py leaves that scenario to this test.
-        _molecule_stack(tmp_path)
+        run_scenario("stack", endpoint=localaws, outputs_dir=tmp_path)
         outputs = json.loads((tmp_path / "local.json").read_text())
         url = outputs["service"]["service_url"]
         assert url.startswith("http://127.0.0.1:"), url
@@ -139,25 +140,6 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
         from tests.conftest import reset_localaws
 
         reset_localaws(localaws)  # stops the served process and drops the instance's cluster
-
-
-def _molecule_stack(outputs_dir: Path) -> None:
-    env = {
-        **os.environ,  # AWS_ENDPOINT_URL and the fake credentials (the localaws fixture)
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PLATFORM_OUTPUTS_DIR": str(outputs_dir),
-    }
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "molecule"), "test", "-s", "stack"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert out.returncode == 0, f"molecule test -s stack failed:\n{out.stdout[-12000:]}\n{out.stderr[-4000:]}"
 
 
 def _invoices_with_files(outputs: dict, database_url: str) -> dict[str, tuple]:
