@@ -490,6 +490,122 @@ def judge_page_load(url: str, seconds: float, assets: int, errors: list[str], li
     return result(check, url, status, f"HTML and {assets} assets in {seconds:.2f} s (limit {limit_s:g} s)")
 
 
+# --- Upload and extraction end to end ------------------------------------------------------
+
+UPLOAD_CHECK = "performance.upload"
+UPLOAD_RESOURCE = "upload and extraction"
+# The probe's invoices carry this prefix in their number (and the file name): the cleanup's
+# sweep deletes only invoices whose number is the run's own.
+PROBE_NUMBER_PREFIX = "VERIFY-PROBE-"
+
+
+def probe_invoice(number: str, issued: datetime.date) -> tuple[list[str], dict[str, str]]:
+    """The probe's invoice as text lines, and the fields its extraction must find.
+
+    Labelled the way the offline extractor and Claude both read (``Invoice Number:``,
+    ``Total:``); the amounts add up, so a correct extraction has no warning about them.
+    """
+    lines = [
+        "Verify Probe Supplies Ltd",
+        "1 Probe Street, Testville",
+        "",
+        "INVOICE",
+        f"Invoice Number: {number}",
+        f"Invoice Date: {issued.isoformat()}",
+        f"Due Date: {(issued + datetime.timedelta(days=30)).isoformat()}",
+        "Terms: Net 30",
+        "",
+        "Bill To:",
+        "Post-deployment Check",
+        "",
+        "Description                       Qty     Unit Price      Amount",
+        "Synthetic verification item       2       5.00            10.00",
+        "",
+        "Subtotal: $10.00",
+        "Sales Tax (10%): $1.00",
+        "Total: $11.00",
+        "All amounts in USD.",
+    ]
+    return lines, {"invoice_number": number, "total_amount": "11.00"}
+
+
+def _pdf_escape(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def probe_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF 1.4 (Helvetica, WinAnsi) showing ``lines``: the probe's upload.
+
+    The same structure as the tests' fixture writer (tests/extraction/pdfwriter.py): catalog,
+    page tree, font, one content stream, a correct cross-reference table.
+    """
+    stream = (
+        b"\n".join(
+            [b"BT", b"/F1 10 Tf", b"13 TL", b"50 732 Td"]
+            + [b"(" + _pdf_escape(line) + b") Tj T*" for line in lines]
+            + [b"ET"]
+        )
+        + b"\n"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _same_value(found: Any, want: str) -> bool:
+    if found is None:
+        return False
+    try:
+        return float(found) == float(want)
+    except (TypeError, ValueError):
+        return str(found).strip() == want
+
+
+def judge_upload(
+    invoice: dict[str, Any], expected: dict[str, str], upload_ms: float, extraction_s: float, limit_s: float
+) -> dict[str, str]:
+    """The probe's invoice as the API stored it: the fields its extraction must have found."""
+    wrong = [
+        f"{field} {invoice.get(field)!r}, expected {want!r}"
+        for field, want in expected.items()
+        if not _same_value(invoice.get(field), want)
+    ]
+    timing = f"upload {upload_ms:.0f} ms, extraction {extraction_s:.1f} s"
+    where = f"invoice {invoice.get('id')}"
+    if wrong:
+        return result(UPLOAD_CHECK, UPLOAD_RESOURCE, FAIL, f"wrong field: {'; '.join(wrong)} ({where}, {timing})")
+    if extraction_s > limit_s:
+        return result(UPLOAD_CHECK, UPLOAD_RESOURCE, FAIL, f"extraction timeout: {timing} > {limit_s:g} s ({where})")
+    return result(
+        UPLOAD_CHECK,
+        UPLOAD_RESOURCE,
+        PASS,
+        f"{where}: {timing}; {', '.join(f'{k} {v}' for k, v in expected.items())} extracted",
+    )
+
+
+def upload_failed(step: str, detail: str) -> dict[str, str]:
+    """A FAIL naming the step of the probe that failed (sign-in, upload, extraction, cleanup)."""
+    return result(UPLOAD_CHECK, UPLOAD_RESOURCE, FAIL, f"{step}: {detail}")
+
+
 # --- Drift ----------------------------------------------------------------------------------
 
 

@@ -119,7 +119,7 @@ def api_probes(p):
         try:
             _status, body, _ms = fetch(base + "/api/invoices", p["timeout"], p["token"])
             items = json.loads(body)
-            items = items.get("items", items) if isinstance(items, dict) else items
+            items = items.get("invoices", items.get("items", [])) if isinstance(items, dict) else items
             if items:
                 paths.append(f"/api/invoices/{items[0]['id']}")
         except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError) as e:

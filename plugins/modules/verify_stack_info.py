@@ -410,7 +410,15 @@ class Gatherer:
                 for g in page["logGroups"]
             ]
             if not groups:
-                out.append(v.result("monitoring.log_retention", prefix + "*", v.WARN, "no log group yet"))
+                out.append(
+                    v.result(
+                        "monitoring.log_retention",
+                        prefix + "*",
+                        v.WARN,
+                        "no log group yet (expected with retention "
+                        f"{int(days)} days; normal until the service, database or worker has written a log line)",
+                    )
+                )
             out += v.judge_log_groups(groups, {g["logGroupName"]: int(days) for g in groups})
         return out
 

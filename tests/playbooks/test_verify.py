@@ -2,15 +2,23 @@
 check PASS or WARN, nothing written to AWS), then several independent things broken behind the
 toolkit's back with boto3 and one more verify: each check FAILs naming its resource.
 
-One converge for the whole file (module-scoped), two verify runs: the CI budget.
+The upload probe: not configured on the fresh run (WARN skipped); a probe user created on the
+local database, with a wrong password on the broken run (FAIL naming the sign-in), then a third
+run of the performance checks alone with the right password read from SSM (PASS, and nothing
+left behind: the invoice list and the files bucket as before).
+
+One converge for the whole file (module-scoped), three verify runs: the CI budget.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
+import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,10 @@ from tools.localaws.client import calls, reset_calls
 pytestmark = pytest.mark.slow
 
 PREFIX = "invoice-local"
+PROBE_EMAIL = "verify-probe@example.test"
+PROBE_PASSWORD = "probe-password-not-a-secret-9"
+PROBE_PARAMETER = "/verify-probe/password"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def by_check(run_dir: Path) -> dict[tuple[str, str], dict[str, str]]:
@@ -60,12 +72,40 @@ def stack(localaws_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             fresh = run_playbook("playbooks/verify.yml", extra_vars=checks, timeout=600)
             fresh_calls = calls(localaws_server)
             (tmp / "local-verify.json").rename(fresh_dir / "local-verify.json")
+            create_probe_user(localaws_server, tmp)
             broken = break_things()
             broken_dir = tmp / "broken"
             broken_dir.mkdir()
-            after = run_playbook("playbooks/verify.yml", extra_vars=checks, timeout=600)
+            after = run_playbook(
+                "playbooks/verify.yml",
+                extra_vars={**checks, "verify_probe_user_email": PROBE_EMAIL},
+                env={"VERIFY_PROBE_PASSWORD": "not-the-password"},
+                timeout=600,
+            )
             (tmp / "local-verify.json").rename(broken_dir / "local-verify.json")
+            # the upload probe with the right password, from SSM: the performance checks alone
+            api_url = json.loads((tmp / "local.json").read_text(encoding="utf-8"))["service"]["service_url"]
+            boto3.client("ssm").put_parameter(Name=PROBE_PARAMETER, Value=PROBE_PASSWORD, Type="SecureString")
+            before = leftovers(api_url)
+            probe = run_playbook(
+                "playbooks/verify.yml",
+                extra_vars={
+                    **extra,
+                    "verify_outputs_dir": str(tmp),
+                    "verify_checks": ["performance"],
+                    "verify_probe_user_email": PROBE_EMAIL,
+                    "verify_probe_password_parameter": PROBE_PARAMETER,
+                },
+                timeout=600,
+            )
+            probe_dir = tmp / "probe"
+            probe_dir.mkdir()
+            (tmp / "local-verify.json").rename(probe_dir / "local-verify.json")
             yield {
+                "probe": probe,
+                "probe_results": by_check(probe_dir),
+                "probe_before": before,
+                "probe_after": leftovers(api_url),
                 "outputs": json.loads((tmp / "local.json").read_text(encoding="utf-8")),
                 "fresh": fresh,
                 "fresh_results": by_check(fresh_dir),
@@ -76,6 +116,44 @@ def stack(localaws_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             }
         finally:
             reset_localaws(localaws_server)
+
+
+def create_probe_user(endpoint: str, outputs_dir: Path) -> None:
+    """A reviewer on the stack's database, as an operator makes one (app create-user, the password on stdin)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "tools.localaws.rds.dbenv", "local", "--endpoint", endpoint, "--outputs-dir", str(outputs_dir)),
+            *("--", sys.executable, "-m", "app", "create-user", "--email", PROBE_EMAIL, "--role", "reviewer"),
+            "--password-stdin",
+        ],
+        input=PROBE_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def leftovers(api_url: str) -> dict[str, Any]:
+    """What the probe could leave: the invoices the API lists and the files bucket's objects."""
+    login = urllib.request.Request(
+        api_url + "/api/auth/login",
+        data=json.dumps({"email": PROBE_EMAIL, "password": PROBE_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(login, timeout=10) as response:
+        token = json.loads(response.read())["token"]
+    listing = urllib.request.Request(api_url + "/api/invoices?limit=100", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(listing, timeout=10) as response:
+        invoices = json.loads(response.read())["invoices"]
+    objects = boto3.client("s3").list_objects_v2(Bucket=f"{PREFIX}-files").get("Contents", [])
+    return {
+        "invoices": sorted(i["invoice_number"] or "" for i in invoices),
+        "objects": sorted(o["Key"] for o in objects),
+    }
 
 
 def break_things() -> dict[str, str]:
@@ -159,6 +237,31 @@ def test_a_fresh_stack_passes(stack: dict[str, Any]) -> None:
     assert "Show the checklist" in [t["name"].split(" : ")[-1] for t in fresh.tasks()]
 
 
+def test_the_upload_probe_is_skipped_when_not_configured(stack: dict[str, Any]) -> None:
+    upload = stack["fresh_results"][("performance.upload", "upload and extraction")]
+    assert upload["status"] == "WARN", upload
+    assert upload["evidence"].startswith("skipped: no probe user configured (set verify_probe_user_email"), upload
+
+
+def test_the_upload_probe_passes_and_leaves_nothing(stack: dict[str, Any]) -> None:
+    probe: PlaybookRun = stack["probe"]
+    results = stack["probe_results"]
+    assert probe.rc == 0, probe.explain()
+    upload = results[("performance.upload", "upload and extraction")]
+    assert upload["status"] == "PASS", upload
+    assert re.fullmatch(
+        r"invoice [0-9a-f-]{36}: upload \d+ ms, extraction \d+\.\d s; "
+        r"invoice_number VERIFY-PROBE-\d{14}-[0-9a-f]{8}, total_amount 11\.00 extracted",
+        upload["evidence"],
+    ), upload
+    # the cleanup found nothing left over (it reports only what it had to delete)
+    assert [r for r in results.values() if r["resource"].endswith("(cleanup)")] == []
+    # deleted through the API: no probe invoice in the list, no new object in the files bucket
+    assert stack["probe_after"] == stack["probe_before"]
+    assert not any(n.startswith("VERIFY-PROBE-") for n in stack["probe_after"]["invoices"])
+    assert PROBE_PASSWORD not in probe.stdout + probe.stderr
+
+
 def test_verify_writes_nothing_to_aws(stack: dict[str, Any]) -> None:
     mutating = [f"{c['service']}.{c['operation']}" for c in stack["fresh_calls"] if c["mutating"]]
     # the API and the worker publish their queue metric on their own meanwhile
@@ -175,6 +278,7 @@ def test_verify_writes_nothing_to_aws(stack: dict[str, Any]) -> None:
         ("iam.least_privilege", "invoice-local-apprunner-instance", "debugging statement 0: Action *"),
         ("tls.database_ssl", "invoice-local-db", "rds.force_ssl = '0'"),
         ("monitoring.log_retention", "/ecs/invoice-local-worker", "never expires"),
+        ("performance.upload", "upload and extraction", "sign-in refused: HTTP 401"),
     ],
 )
 def test_each_breakage_fails_naming_the_resource(

@@ -189,3 +189,73 @@ def test_latency_and_drift() -> None:
     assert got == [v.result("drift", "storage : Ensure the buckets", "FAIL", 'versioning: "Suspended" -> "Enabled"')]
     run["plays"][0]["tasks"][0]["hosts"]["localhost"]["changed"] = False
     assert v.judge_drift(run)[0]["status"] == "PASS"
+
+
+# --- The upload probe -------------------------------------------------------------------------
+
+
+def test_the_probe_invoice_is_extracted_by_the_offline_extractor() -> None:
+    import asyncio
+    import io
+
+    import pypdf
+
+    from app.extraction import OfflineExtractor
+
+    lines, expected = v.probe_invoice("VERIFY-PROBE-20261202120000-0a1b2c3d", datetime.date(2026, 12, 2))
+    pdf = v.probe_pdf(lines)
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    assert [line for line in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines() if line][:5] == [
+        line for line in lines if line
+    ][:5]
+    found = asyncio.run(OfflineExtractor().extract(pdf, "application/pdf"))
+    assert found.invoice["invoice_number"] == expected["invoice_number"]
+    assert float(found.invoice["total_amount"]) == float(expected["total_amount"])
+    assert found.warnings == []
+    assert v.judge_upload({"id": "i-1", **found.invoice}, expected, 80, 0.1, 120)["status"] == "PASS"
+
+
+@pytest.mark.parametrize(
+    ("stored", "extraction_s", "status", "evidence"),
+    [
+        (
+            {"invoice_number": "VERIFY-PROBE-1", "total_amount": 11.0},
+            0.2,
+            "PASS",
+            "invoice i-1: upload 350 ms, extraction 0.2 s; invoice_number VERIFY-PROBE-1, total_amount 11.00 extracted",
+        ),
+        ({"invoice_number": "VERIFY-PROBE-1", "total_amount": "11.00"}, 0.2, "PASS", "extracted"),
+        (
+            {"invoice_number": "VERIFY-PROBE-1", "total_amount": 12},
+            0.2,
+            "FAIL",
+            "wrong field: total_amount 12, expected '11.00' (invoice i-1",
+        ),
+        ({"invoice_number": None, "total_amount": 11}, 0.2, "FAIL", "wrong field: invoice_number None"),
+        (
+            {"invoice_number": "VERIFY-PROBE-1", "total_amount": 11},
+            130.0,
+            "FAIL",
+            "extraction timeout: upload 350 ms, extraction 130.0 s > 120 s",
+        ),
+    ],
+)
+def test_judge_upload(stored: dict, extraction_s: float, status: str, evidence: str) -> None:
+    expected = {"invoice_number": "VERIFY-PROBE-1", "total_amount": "11.00"}
+    found = v.judge_upload({"id": "i-1", **stored}, expected, 350, extraction_s, 120)
+    assert (found["check"], found["resource"], found["status"]) == (
+        "performance.upload",
+        "upload and extraction",
+        status,
+    )
+    assert evidence in found["evidence"], found
+
+
+def test_upload_failed_names_the_step() -> None:
+    found = v.upload_failed("sign-in refused", "HTTP 401 Invalid email or password for p@example.test")
+    assert found == {
+        "check": "performance.upload",
+        "resource": "upload and extraction",
+        "status": "FAIL",
+        "evidence": "sign-in refused: HTTP 401 Invalid email or password for p@example.test",
+    }
