@@ -33,6 +33,7 @@ FORMATS = {
     "csv": ("application/zip", "zip"),
 }
 MAX_TEMPLATE_FIELDS = 100
+NOT_YOURS = "Template not found or access denied"
 
 
 def _template_fields(value: Any, kind: str, field: str) -> list[dict[str, Any]]:
@@ -142,20 +143,33 @@ async def create_template(request: Request) -> JSON:
         .values(**values, user_id=current_user(request).id)
         .returning(tables.export_templates.c.id)
     )
+    return JSON({"success": True, "template": await _template(request, template_id)}, status_code=201)
+
+
+async def _template(request: Request, template_id: Any, *where: sa.ColumnElement) -> dict[str, Any] | None:
+    """The stored template with this id (its JSON columns decoded) if ``where`` holds for it, else None."""
     row = await db(request).fetch_one(
-        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
+        tables.export_templates.select().where(tables.export_templates.c.id == template_id, *where)
     )
-    return JSON({"success": True, "template": row_dict(row, JSON_COLUMNS)}, status_code=201)
+    return None if row is None else row_dict(row, JSON_COLUMNS)
 
 
-async def _owned_template(request: Request, template_id: str) -> Any:
+async def _visible_template(request: Request, template_id: Any, field: str) -> dict[str, Any]:
+    """The template with this id if the user may use it (``_visible``), else the 404 on ``field``."""
+    template = await _template(request, template_id, _visible(request))
+    if template is None:
+        raise ApiError(404, NOT_YOURS, field=field)
+    return template
+
+
+async def _owned_template_id(request: Request) -> str:
+    """The path's template id if the user may change that template (its owner, or an admin), else the 404."""
+    template_id = path_id(request)
     user = current_user(request)
-    row = await db(request).fetch_one(
-        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
-    )
-    if row is None or not (user.has_role("admin") or str(row["user_id"]) == user.id):
-        raise ApiError(404, "Template not found or access denied", field="id")
-    return row
+    template = await _template(request, template_id)
+    if template is None or not (user.has_role("admin") or str(template["user_id"]) == user.id):
+        raise ApiError(404, NOT_YOURS, field="id")
+    return template_id
 
 
 @requires("reviewer")
@@ -167,18 +181,14 @@ async def update_template(request: Request) -> JSON:
       200: {description: "{success, template}"}
       404: {description: Unknown template or not yours}
     """
-    template_id = path_id(request)
-    await _owned_template(request, template_id)
+    template_id = await _owned_template_id(request)
     values = _template_values(await json_body(request), partial=True, request=request)
     if not values:
         raise bad_request("body", "No valid fields to update")
     await db(request).execute(
         tables.export_templates.update().where(tables.export_templates.c.id == template_id).values(**values)
     )
-    row = await db(request).fetch_one(
-        tables.export_templates.select().where(tables.export_templates.c.id == template_id)
-    )
-    return JSON({"success": True, "template": row_dict(row, JSON_COLUMNS)})
+    return JSON({"success": True, "template": await _template(request, template_id)})
 
 
 @requires("reviewer")
@@ -190,8 +200,7 @@ async def delete_template(request: Request) -> JSON:
       200: {description: "{success, message}"}
       404: {description: Unknown template or not yours}
     """
-    template_id = path_id(request)
-    await _owned_template(request, template_id)
+    template_id = await _owned_template_id(request)
     await db(request).execute(tables.export_templates.delete().where(tables.export_templates.c.id == template_id))
     return JSON({"success": True, "message": "Template deleted successfully"})
 
@@ -226,13 +235,7 @@ async def preview(request: Request) -> JSON:
       200: {description: "{success, template}"}
       404: {description: Unknown template or not visible}
     """
-    template_id = path_id(request)
-    row = await db(request).fetch_one(
-        tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
-    )
-    if row is None:
-        raise ApiError(404, "Template not found or access denied", field="id")
-    template = row_dict(row, JSON_COLUMNS)
+    template = await _visible_template(request, path_id(request), "id")
     template["preview"] = {
         "invoice_field_count": len(template["invoice_fields"]),
         "line_item_field_count": len(template["line_item_fields"]),
@@ -318,12 +321,7 @@ async def _export_fields(request: Request, body: dict[str, Any], template_id: st
         )
     if not template_id:
         raise bad_request("template_id", "Either template_id, template or fields is required")
-    row = await db(request).fetch_one(
-        tables.export_templates.select().where(tables.export_templates.c.id == template_id, _visible(request))
-    )
-    if row is None:
-        raise ApiError(404, "Template not found or access denied", field="template_id")
-    stored = row_dict(row, JSON_COLUMNS)
+    stored = await _visible_template(request, template_id, "template_id")
     try:
         return resolve_fields(stored["invoice_fields"], stored["line_item_fields"])
     except ValueError as exc:
