@@ -15,6 +15,7 @@ from app import ingest, tables
 from app.auth import current_user, requires
 from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
+from app.extraction import ExtractionResult
 from app.responses import JSON, ApiError, bad_request, unique_or_409
 from app.storage import StorageError
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
@@ -353,6 +354,30 @@ async def _record_test(database: Database, prompt_id: str, entry: dict[str, Any]
     )
 
 
+async def _extract(
+    request: Request, prompt: dict[str, Any], prompt_text: str | None, content: bytes | bytearray, media_type: str
+) -> tuple[ExtractionResult, int]:
+    """A sandbox run: ``content`` extracted with ``prompt_text`` for the vendor of ``prompt``; (result, ms)."""
+    return await ingest.run_extraction(
+        extractor(request),
+        content,
+        media_type,
+        prompt=prompt_text,
+        vendor_name=prompt.get("vendor_display_name") or prompt.get("vendor_name"),
+    )
+
+
+def _test_entry(document_type: str, document_length: int, elapsed: int) -> dict[str, Any]:
+    """What every sandbox run reports of itself: when, on what, how long (the caller adds its own keys)."""
+    return {
+        "tested_at": dt.datetime.now(dt.UTC).isoformat(),
+        "document_type": document_type,
+        "success": True,
+        "document_length": document_length,
+        "processing_time_ms": elapsed,
+    }
+
+
 @requires("reviewer")
 async def test_prompt(request: Request) -> JSON:
     """
@@ -381,19 +406,9 @@ async def test_prompt(request: Request) -> JSON:
         if document.lstrip().startswith("<")
         else f"<html><body><pre>{html.escape(document)}</pre></body></html>"
     )
-    result, elapsed = await ingest.run_extraction(
-        extractor(request),
-        markup.encode(),
-        "text/html",
-        prompt=prompt["prompt_text"],
-        vendor_name=prompt.get("vendor_display_name") or prompt.get("vendor_name"),
-    )
+    result, elapsed = await _extract(request, prompt, prompt["prompt_text"], markup.encode(), "text/html")
     entry = {
-        "tested_at": dt.datetime.now(dt.UTC).isoformat(),
-        "document_type": "text",
-        "success": True,
-        "document_length": len(document),
-        "processing_time_ms": elapsed,
+        **_test_entry("text", len(document), elapsed),
         "confidence": result.confidence,
         "warnings": result.warnings,
     }
@@ -403,12 +418,16 @@ async def test_prompt(request: Request) -> JSON:
     )
 
 
+def _test_files_cutoff() -> dt.datetime:
+    """Sandbox files created before this have expired (TEST_FILE_TTL; naive UTC, as the column)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) - TEST_FILE_TTL
+
+
 async def _cleanup_expired(request: Request) -> None:
     database = db(request)
-    cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - TEST_FILE_TTL
     expired = await database.fetch_all(
         tables.prompt_test_files.delete()
-        .where(tables.prompt_test_files.c.created_at < cutoff)
+        .where(tables.prompt_test_files.c.created_at < _test_files_cutoff())
         .returning(tables.prompt_test_files.c.storage_key)
     )
     for row in expired:
@@ -484,10 +503,9 @@ async def test_upload(request: Request) -> JSON:
 
 
 async def _test_file(request: Request, temp_id: str) -> Any:
-    cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - TEST_FILE_TTL
     row = await db(request).fetch_one(
         tables.prompt_test_files.select().where(
-            tables.prompt_test_files.c.id == temp_id, tables.prompt_test_files.c.created_at >= cutoff
+            tables.prompt_test_files.c.id == temp_id, tables.prompt_test_files.c.created_at >= _test_files_cutoff()
         )
     )
     user = current_user(request)
@@ -550,19 +568,9 @@ async def test_run(request: Request) -> JSON:
         content = await storage(request).get_bytes(row["storage_key"])
     except StorageError:
         raise ApiError(404, "Test file no longer exists", field="tempFileId") from None
-    result, elapsed = await ingest.run_extraction(
-        extractor(request),
-        content,
-        row["content_type"],
-        prompt=prompt_text,
-        vendor_name=prompt.get("vendor_display_name") or prompt.get("vendor_name"),
-    )
+    result, elapsed = await _extract(request, prompt, prompt_text, content, row["content_type"])
     entry = {
-        "tested_at": dt.datetime.now(dt.UTC).isoformat(),
-        "document_type": row["content_type"],
-        "success": True,
-        "document_length": row["file_size"],
-        "processing_time_ms": elapsed,
+        **_test_entry(row["content_type"], row["file_size"], elapsed),
         "custom_prompt_used": prompt_text != prompt["prompt_text"],
     }
     return JSON(
