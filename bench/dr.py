@@ -63,6 +63,20 @@ def psql(url: str, sql: str) -> str:
     return out.stdout.strip()
 
 
+def create_database(base: str, name: str) -> str:
+    """A new, empty database ``name`` on the server at ``base`` (a URL without a database); its URL."""
+    psql(f"{base}/postgres", f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
+
+
+def versioned_buckets(*names: str) -> None:
+    """These buckets on the local endpoint, with versioning on (as the storage role makes them)."""
+    s3 = boto3.client("s3")
+    for name in names:
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
 def seed(url: str, gib: float) -> int:
     """Tables shaped like the application's (invoices, line items) until the database holds ``gib``."""
     psql(
@@ -215,12 +229,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {}
     with local_services("dr", results) as (base, env):
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        versioned_buckets(BUCKET)
         key_id = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
-        psql(f"{base}/postgres", "CREATE DATABASE bench_source")
-        source = f"{base}/bench_source"
+        source = create_database(base, "bench_source")
         log(f"seeding {args.gib} GiB")
         size = seed(source, args.gib)
         mib = size / 1024**2
@@ -254,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             endpoint_backup = endpoint_cpu_seconds() - cpu
             log(f"baseline restore: pg_restore --jobs={args.jobs}")
-            psql(f"{base}/postgres", "CREATE DATABASE bench_base_restore")
+            restore_target = create_database(base, "bench_base_restore")
             base_restore = timed(
                 [
                     str(PG_BIN / "pg_restore"),
@@ -262,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--no-acl",
                     f"--jobs={args.jobs}",
                     "-d",
-                    f"{base}/bench_base_restore",
+                    restore_target,
                     str(dump_file),
                 ]
             )

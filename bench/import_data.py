@@ -37,7 +37,7 @@ import asyncpg
 import boto3
 
 from app.db import migrate
-from bench.dr import PG_BIN, local_services, psql, write_results
+from bench.dr import PG_BIN, create_database, local_services, versioned_buckets, write_results
 from bench.dr import module as run_module
 from tests.fixtures import original_app
 
@@ -99,13 +99,10 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {}
     with local_services("import", results) as (base, env):
-        s3 = boto3.client("s3")
-        for bucket in (BUCKET, RAW_BUCKET):
-            s3.create_bucket(Bucket=bucket)
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        for name in ("bench_original", "bench_target", "bench_baseline"):
-            psql(f"{base}/postgres", f"CREATE DATABASE {name}")
-        source, target, baseline = f"{base}/bench_original", f"{base}/bench_target", f"{base}/bench_baseline"
+        versioned_buckets(BUCKET, RAW_BUCKET)
+        source, target, baseline = (
+            create_database(base, name) for name in ("bench_original", "bench_target", "bench_baseline")
+        )
         asyncio.run(migrate(target))
         asyncio.run(_schema_only(baseline))
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
