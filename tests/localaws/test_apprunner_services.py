@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import time
@@ -207,6 +208,26 @@ def test_list_services_and_operations_paginate(apprunner: Any) -> None:
     rest = apprunner.list_operations(ServiceArn=arns[0], MaxResults=1, NextToken=page["NextToken"])
     assert [o["Type"] for o in rest["OperationSummaryList"]] == ["CREATE_SERVICE"]
     assert "NextToken" not in rest
+
+
+def test_next_token_of_another_call_or_forged_is_refused(apprunner: Any) -> None:
+    arns = [create_service(apprunner, name=f"token-svc-{i}")["ServiceArn"] for i in range(3)]
+    for name in ("conn-a", "conn-b", "conn-c"):
+        apprunner.create_connection(ConnectionName=name, ProviderType="GITHUB")
+    services_token = apprunner.list_services(MaxResults=1)["NextToken"]
+    connections_token = apprunner.list_connections(MaxResults=1)["NextToken"]
+    forged = [base64.b64encode(raw).decode() for raw in (b"1", b'"offset"', b"[1]", b"{}")]
+    for call in (
+        lambda: apprunner.list_operations(ServiceArn=arns[0], NextToken=services_token),
+        lambda: apprunner.list_connections(ConnectionName="conn-a", NextToken=connections_token),
+        *(lambda token=token: apprunner.list_services(NextToken=token) for token in forged),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc) == "InvalidRequestException"
+        assert "Invalid NextToken" in exc.value.response["Error"]["Message"]
+    rest = apprunner.list_connections(NextToken=connections_token)["ConnectionSummaryList"]
+    assert [c["ConnectionName"] for c in rest] == ["conn-b", "conn-c"]
 
 
 def test_reset_clears_apprunner_state(apprunner: Any, localaws: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.moto_api._internal import mock_random
+from moto.utilities.paginator import paginate
 from moto.utilities.tagging_service import TaggingService
 
 from tools.localaws.apprunner import runner
@@ -37,12 +38,12 @@ from tools.localaws.apprunner.exceptions import (
     ServiceQuotaExceededException,
 )
 from tools.localaws.apprunner.utils import (
+    PAGINATION_MODEL,
     hex32,
     normalise_health_check,
     normalise_instance,
     normalise_source,
     operation_delay,
-    paginate,
     random_label,
     utcnow,
 )
@@ -517,22 +518,15 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidRequestException(f"Too many tags for {arn}: {count} (at most {MAX_TAGS})")
         self.tagger.tag_resource(arn, given)
 
-    def _list_revisions(
-        self,
-        collection: dict[str, Any],
-        name: str | None,
-        latest_only: bool,
-        max_results: int | None,
-        next_token: str | None,
-    ) -> tuple[list[Any], str | None]:
-        """One page of the ACTIVE revisions in ``collection`` (of ``name``; the latest only), by name, revision."""
+    def _active_revisions(self, collection: dict[str, Any], name: str | None, latest_only: bool) -> list[Any]:
+        """The ACTIVE revisions in ``collection`` (of ``name``; the latest only), by name, revision."""
         configs = [c for c in collection.values() if c.status == "ACTIVE"]
         if name:
             configs = [c for c in configs if c.name == name]
         if latest_only:
             configs = [c for c in configs if self.latest_revision(collection, c.name) is c]
         configs.sort(key=lambda c: (c.name, c.revision))
-        return paginate(configs, max_results, next_token, 100)
+        return configs
 
     def _next_revision(self, collection: dict[str, Any], name: str) -> int:
         return max((r.revision for r in collection.values() if r.name == name), default=0) + 1
@@ -622,10 +616,9 @@ class AppRunnerBackend(BaseBackend):
         return self._service(arn).describe(self)
 
     @_locked
-    def list_services(self, max_results: int | None, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        services = sorted(self.services.values(), key=lambda s: s.created_at)
-        page, token = paginate(services, max_results, next_token, 20)
-        return [s.summary() for s in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_services(self) -> list[dict[str, Any]]:
+        return [s.summary() for s in sorted(self.services.values(), key=lambda s: s.created_at)]
 
     @_locked
     def update_service(self, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -679,12 +672,9 @@ class AppRunnerBackend(BaseBackend):
         return service.start("START_DEPLOYMENT", "RUNNING").id
 
     @_locked
-    def list_operations(
-        self, arn: str, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        service = self._service(arn)
-        page, token = paginate(service.operations, max_results, next_token, 20)
-        return [o.summary() for o in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_operations(self, arn: str) -> list[dict[str, Any]]:
+        return [o.summary() for o in self._service(arn).operations]
 
     # -- custom domains ----------------------------------------------------------------------
 
@@ -706,10 +696,14 @@ class AppRunnerBackend(BaseBackend):
     def describe_custom_domains(
         self, arn: str, max_results: int | None, next_token: str | None
     ) -> tuple[dict[str, Any], str | None]:
-        service = self._service(arn)
+        """The service's DNS targets and one page of its custom domains."""
+        domains, token = self._custom_domains(arn=arn, max_results=max_results, next_token=next_token)
+        return {**self._domains_response(self._service(arn)), "CustomDomains": domains}, token
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def _custom_domains(self, arn: str) -> list[dict[str, Any]]:
         now = time.time()
-        page, token = paginate(list(service.domains.values()), max_results, next_token, 5)
-        return {**self._domains_response(service), "CustomDomains": [d.describe(now) for d in page]}, token
+        return [d.describe(now) for d in self._service(arn).domains.values()]
 
     @_locked
     def disassociate_custom_domain(self, arn: str, domain: str) -> dict[str, Any]:
@@ -762,11 +756,9 @@ class AppRunnerBackend(BaseBackend):
         return config.describe(self)
 
     @_locked
-    def list_auto_scaling_configurations(
-        self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        page, token = self._list_revisions(self.auto_scaling_configs, name, latest_only, max_results, next_token)
-        return [c.summary(self) for c in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_auto_scaling_configurations(self, name: str | None, latest_only: bool) -> list[dict[str, Any]]:
+        return [c.summary(self) for c in self._active_revisions(self.auto_scaling_configs, name, latest_only)]
 
     @_locked
     def delete_auto_scaling_configuration(self, arn: str, delete_all: bool) -> dict[str, Any]:
@@ -803,12 +795,10 @@ class AppRunnerBackend(BaseBackend):
         return config.describe(self)
 
     @_locked
-    def list_services_for_auto_scaling_configuration(
-        self, arn: str, max_results: int | None, next_token: str | None
-    ) -> tuple[list[str], str | None]:
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_services_for_auto_scaling_configuration(self, arn: str) -> list[str]:
         config = self._find_revision(self.auto_scaling_configs, arn, "Auto scaling configuration")
-        arns = [s.arn for s in self.services.values() if s.active and s.auto_scaling_arn == config.arn]
-        return paginate(arns, max_results, next_token, 100)
+        return [s.arn for s in self.services.values() if s.active and s.auto_scaling_arn == config.arn]
 
     # -- VPC connectors ----------------------------------------------------------------------
 
@@ -828,14 +818,9 @@ class AppRunnerBackend(BaseBackend):
         return self._find_revision(self.vpc_connectors, arn, "VPC connector", active_only=False).describe(self)
 
     @_locked
-    def list_vpc_connectors(
-        self, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        connectors = sorted(
-            (c for c in self.vpc_connectors.values() if c.status == "ACTIVE"), key=lambda c: (c.name, c.revision)
-        )
-        page, token = paginate(connectors, max_results, next_token, 100)
-        return [c.describe(self) for c in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_vpc_connectors(self) -> list[dict[str, Any]]:
+        return [c.describe(self) for c in self._active_revisions(self.vpc_connectors, None, False)]
 
     @_locked
     def delete_vpc_connector(self, arn: str) -> dict[str, Any]:
@@ -867,11 +852,9 @@ class AppRunnerBackend(BaseBackend):
         ).describe(self)
 
     @_locked
-    def list_observability_configurations(
-        self, name: str | None, latest_only: bool, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        page, token = self._list_revisions(self.observability_configs, name, latest_only, max_results, next_token)
-        return [c.summary() for c in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_observability_configurations(self, name: str | None, latest_only: bool) -> list[dict[str, Any]]:
+        return [c.summary() for c in self._active_revisions(self.observability_configs, name, latest_only)]
 
     @_locked
     def delete_observability_configuration(self, arn: str) -> dict[str, Any]:
@@ -900,12 +883,9 @@ class AppRunnerBackend(BaseBackend):
         return connection.describe()
 
     @_locked
-    def list_connections(
-        self, name: str | None, max_results: int | None, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        connections = [c for c in self.connections.values() if not name or c.name == name]
-        page, token = paginate(connections, max_results, next_token, 100)
-        return [c.describe() for c in page], token
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_connections(self, name: str | None) -> list[dict[str, Any]]:
+        return [c.describe() for c in self.connections.values() if not name or c.name == name]
 
     @_locked
     def delete_connection(self, arn: str) -> dict[str, Any]:

@@ -8,16 +8,19 @@ moto's ``BaseResponse`` picks the method from ``X-Amz-Target`` (``AppRunner.Crea
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import botocore.session
 from botocore.model import ServiceModel
+from moto.core.exceptions import InvalidToken
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores
 
 from tools.localaws.apprunner.exceptions import InvalidRequestException
 from tools.localaws.apprunner.models import AppRunnerBackend, apprunner_backends
+from tools.localaws.apprunner.utils import decodes_to_object
 from tools.localaws.validation import validation_errors, validation_message
 
 
@@ -63,6 +66,18 @@ class AppRunnerResponse(BaseResponse):
             raise InvalidRequestException(validation_message(errors))
         return self._params
 
+    def _page(self, params: dict[str, Any], list_call: Callable[..., Any], **filters: Any) -> Any:
+        """``list_call(**filters)`` for the request's MaxResults and NextToken (moto's paginator). A token
+        it refuses (not issued by this endpoint for this call and these filters, or whose next item has
+        gone since) is App Runner's InvalidRequestException."""
+        token = params.get("NextToken") or None
+        try:
+            if token is not None and not decodes_to_object(token):
+                raise InvalidToken()
+            return list_call(**filters, max_results=params.get("MaxResults"), next_token=token)
+        except InvalidToken as exc:
+            raise InvalidRequestException(f"Invalid NextToken: {token!r} was not returned by this API") from exc
+
     # -- services ----------------------------------------------------------------------------
 
     def create_service(self) -> ActionResult:
@@ -75,7 +90,7 @@ class AppRunnerResponse(BaseResponse):
 
     def list_services(self) -> ActionResult:
         params = self._validated()
-        services, token = self.backend.list_services(params.get("MaxResults"), params.get("NextToken"))
+        services, token = self._page(params, self.backend.list_services)
         return ActionResult({"ServiceSummaryList": services, "NextToken": token})
 
     def update_service(self) -> ActionResult:
@@ -99,9 +114,7 @@ class AppRunnerResponse(BaseResponse):
 
     def list_operations(self) -> ActionResult:
         params = self._validated()
-        operations, token = self.backend.list_operations(
-            params["ServiceArn"], params.get("MaxResults"), params.get("NextToken")
-        )
+        operations, token = self._page(params, self.backend.list_operations, arn=params["ServiceArn"])
         return ActionResult({"OperationSummaryList": operations, "NextToken": token})
 
     # -- custom domains ----------------------------------------------------------------------
@@ -116,9 +129,7 @@ class AppRunnerResponse(BaseResponse):
 
     def describe_custom_domains(self) -> ActionResult:
         params = self._validated()
-        result, token = self.backend.describe_custom_domains(
-            params["ServiceArn"], params.get("MaxResults"), params.get("NextToken")
-        )
+        result, token = self._page(params, self.backend.describe_custom_domains, arn=params["ServiceArn"])
         return ActionResult({**result, "NextToken": token})
 
     def disassociate_custom_domain(self) -> ActionResult:
@@ -128,8 +139,8 @@ class AppRunnerResponse(BaseResponse):
     def _list_revisions(self, list_call: Any, kind: str) -> ActionResult:
         """A List*Configurations call: by <kind>Name, LatestOnly, MaxResults and NextToken."""
         params = self._validated()
-        configs, token = list_call(
-            params.get(f"{kind}Name"), bool(params.get("LatestOnly")), params.get("MaxResults"), params.get("NextToken")
+        configs, token = self._page(
+            params, list_call, name=params.get(f"{kind}Name"), latest_only=bool(params.get("LatestOnly"))
         )
         return ActionResult({f"{kind}SummaryList": configs, "NextToken": token})
 
@@ -159,8 +170,8 @@ class AppRunnerResponse(BaseResponse):
 
     def list_services_for_auto_scaling_configuration(self) -> ActionResult:
         params = self._validated()
-        arns, token = self.backend.list_services_for_auto_scaling_configuration(
-            params["AutoScalingConfigurationArn"], params.get("MaxResults"), params.get("NextToken")
+        arns, token = self._page(
+            params, self.backend.list_services_for_auto_scaling_configuration, arn=params["AutoScalingConfigurationArn"]
         )
         return ActionResult({"ServiceArnList": arns, "NextToken": token})
 
@@ -175,7 +186,7 @@ class AppRunnerResponse(BaseResponse):
 
     def list_vpc_connectors(self) -> ActionResult:
         params = self._validated()
-        connectors, token = self.backend.list_vpc_connectors(params.get("MaxResults"), params.get("NextToken"))
+        connectors, token = self._page(params, self.backend.list_vpc_connectors)
         return ActionResult({"VpcConnectors": connectors, "NextToken": token})
 
     def delete_vpc_connector(self) -> ActionResult:
@@ -210,9 +221,7 @@ class AppRunnerResponse(BaseResponse):
 
     def list_connections(self) -> ActionResult:
         params = self._validated()
-        connections, token = self.backend.list_connections(
-            params.get("ConnectionName"), params.get("MaxResults"), params.get("NextToken")
-        )
+        connections, token = self._page(params, self.backend.list_connections, name=params.get("ConnectionName"))
         return ActionResult({"ConnectionSummaryList": connections, "NextToken": token})
 
     def delete_connection(self) -> ActionResult:

@@ -1,10 +1,11 @@
-"""Helpers of the App Runner backend: the operation delay, ids, pagination and the
+"""Helpers of the App Runner backend: the operation delay, ids, the pagination model and the
 normalisers that turn a request's configuration into what DescribeService returns."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import json
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -43,21 +44,37 @@ def random_label(length: int = 10) -> str:
     return mock_random.get_random_string(length, lower_case=True)
 
 
-def paginate[T](
-    items: list[T], max_results: int | None, next_token: str | None, default: int
-) -> tuple[list[T], str | None]:
-    """One page of ``items`` and the token of the next page (None on the last page)."""
-    start = 0
-    if next_token:
-        try:
-            start = int(base64.urlsafe_b64decode(next_token.encode()).decode().removeprefix("offset:"))
-        except ValueError as exc:
-            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API") from exc
-        if start < 0:
-            raise InvalidRequestException(f"Invalid NextToken: {next_token!r} was not returned by this API")
-    end = start + (max_results or default)
-    token = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else None
-    return items[start:end], token
+def _page_of(unique_attribute: str | None, limit_default: int) -> dict[str, Any]:
+    """A PAGINATION_MODEL entry: MaxResults (``limit_default`` when not given) and NextToken."""
+    return {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": limit_default,
+        "unique_attribute": unique_attribute,
+    }
+
+
+# moto's paginator (``@paginate(pagination_model=PAGINATION_MODEL)``) for each List call and
+# DescribeCustomDomains; the defaults are those of the API reference (MaxResults).
+PAGINATION_MODEL = {
+    "list_services": _page_of("ServiceArn", 20),
+    "list_operations": _page_of("Id", 20),
+    "_custom_domains": _page_of("DomainName", 5),
+    "list_auto_scaling_configurations": _page_of("AutoScalingConfigurationArn", 100),
+    "list_services_for_auto_scaling_configuration": _page_of(None, 100),  # ARNs: each its own unique value
+    "list_vpc_connectors": _page_of("VpcConnectorArn", 100),
+    "list_observability_configurations": _page_of("ObservabilityConfigurationArn", 100),
+    "list_connections": _page_of("ConnectionArn", 100),
+}
+
+
+def decodes_to_object(token: str) -> bool:
+    """Whether ``token`` is base64 of a JSON object, as the tokens moto's paginator issues are (on
+    one of a JSON string or number the paginator fails with an AttributeError, not InvalidToken)."""
+    try:
+        return isinstance(json.loads(base64.b64decode(token)), dict)
+    except ValueError:  # binascii.Error, JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return False
 
 
 def normalise_instance(given: dict[str, Any] | None) -> dict[str, Any]:
