@@ -217,7 +217,7 @@ def multipart(fields: dict[str, str], file_field: str, filename: str, content: b
 
 def big_pdf(size: int, invoice_number: str) -> bytes:
     """The ACME sample invoice under another number, padded to ``size`` bytes (a valid PDF)."""
-    from tests.extraction.pdfwriter import make_pdf
+    from plugins.module_utils.pdf import make_pdf
     from tests.extraction.samples import ACME_US_LINES
 
     lines = [line.replace("INV-2024-0042", invoice_number) for line in ACME_US_LINES]

@@ -51,7 +51,7 @@ def log(message: str) -> None:
 def pdfs(count: int, tag: str) -> list[tuple[str, bytes]]:
     """``count`` distinct invoice PDFs (the ACME sample under other numbers)."""
     sys.path.insert(0, str(ROOT))
-    from tests.extraction.pdfwriter import make_pdf
+    from plugins.module_utils.pdf import make_pdf
     from tests.extraction.samples import ACME_US_LINES
 
     out = []

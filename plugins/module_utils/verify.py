@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ansible_collections.invoice.platform.plugins.module_utils.pdf import make_pdf
+
 PASS, FAIL, WARN = "PASS", "FAIL", "WARN"
 STATUSES = (FAIL, WARN, PASS)
 
@@ -529,44 +531,10 @@ def probe_invoice(number: str, issued: datetime.date) -> tuple[list[str], dict[s
     return lines, {"invoice_number": number, "total_amount": "11.00"}
 
 
-def _pdf_escape(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
 def probe_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF 1.4 (Helvetica, WinAnsi) showing ``lines``: the probe's upload.
-
-    The same structure as the tests' fixture writer (tests/extraction/pdfwriter.py): catalog,
-    page tree, font, one content stream, a correct cross-reference table.
-    """
-    stream = (
-        b"\n".join(
-            [b"BT", b"/F1 10 Tf", b"13 TL", b"50 732 Td"]
-            + [b"(" + _pdf_escape(line) + b") Tj T*" for line in lines]
-            + [b"ET"]
-        )
-        + b"\n"
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-        b"/Contents 5 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A one-page PDF (Helvetica, WinAnsi) showing ``lines``: the probe's upload, written by the
+    same writer as the extraction tests' fixtures (module_utils/pdf.py)."""
+    return make_pdf(lines)
 
 
 def _same_value(found: Any, want: str) -> bool:

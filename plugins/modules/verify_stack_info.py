@@ -168,6 +168,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils import verify as v
+from ansible_collections.invoice.platform.plugins.module_utils._pagination import token_pages
 
 
 class Gatherer:
@@ -304,15 +305,9 @@ class Gatherer:
     def secrets(self):
         out = []
         apprunner = self.client("apprunner")
-        arn = None
-        token = None
-        while True:  # botocore has no paginator for App Runner's ListServices
-            page = apprunner.list_services(**({"NextToken": token} if token else {}), aws_retry=True)
-            found = [x["ServiceArn"] for x in page["ServiceSummaryList"] if x["ServiceName"] == self.p["service_name"]]
-            arn = found[0] if found else arn
-            token = page.get("NextToken")
-            if arn or not token:
-                break
+        summaries = (s for page in token_pages(apprunner.list_services) for s in page["ServiceSummaryList"])
+        # the pages are read lazily: the loop stops at the page that holds the service
+        arn = next((s["ServiceArn"] for s in summaries if s["ServiceName"] == self.p["service_name"]), None)
         if arn is None:
             out.append(v.result("secrets.by_reference", self.p["service_name"], v.FAIL, "no such App Runner service"))
         else:

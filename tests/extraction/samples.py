@@ -15,7 +15,7 @@ import zlib
 from decimal import Decimal
 from pathlib import Path
 
-from tests.extraction.pdfwriter import make_pdf
+from plugins.module_utils.pdf import make_pdf
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "invoices"
 

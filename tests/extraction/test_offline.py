@@ -9,7 +9,7 @@ import pytest
 
 from app.extraction import ExtractionError, OfflineExtractor, build_extractor
 from app.extraction.offline import extract_from_text
-from tests.extraction.pdfwriter import make_pdf
+from plugins.module_utils.pdf import make_pdf
 from tests.extraction.samples import EURO_LINES, FIXTURES, SAMPLES, sample_bytes
 
 pytestmark = pytest.mark.anyio

@@ -1,10 +1,17 @@
-"""A tiny PDF writer for test fixtures: pages of text lines in Helvetica.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-Enough PDF 1.4 to be read by pypdf and any viewer: catalog, page tree, one content
-stream per page, the standard Type1 font Helvetica with WinAnsiEncoding (so "€" works),
-and a correct cross-reference table. ``padding`` adds an unreferenced-by-text stream of
-that many bytes (used by the benchmark to build a large but valid PDF).
-Output is deterministic: the same input gives the same bytes.
+"""A tiny PDF writer: pages of text lines in Helvetica.
+
+Enough PDF 1.4 to be read by pypdf and any viewer: catalog, page tree, one content stream
+per page, the standard Type1 font Helvetica with WinAnsiEncoding (so "€" works), and a
+correct cross-reference table. ``padding`` adds a stream of that many bytes that no text
+uses (the benchmarks build large but valid PDFs with it). The output is deterministic: the
+same input gives the same bytes.
+
+One writer for two users: verify_upload_probe's invoice (module_utils/verify.py
+``probe_pdf``) and the test and benchmark fixtures (tests/extraction, bench/), so the probe
+uploads the same kind of file the extraction tests read. Standard library only: the tests
+and benchmarks import it as ``plugins.module_utils.pdf``.
 """
 
 from __future__ import annotations
