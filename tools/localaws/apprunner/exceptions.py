@@ -1,19 +1,19 @@
 """App Runner's error shapes (botocore model ``apprunner``), serialised by moto as ``__type``."""
 
-from moto.core.exceptions import ServiceException
+from tools.localaws.exceptions import ErrorShape
 
 
-class InvalidRequestException(ServiceException):
-    code = "InvalidRequestException"
+class InvalidRequestException(ErrorShape):
+    """One or more input parameters aren't valid."""
 
 
-class InvalidStateException(ServiceException):
-    code = "InvalidStateException"
+class InvalidStateException(ErrorShape):
+    """The action can't be performed while the resource is in its current state."""
 
 
-class ResourceNotFoundException(ServiceException):
-    code = "ResourceNotFoundException"
+class ResourceNotFoundException(ErrorShape):
+    """No resource has the ARN in this account."""
 
 
-class ServiceQuotaExceededException(ServiceException):
-    code = "ServiceQuotaExceededException"
+class ServiceQuotaExceededException(ErrorShape):
+    """The account's quota for the resource type is reached."""

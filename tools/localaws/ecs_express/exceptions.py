@@ -1,36 +1,27 @@
 """ECS's error shapes (botocore model ``ecs``) that the Express operations raise, serialised by moto as ``__type``."""
 
-from moto.core.exceptions import ServiceException
+from tools.localaws.exceptions import ErrorShape
 
 
-class InvalidParameterException(ServiceException):
-    code = "InvalidParameterException"
+class InvalidParameterException(ErrorShape):
+    """A parameter isn't valid."""
 
 
-class ClientException(ServiceException):
-    code = "ClientException"
+class ClientException(ErrorShape):
+    """An error of the caller's making (an action or identifier that isn't valid)."""
 
 
-class ClusterNotFoundException(ServiceException):
-    code = "ClusterNotFoundException"
-
-    def __init__(self) -> None:
-        super().__init__("Cluster not found.")
+class ClusterNotFoundException(ErrorShape):
+    message = "Cluster not found."
 
 
-class ServiceNotFoundException(ServiceException):
-    code = "ServiceNotFoundException"
-
-    def __init__(self) -> None:
-        super().__init__("Service not found.")
+class ServiceNotFoundException(ErrorShape):
+    message = "Service not found."
 
 
-class ServiceNotActiveException(ServiceException):
-    code = "ServiceNotActiveException"
-
-    def __init__(self) -> None:
-        super().__init__("Service was not ACTIVE.")
+class ServiceNotActiveException(ErrorShape):
+    message = "Service was not ACTIVE."
 
 
-class ResourceNotFoundException(ServiceException):
-    code = "ResourceNotFoundException"
+class ResourceNotFoundException(ErrorShape):
+    """The resource wasn't found."""

@@ -23,42 +23,31 @@ from typing import Any
 from moto.cloudfront import models as cf_models
 from moto.cloudfront import responses as cf_responses
 from moto.cloudfront import urls as cf_urls
-from moto.cloudfront.exceptions import CloudFrontException
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-
-class PreconditionFailed(CloudFrontException):
-    def __init__(self) -> None:
-        super().__init__(
-            "PreconditionFailed", "The If-Match version does not match the current version of the resource."
-        )
+from tools.localaws.exceptions import ErrorShape
 
 
-class DistributionNotDisabled(CloudFrontException):
-    def __init__(self) -> None:
-        super().__init__("DistributionNotDisabled", "The distribution you are trying to delete has not been disabled.")
+class PreconditionFailed(ErrorShape):
+    message = "The If-Match version does not match the current version of the resource."
 
 
-class InvalidationBatchAlreadyExists(CloudFrontException):
-    def __init__(self, caller_reference: str) -> None:
-        super().__init__(
-            "InvalidationBatchAlreadyExists",
-            f"The caller reference {caller_reference} is already used by an invalidation with other paths.",
-        )
+class DistributionNotDisabled(ErrorShape):
+    message = "The distribution you are trying to delete has not been disabled."
 
 
-class NoSuchResponseHeadersPolicy(CloudFrontException):
-    def __init__(self) -> None:
-        super().__init__("NoSuchResponseHeadersPolicy", "The response headers policy does not exist.")
+class InvalidationBatchAlreadyExists(ErrorShape):
+    message = "The caller reference {caller_reference} is already used by an invalidation with other paths."
 
 
-class ResponseHeadersPolicyAlreadyExists(CloudFrontException):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            "ResponseHeadersPolicyAlreadyExists", f"A response headers policy with the name {name} already exists."
-        )
+class NoSuchResponseHeadersPolicy(ErrorShape):
+    message = "The response headers policy does not exist."
+
+
+class ResponseHeadersPolicyAlreadyExists(ErrorShape):
+    message = "A response headers policy with the name {name} already exists."
 
 
 def _new_etag() -> str:
@@ -117,7 +106,7 @@ def _create(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
     for existing in self.invalidations.get(dist_id, []):
         if existing.caller_ref == caller_ref:
             if sorted(existing.paths) != sorted(paths):
-                raise InvalidationBatchAlreadyExists(caller_ref)
+                raise InvalidationBatchAlreadyExists(caller_reference=caller_ref)
             return existing
     return _create_invalidation(self, dist_id, paths, caller_ref)
 
@@ -150,7 +139,7 @@ def _get_policy(backend: Any, policy_id: str, if_match: Any = None) -> dict[str,
 def _check_name(backend: Any, name: str, own_id: str | None = None) -> None:
     for policy_id, policy in _policies(backend).items():
         if policy_id != own_id and policy["ResponseHeadersPolicyConfig"]["Name"] == name:
-            raise ResponseHeadersPolicyAlreadyExists(name)
+            raise ResponseHeadersPolicyAlreadyExists(name=name)
 
 
 def _policy_result(policy: dict[str, Any]) -> ActionResult:
