@@ -192,11 +192,7 @@ class Service:
 
     def stop_processes(self, *, close: bool = False) -> None:
         """Stop serving; ``close`` also gives up the service's port (deletion, reset)."""
-        if self.endpoint is not None:
-            self.endpoint.point_at(None)
-            if close:
-                self.endpoint.close()
-                self.endpoint = None
+        self.endpoint = runner.release(self.endpoint, close=close)
         for process in (self.process, self.next_process):
             if process is not None:
                 process.stop()

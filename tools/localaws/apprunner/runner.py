@@ -178,6 +178,17 @@ class StableEndpoint:
         self.server.server_close()
 
 
+def release(endpoint: StableEndpoint | None, *, close: bool) -> StableEndpoint | None:
+    """Refuse ``endpoint``'s connections from now on; ``close`` also gives up its port. The endpoint
+    its service keeps: the same one, or None once closed (or when there was none)."""
+    if endpoint is not None:
+        endpoint.point_at(None)
+        if close:
+            endpoint.close()
+            return None
+    return endpoint
+
+
 class AppProcess(utils.LocalProcess):
     """One child process serving a service revision on a loopback port."""
 

@@ -220,11 +220,8 @@ class ExpressService:
         return out
 
     def stop_processes(self, *, close: bool = False) -> None:
-        if self.endpoint is not None:
-            self.endpoint.point_at(None)
-            if close:
-                self.endpoint.close()
-                self.endpoint = None
+        """Stop serving; ``close`` also gives up the service's port (deletion, reset)."""
+        self.endpoint = runner.release(self.endpoint, close=close)
         for deployment in self.deployments:
             for revision in (deployment.target, deployment.source):
                 if revision is not None and revision.process is not None:
