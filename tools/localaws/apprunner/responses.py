@@ -144,6 +144,10 @@ class AppRunnerResponse(BaseResponse):
         )
         return ActionResult({f"{kind}SummaryList": configs, "NextToken": token})
 
+    def _on_arn(self, call: Callable[[str], dict[str, Any]], kind: str) -> ActionResult:
+        """A call on one revisioned resource by its <kind>Arn, answered as ``{<kind>: ...}``."""
+        return ActionResult({kind: call(self._validated()[f"{kind}Arn"])})
+
     # -- auto scaling configurations ---------------------------------------------------------
 
     def create_auto_scaling_configuration(self) -> ActionResult:
@@ -151,8 +155,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"AutoScalingConfiguration": config})
 
     def describe_auto_scaling_configuration(self) -> ActionResult:
-        arn = self._validated()["AutoScalingConfigurationArn"]
-        return ActionResult({"AutoScalingConfiguration": self.backend.describe_auto_scaling_configuration(arn)})
+        return self._on_arn(self.backend.describe_auto_scaling_configuration, "AutoScalingConfiguration")
 
     def list_auto_scaling_configurations(self) -> ActionResult:
         return self._list_revisions(self.backend.list_auto_scaling_configurations, "AutoScalingConfiguration")
@@ -165,8 +168,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"AutoScalingConfiguration": config})
 
     def update_default_auto_scaling_configuration(self) -> ActionResult:
-        arn = self._validated()["AutoScalingConfigurationArn"]
-        return ActionResult({"AutoScalingConfiguration": self.backend.update_default_auto_scaling_configuration(arn)})
+        return self._on_arn(self.backend.update_default_auto_scaling_configuration, "AutoScalingConfiguration")
 
     def list_services_for_auto_scaling_configuration(self) -> ActionResult:
         params = self._validated()
@@ -181,8 +183,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"VpcConnector": self.backend.create_vpc_connector(self._validated())})
 
     def describe_vpc_connector(self) -> ActionResult:
-        arn = self._validated()["VpcConnectorArn"]
-        return ActionResult({"VpcConnector": self.backend.describe_vpc_connector(arn)})
+        return self._on_arn(self.backend.describe_vpc_connector, "VpcConnector")
 
     def list_vpc_connectors(self) -> ActionResult:
         params = self._validated()
@@ -190,8 +191,7 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"VpcConnectors": connectors, "NextToken": token})
 
     def delete_vpc_connector(self) -> ActionResult:
-        arn = self._validated()["VpcConnectorArn"]
-        return ActionResult({"VpcConnector": self.backend.delete_vpc_connector(arn)})
+        return self._on_arn(self.backend.delete_vpc_connector, "VpcConnector")
 
     # -- observability configurations -------------------------------------------------------
 
@@ -200,15 +200,13 @@ class AppRunnerResponse(BaseResponse):
         return ActionResult({"ObservabilityConfiguration": config})
 
     def describe_observability_configuration(self) -> ActionResult:
-        arn = self._validated()["ObservabilityConfigurationArn"]
-        return ActionResult({"ObservabilityConfiguration": self.backend.describe_observability_configuration(arn)})
+        return self._on_arn(self.backend.describe_observability_configuration, "ObservabilityConfiguration")
 
     def list_observability_configurations(self) -> ActionResult:
         return self._list_revisions(self.backend.list_observability_configurations, "ObservabilityConfiguration")
 
     def delete_observability_configuration(self) -> ActionResult:
-        arn = self._validated()["ObservabilityConfigurationArn"]
-        return ActionResult({"ObservabilityConfiguration": self.backend.delete_observability_configuration(arn)})
+        return self._on_arn(self.backend.delete_observability_configuration, "ObservabilityConfiguration")
 
     # -- connections -------------------------------------------------------------------------
 
