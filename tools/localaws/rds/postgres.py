@@ -132,6 +132,11 @@ def archive_timeout() -> float:
     return value
 
 
+def _in_home(name: str) -> property:
+    """The path ``name`` in the directory an instance or snapshot keeps its files in (``home``)."""
+    return property(lambda self: self.home / name)
+
+
 @dataclass
 class Instance:
     """One running cluster (one DB instance)."""
@@ -145,21 +150,10 @@ class Instance:
     latest: float | None = None  # epoch seconds: the latest restorable time (None: none yet)
     beats: list[tuple[float, str]] = field(default_factory=list)  # (heartbeat time, its WAL segment)
 
-    @property
-    def data(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def archive(self) -> Path:
-        return self.home / "archive"
-
-    @property
-    def socket_dir(self) -> Path:
-        return self.home / "s"
-
-    @property
-    def log(self) -> Path:
-        return self.home / "server.log"
+    data = _in_home("data")
+    archive = _in_home("archive")
+    socket_dir = _in_home("s")
+    log = _in_home("server.log")
 
 
 @dataclass
@@ -167,9 +161,7 @@ class Snapshot:
     key: str
     home: Path
 
-    @property
-    def data(self) -> Path:
-        return self.home / "data"
+    data = _in_home("data")
 
 
 class Engine:
