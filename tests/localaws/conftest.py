@@ -35,16 +35,23 @@ PRIVATE_IMAGE = {
 }
 
 
+def client(service: str, *, checked: bool = True) -> Any:
+    """A client of ``service`` on the endpoint, botocore's own retries off (to see every error);
+    ``checked=False`` also skips botocore's parameter validation, so the endpoint's is what answers."""
+    config = NO_RETRY if checked else Config(parameter_validation=False, retries=NO_RETRY.retries)
+    return boto3.client(service, config=config)
+
+
 @pytest.fixture
 def apprunner(localaws: str) -> Any:
-    """An App Runner client on the endpoint (botocore's own retries off, to see every error)."""
-    return boto3.client("apprunner", config=NO_RETRY)
+    """An App Runner client on the endpoint."""
+    return client("apprunner")
 
 
 @pytest.fixture
 def apprunner_unchecked(localaws: str) -> Any:
-    """A client that skips botocore's parameter validation, so the server's is what runs."""
-    return boto3.client("apprunner", config=Config(parameter_validation=False, retries=NO_RETRY.retries))
+    """An App Runner client whose requests botocore does not validate."""
+    return client("apprunner", checked=False)
 
 
 @pytest.fixture

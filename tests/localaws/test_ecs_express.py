@@ -9,10 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.localaws.conftest import NO_RETRY, POLL_TIMEOUT
+from tests.localaws.conftest import POLL_TIMEOUT, client
 from tests.localaws.test_apprunner_serving import APP, fetch, refused, serve_with
 
 ACCOUNT = "123456789012"
@@ -23,13 +22,13 @@ IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/invoice-api:v1"
 
 @pytest.fixture
 def ecs(localaws: str) -> Any:
-    return boto3.client("ecs", config=NO_RETRY)
+    return client("ecs")
 
 
 @pytest.fixture
 def ecs_unchecked(localaws: str) -> Any:
-    """Skips botocore's client-side validation, so the endpoint's is what answers."""
-    return boto3.client("ecs", config=Config(parameter_validation=False, retries=NO_RETRY.retries))
+    """An ECS client whose requests botocore does not validate."""
+    return client("ecs", checked=False)
 
 
 def create(ecs: Any, name: str = "invoice-api", **extra: Any) -> dict[str, Any]:
