@@ -50,6 +50,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -530,15 +531,8 @@ class Engine:
     def snapshot(self, instance_key: str, snapshot_key: str) -> Snapshot:
         """A consistent physical copy of the running cluster (pg_basebackup, WAL included)."""
         instance = self.get(instance_key)
-        snap = Snapshot(snapshot_key, self._next_home("snap"))
-        try:
-            self._basebackup(instance, snap.data, what=f"snapshot {snapshot_key} of {instance_key}")
-        except Exception:
-            shutil.rmtree(snap.home, ignore_errors=True)
-            raise
-        with self._lock:
-            self.snapshots[snapshot_key] = snap
-        return snap
+        what = f"snapshot {snapshot_key} of {instance_key}"
+        return self._new_snapshot(snapshot_key, lambda data: self._basebackup(instance, data, what=what))
 
     def has_snapshot(self, snapshot_key: str) -> bool:
         with self._lock:
@@ -549,14 +543,19 @@ class Engine:
             source = self.snapshots.get(source_key)
         if source is None:
             raise PostgresError(f"snapshot {source_key} has no local data")
-        snap = Snapshot(target_key, self._next_home("snap"))
+        what = f"copying snapshot {source_key} to {target_key}"
+        return self._new_snapshot(target_key, lambda data: self._copy(source.data, data, what=what))
+
+    def _new_snapshot(self, key: str, fill: Callable[[Path], None]) -> Snapshot:
+        """Snapshot ``key`` in a new home, its data directory written by ``fill`` (the home removed if that fails)."""
+        snap = Snapshot(key, self._next_home("snap"))
         try:
-            self._copy(source.data, snap.data, what=f"copying snapshot {source_key} to {target_key}")
+            fill(snap.data)
         except Exception:
             shutil.rmtree(snap.home, ignore_errors=True)
             raise
         with self._lock:
-            self.snapshots[target_key] = snap
+            self.snapshots[key] = snap
         return snap
 
     def delete_snapshot(self, snapshot_key: str) -> None:
