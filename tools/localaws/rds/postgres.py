@@ -575,18 +575,7 @@ class Engine:
             snap = self.snapshots.get(snapshot_key)
         if snap is None:
             raise PostgresError(f"snapshot {snapshot_key} has no local data")
-        instance = self._prepare(key, port, snap.data)
-        try:
-            self._start(instance)
-            # A snapshot is a base backup: the server replays its WAL before it takes connections
-            # (pg_ctl -w can return first on a loaded machine; the base backup then fails).
-            self._wait_promoted(instance)
-            self._take_base(instance)
-        except Exception:
-            self._destroy(instance)
-            raise
-        self._register(instance)
-        return instance
+        return self._start_recovered(self._prepare(key, port, snap.data))
 
     # -- point in time ---------------------------------------------------------------------
 
@@ -604,10 +593,19 @@ class Engine:
         (instance.data / "localaws-recovery.conf").write_text(recovery)
         (instance.data / "recovery.signal").write_text("")
         self._own_tree(instance.data)
+        return self._start_recovered(instance, leftover="localaws-recovery.conf")
+
+    def _start_recovered(self, instance: Instance, leftover: str | None = None) -> Instance:
+        """Start a prepared instance that recovers first (a snapshot's WAL, or the archive up to a
+        PITR target), then, once promoted, remove ``leftover`` from its data directory, take its
+        base backup and register it; a failure on the way destroys it."""
         try:
             self._start(instance)
+            # The server replays WAL before it takes connections (pg_ctl -w can return first on
+            # a loaded machine; the base backup then fails).
             self._wait_promoted(instance)
-            (instance.data / "localaws-recovery.conf").unlink(missing_ok=True)
+            if leftover is not None:
+                (instance.data / leftover).unlink(missing_ok=True)
             self._take_base(instance)
         except Exception:
             self._destroy(instance)
