@@ -173,3 +173,112 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
 )
 def test_bad_input_fails_before_any_monitoring_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
     assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)
+
+
+ECS = {"service_backend": "ecs_express", "service_secrets": {"JWT_SECRET": "ssm:/invoice/local/jwt-secret"}}
+ECS_ALARMS = {f"invoice-local-api-{n}" for n in ("alb-5xx", "alb-latency-p99", "tasks-at-max")}
+# What the tier reads to find the Express service's target group and load balancer, and, run
+# alone, the service itself first.
+ECS_LOOKUP_READS = {
+    "ecs.DescribeServices": 1,
+    "elbv2.DescribeTargetGroups": 1,
+    "elbv2.DescribeTargetGroupAttributes": 1,
+    "elbv2.DescribeTags": 1,
+}
+ECS_ALONE_READS = {"ecs.DescribeServices": 1, "ecs.DescribeExpressGatewayService": 1}
+# The rest of a no-op run on this backend: NO_OP_READS with the ECS log group, which the tier
+# finds and whose retention it has set, in place of the RDS one (absent here).
+ECS_NO_OP_READS = NO_OP_READS | {"logs.DescribeLogGroups": 3, "cloudfront.ListDistributions": 1}
+
+
+def test_ecs_express_alarms_on_the_load_balancer_replace_the_app_runner_ones(localaws: str) -> None:
+    # Check mode on a fresh account (no ECS cluster yet) writes nothing.
+    check, writes = run_clean(localaws, PLAYBOOK, extra_vars=ECS, check=True, diff=True)
+    assert writes == []
+    assert alarms() == {}
+    assert "ECS Express service invoice-local-api (cluster default)" in str(
+        check.task("Report the alarms left out because their target does not exist yet")["msg"]
+    )
+
+    # The stack ran on App Runner before: its API alarms are there.
+    for name in ("5xx", "latency-p99", "instances-at-max"):
+        put_alarm(f"invoice-local-api-{name}", Namespace="AWS/AppRunner", MetricName="ActiveInstances")
+    boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
+    for tier in ("playbooks/network.yml", "playbooks/service.yml"):
+        run_clean(localaws, tier, extra_vars=ECS)
+
+    _, writes = run_clean(localaws, PLAYBOOK, extra_vars=ECS)
+    assert sorted(writes) == sorted(
+        ["cloudwatch.DeleteAlarms", "logs.PutRetentionPolicy", "sns.CreateTopic", "sns.Subscribe"]
+        + ["cloudwatch.PutMetricAlarm"] * 7
+    ), writes
+    found = alarms()
+    assert set(found) == RDS_ALARMS | ECS_ALARMS  # the App Runner ones deleted
+    elbv2 = boto3.client("elbv2")
+    (group,) = elbv2.describe_target_groups()["TargetGroups"]
+    (balancer,) = elbv2.describe_load_balancers(LoadBalancerArns=group["LoadBalancerArns"])["LoadBalancers"]
+    dimensions = {
+        "LoadBalancer": balancer["LoadBalancerArn"].split(":loadbalancer/")[1],
+        "TargetGroup": group["TargetGroupArn"].split(":")[-1],
+    }
+    assert dimensions["LoadBalancer"].startswith("app/") and dimensions["TargetGroup"].startswith("targetgroup/")
+    metrics = {
+        name: (
+            a["Namespace"],
+            a["MetricName"],
+            a.get("Statistic") or a["ExtendedStatistic"],
+            a["ComparisonOperator"],
+            a["Threshold"],
+            {d["Name"]: d["Value"] for d in a["Dimensions"]},
+        )
+        for name, a in found.items()
+        if name in ECS_ALARMS
+    }
+    assert metrics == {
+        "invoice-local-api-alb-5xx": (
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            "Sum",
+            "GreaterThanThreshold",
+            10.0,
+            dimensions,
+        ),
+        "invoice-local-api-alb-latency-p99": (
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            "p99",
+            "GreaterThanThreshold",
+            0.5,  # 500 ms in the metric's seconds
+            dimensions,
+        ),
+        "invoice-local-api-tasks-at-max": (
+            "AWS/ApplicationELB",
+            "HealthyHostCount",
+            "Maximum",
+            "GreaterThanOrEqualToThreshold",
+            2.0,  # the local service_max_size
+            dimensions,
+        ),
+    }
+
+    again, writes = run_clean(localaws, PLAYBOOK, extra_vars=ECS)
+    assert (again.changed, writes) == (0, [])
+    assert reads(localaws) == Counter(ECS_NO_OP_READS) + Counter(ECS_LOOKUP_READS) + Counter(ECS_ALONE_READS)
+
+    # Inside site.yml the service tier has published the Express service: only its target group
+    # and load balancer are read.
+    (service,) = boto3.client("ecs").describe_services(cluster="default", services=["invoice-local-api"])["services"]
+    published = {
+        **ECS,
+        "platform_outputs_service": {
+            "backend": "ecs_express",
+            "service_name": "invoice-local-api",
+            "service_arn": service["serviceArn"],
+        },
+        "__outputs_at_end": True,  # site.yml's last play writes the outputs file
+    }
+    inside, writes = run_clean(localaws, PLAYBOOK, extra_vars=published)
+    assert (inside.changed, writes) == (0, [])
+    assert reads(localaws) == Counter(ECS_NO_OP_READS) + Counter(ECS_LOOKUP_READS)
+    check, writes = run_clean(localaws, PLAYBOOK, extra_vars=published, check=True, diff=True)
+    assert (check.changed, writes) == (0, [])
