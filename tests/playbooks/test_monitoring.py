@@ -169,6 +169,8 @@ def test_inside_site_uses_the_published_outputs_and_prunes_dropped_alarms(locala
         ({"monitoring_log_retention_days": 10}, "monitoring_log_retention_days must be one of"),
         ({"monitoring_rds_cpu_percent": "lots"}, "monitoring_rds_cpu_percent must be a positive number"),
         ({"monitoring_period_seconds": 120}, "monitoring_period_seconds"),
+        ({"monitoring_service_backend": "lambda"}, "monitoring_service_backend must be apprunner or ecs_express"),
+        ({"monitoring_ecs_p99_latency_ms": "fast"}, "monitoring_ecs_p99_latency_ms must be a positive number"),
     ],
 )
 def test_bad_input_fails_before_any_monitoring_call(localaws: str, extra: dict[str, Any], expected: str) -> None:
