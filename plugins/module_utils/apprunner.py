@@ -26,6 +26,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import c
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.errors import (
     AnsibleAppRunnerError,
     AppRunnerErrorHandler,
+    is_not_yet_created,
     not_yet_created,
 )
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner.secrets import (  # noqa: F401 (public)
@@ -271,9 +272,10 @@ def resolve_auto_scaling_configuration(client, value, option="auto_scaling_confi
     """ARN of the latest revision of the configuration named ``value`` (ARNs pass through).
 
     In check mode a missing configuration resolves to a placeholder (an earlier task of the same
-    check-mode run would have created it), so the plan shows a change instead of failing.
+    check-mode run would have created it), so the plan shows a change instead of failing; a
+    placeholder that task returned for the revision it would create passes through.
     """
-    if value is None or value.startswith("arn:"):
+    if value is None or value.startswith("arn:") or is_not_yet_created(value):
         return value
     revisions = list_auto_scaling_revisions(client, value, latest_only=True)
     if not revisions and check_mode:
@@ -315,8 +317,9 @@ def find_vpc_connector(client, name):
 
 
 def resolve_vpc_connector(client, value, option="vpc_connector", check_mode=False):
-    """ARN of the newest active revision of the connector named ``value`` (ARNs pass through)."""
-    if value is None or value.startswith("arn:"):
+    """ARN of the newest active revision of the connector named ``value`` (ARNs and check-mode
+    placeholders pass through)."""
+    if value is None or value.startswith("arn:") or is_not_yet_created(value):
         return value
     connector = find_vpc_connector(client, value)
     if connector is None and check_mode:

@@ -77,7 +77,11 @@ EXAMPLES = r"""
 RETURN = r"""
 auto_scaling_configuration:
   description: The latest revision (snake_case DescribeAutoScalingConfiguration output) with its tags.
-  returned: when state=present (in check mode, the current latest revision if there is one)
+  returned: >-
+    when state=present. In check mode, when a new revision would be created, the revision planned: the settings it
+    will have, its revision number, and in place of its ARN the stand-in
+    C((auto scaling configuration NAME revision N, to be created)), which M(invoice.platform.apprunner_service)
+    takes as the configuration a service moves to (so its plan shows that move).
   type: dict
   contains:
     auto_scaling_configuration_arn:
@@ -137,6 +141,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.apprunner import 
     ensure_tags,
     get_tags,
     list_auto_scaling_revisions,
+    not_yet_created,
     run_module,
     to_ansible,
 )
@@ -191,6 +196,20 @@ def revisions_to_delete(revisions, keep, new_revision):
     else:
         candidates = [r for r in unused if r is not revisions[-1]]
     return candidates[:excess]
+
+
+def planned_revision(name, latest, want, revision):
+    """The revision a check-mode run would create: the settings it will have, and a stand-in for
+    the ARN App Runner gives it, so that the service task of the same run plans its move to it."""
+    return dict(
+        latest or {},
+        **want,
+        AutoScalingConfigurationName=name,
+        AutoScalingConfigurationRevision=revision,
+        AutoScalingConfigurationArn=not_yet_created("auto scaling configuration", f"{name} revision {revision}"),
+        Latest=True,
+        Status="ACTIVE",
+    )
 
 
 def ensure_absent(module, client, revisions):
@@ -255,7 +274,10 @@ def ensure_present(module, client, revisions):  # noqa: PLR0912 (one branch per 
     deleted = [r["AutoScalingConfigurationArn"] for r in to_delete]
     if module.check_mode or not changed:
         remaining = [r for r in revisions if r not in to_delete]
-        return dict(changed=changed, config=latest, tags=tags, revisions=remaining, deleted=deleted, diff=diff)
+        config = planned_revision(name, latest, want, diff["after"]["revision"]) if new_revision else latest
+        if new_revision:  # a new revision is created with the task's tags only
+            tags = params["tags"]
+        return dict(changed=changed, config=config, tags=tags, revisions=remaining, deleted=deleted, diff=diff)
 
     # Make room first when the quota demands it, then create, then trim to keep_revisions.
     gone = set()

@@ -63,7 +63,9 @@ EXAMPLES = r"""
 RETURN = r"""
 vpc_connector:
   description: The connector (snake_case ListVpcConnectors entry) with its tags.
-  returned: when state=present and the connector exists (in check mode, as it was)
+  returned: >-
+    when state=present and the connector exists. In check mode, as it is, or when it would be replaced, the
+    replacement planned, with the stand-in C((VPC connector NAME revision N, to be created)) for its new ARN.
   type: dict
   contains:
     vpc_connector_arn:
@@ -112,6 +114,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.apprunner import 
     ensure_tags,
     find_vpc_connector,
     get_tags,
+    not_yet_created,
     run_module,
     services_using_vpc_connector,
     to_ansible,
@@ -181,7 +184,20 @@ def ensure_present(module, client, connector):  # noqa: PLR0912 (one branch per 
                 services=sorted(users),
             )
         result.update(changed=True, replaced=True)
-        if not module.check_mode:
+        if module.check_mode:
+            # the replacement planned, with a stand-in for its new ARN: a service task of the same
+            # run plans its move to it (M(invoice.platform.apprunner_service) takes the stand-in)
+            revision = int(connector.get("VpcConnectorRevision") or 1) + 1
+            result["connector"] = dict(
+                connector,
+                Subnets=params["subnets"] if params["subnets"] is not None else connector.get("Subnets"),
+                SecurityGroups=params["security_groups"]
+                if params["security_groups"] is not None
+                else connector.get("SecurityGroups"),
+                VpcConnectorRevision=revision,
+                VpcConnectorArn=not_yet_created("VPC connector", f"{name} revision {revision}"),
+            )
+        else:
             # The replacement keeps the old connector's tags unless the task sets them.
             old_tags = tags if tags is not None else get_tags(client, arn)
             delete_vpc_connector(client, arn)

@@ -61,7 +61,8 @@ def test_refuses_to_run_without_the_network_tier(localaws: str) -> None:
     assert [c for c in calls(localaws) if c["mutating"]] == []
     # In check mode (a plan of the whole stack on an empty account) it reports instead.
     plan, writes = run_clean(localaws, PLAYBOOK, check=True)
-    assert writes == [] and plan.changed == 1
+    assert writes == [] and plan.changed == 2, plan.changed_tasks()
+    assert "Write the outputs file" in plan.changed_tasks()  # planned, not written
 
 
 def test_plan_create_noop_and_one_change(localaws: str) -> None:

@@ -5,13 +5,28 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tests.playbooks.helpers import run_playbook
-from tests.playbooks.stack_helpers import converge, mutating, noop_calls
+from tests.playbooks.helpers import PlaybookRun, run_playbook
+from tests.playbooks.stack_helpers import converge, mutating, noop_calls, planned_as_applied
 from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
 NAME = "invoice-local-api"
 SECRETS = {"JWT_SECRET": "ssm:/invoice/local/jwt-secret"}
+
+
+def plan_then_apply(url: str, extra_vars: dict) -> PlaybookRun:
+    """`--check --diff` with ``extra_vars`` (an inventory edit), then the apply: the plan makes no
+    mutating call and lists exactly the tasks the apply changes, each with the apply's diff (a
+    stand-in where the apply gets the ARN of what it created). Returns the apply."""
+    reset_calls(url)
+    plan = converge("playbooks/service.yml", check=True, diff=True, extra_vars=extra_vars)
+    assert mutating(calls(url)) == []
+    applied = converge("playbooks/service.yml", diff=True, extra_vars=extra_vars)
+    assert plan.changed_tasks() == applied.changed_tasks(), (extra_vars, plan.changed_tasks())
+    for name in applied.changed_tasks():
+        planned, done = plan.task(name).get("diff"), applied.task(name).get("diff")
+        assert planned_as_applied(planned, done), (name, planned, done)
+    return applied
 
 
 def describe() -> dict:
@@ -71,8 +86,9 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     check = converge("playbooks/service.yml", check=True, diff=True, extra_vars={"service_secrets": SECRETS})
     assert check.changed == 0, check.changed_tasks()
 
-    reset_calls(localaws)
-    bigger = converge("playbooks/service.yml", extra_vars={"service_secrets": SECRETS, "service_max_size": 3})
+    # A plan that equals the apply (issue 11): a bigger max_size is a new auto scaling revision,
+    # which the service moves to; the plan shows that move (to a stand-in for the new ARN).
+    bigger = plan_then_apply(localaws, {"service_secrets": SECRETS, "service_max_size": 3})
     assert sorted(bigger.changed_tasks()) == [
         "Write the outputs file",  # a new auto scaling revision: its ARN is in the outputs
         "invoice.platform.service : Converge the auto scaling configuration",
@@ -97,6 +113,11 @@ def test_converge_noop_and_one_value_change(localaws: str) -> None:
     assert again.changed == 0, again.changed_tasks()
     assert mutating(log) == []
     assert "GetSecretValue" not in [c["operation"] for c in log]
+
+    # More inventory edits, one by one, each planned as it is applied.
+    for edit in ({"service_cpu": "0.5", "service_memory": "1"}, {"service_env": {"FEATURE_FLAGS": "beta"}}):
+        applied = plan_then_apply(localaws, {**extra, **edit})
+        assert applied.changed_tasks() == ["invoice.platform.service : Converge the service"], edit
 
 
 def test_check_on_empty_account_creates_nothing(localaws: str) -> None:

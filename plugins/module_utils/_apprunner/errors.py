@@ -19,6 +19,15 @@ class AppRunnerErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
+STAND_IN_SUFFIX = ", to be created)"
+
+
 def not_yet_created(kind, value):
-    """Stand-in for the ARN of a resource a check-mode run of an earlier task would have created."""
-    return f"({kind} {value}, to be created)"
+    """Stand-in for the ARN of a resource a check-mode run of an earlier task would have created
+    (or revised: a new revision has a new ARN), so that a later task plans its change to it."""
+    return f"({kind} {value}{STAND_IN_SUFFIX}"
+
+
+def is_not_yet_created(value):
+    """Whether ``value`` is a stand-in made by not_yet_created (it resolves to itself)."""
+    return isinstance(value, str) and value.startswith("(") and value.endswith(STAND_IN_SUFFIX)
