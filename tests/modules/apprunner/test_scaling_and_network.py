@@ -28,6 +28,9 @@ def vpc(title, **kwargs):
     return task("apprunner_vpc_connector", title, **kwargs)
 
 
+STAND_IN = "(auto scaling configuration invoice-api revision {revision}, to be created)"
+
+
 def test_auto_scaling_revisions_four_steps_and_quota(localaws):
     base = dict(name="invoice-api", min_size=1, max_size=4, max_concurrency=80, tags={"project": "invoice"})
     steps = [
@@ -43,8 +46,15 @@ def test_auto_scaling_revisions_four_steps_and_quota(localaws):
     steps += [asc(f"revision {n}", **{**base, "max_size": n}) for n in range(6, 10)]
     run = run_tasks(steps)
     assert run.result("create (check)")["changed"] is True
-    assert "auto_scaling_configuration" not in run.result("create (check)")
+    # check mode returns the revision it would create, a stand-in in place of its ARN (for the
+    # service task of the same plan), and writes nothing
+    planned = run.result("create (check)")["auto_scaling_configuration"]
+    assert planned["auto_scaling_configuration_arn"] == STAND_IN.format(revision=1)
+    assert (planned["auto_scaling_configuration_revision"], planned["max_concurrency"]) == (1, 80)
+    assert planned["tags"] == {"project": "invoice"}
     created = run.result("create")
+    settings = ("auto_scaling_configuration_revision", "max_concurrency", "max_size", "min_size", "tags")
+    assert {k: created["auto_scaling_configuration"][k] for k in settings} == {k: planned[k] for k in settings}
     assert created["auto_scaling_configuration"]["auto_scaling_configuration_revision"] == 1
     assert created["auto_scaling_configuration"]["max_concurrency"] == 80
     assert created["auto_scaling_configuration"]["tags"] == {"project": "invoice"}
@@ -53,6 +63,9 @@ def test_auto_scaling_revisions_four_steps_and_quota(localaws):
     diff = run.result("change max_size (check)")["diff"]
     assert {k for k in diff["after"] if diff["after"][k] != diff["before"].get(k)} == {"max_size", "revision"}
     assert (diff["before"]["max_size"], diff["after"]["max_size"]) == (4, 5)
+    revised = run.result("change max_size (check)")["auto_scaling_configuration"]
+    assert revised["auto_scaling_configuration_arn"] == STAND_IN.format(revision=2)
+    assert (revised["auto_scaling_configuration_revision"], revised["max_size"]) == (2, 5)
     changed = run.result("change max_size")
     assert changed["auto_scaling_configuration"]["auto_scaling_configuration_revision"] == 2
     assert [r["revision"] for r in changed["revisions"]] == [1, 2]
