@@ -370,6 +370,16 @@ def _ts(value: Any) -> Any:
     return value if isinstance(value, dt.datetime) else None
 
 
+def _active_and_times(row: dict[str, Any]) -> dict[str, Any]:
+    """A vendor's or customer's active flag (true when the source has none) and its two timestamps."""
+    active = row.get("active")
+    return {
+        "active": True if active is None else bool(active),
+        "created_at": _ts(row.get("created_at")),
+        "updated_at": _ts(row.get("updated_at")),
+    }
+
+
 class Planner:
     """Turns the source's rows into the actions that bring them into the target."""
 
@@ -455,14 +465,7 @@ class Planner:
             if lower in self.target.vendors_by_name:
                 self.existing("vendors", sid, self.target.vendors_by_name[lower], f"vendor {lower!r} exists")
                 continue
-            active = row.get("active")
-            values = {
-                "name": lower,
-                "display_name": display,
-                "active": True if active is None else bool(active),
-                "created_at": _ts(row.get("created_at")),
-                "updated_at": _ts(row.get("updated_at")),
-            }
+            values = {"name": lower, "display_name": display, **_active_and_times(row)}
             self.add(Action("vendors", sid, self.new_id("vendors", sid), values))
 
     def prompts(self) -> None:  # noqa: PLR0912, PLR0915 (one branch per rule)
@@ -604,15 +607,12 @@ class Planner:
                     "customers", sid, self.target.customers_by_name[normalised], f"customer {normalised!r} exists"
                 )
                 continue
-            active = row.get("active")
             values = {
                 "name": name,
                 "normalized_name": normalised,
                 "account_numbers": accounts,
                 "aliases": aliases,
-                "active": True if active is None else bool(active),
-                "created_at": _ts(row.get("created_at")),
-                "updated_at": _ts(row.get("updated_at")),
+                **_active_and_times(row),
             }
             self.add(Action("customers", sid, self.new_id("customers", sid), values))
 

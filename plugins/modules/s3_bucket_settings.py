@@ -339,21 +339,22 @@ class Settings:
 
         return current, desired, not s3.policy_differs(current, desired), write
 
-    def lifecycle_rules(self):
-        options = self.params["lifecycle_rules"]
+    def rule_list(self, key, build, view, get, put):
+        """A list of rules (lifecycle, CORS): the whole list replaced when its view differs."""
+        options = self.params[key]
         if options is None:
             return None
-        rules = s3.lifecycle_rules(options)
-        current, desired = s3.lifecycle_view(self.read(s3.get_lifecycle, [])), s3.lifecycle_view(rules)
-        return current, desired, current == desired, lambda: s3.put_lifecycle(self.client, self.bucket, rules)
+        rules = build(options)
+        current, desired = view(self.read(get, [])), view(rules)
+        return current, desired, current == desired, lambda: put(self.client, self.bucket, rules)
+
+    def lifecycle_rules(self):
+        return self.rule_list(
+            "lifecycle_rules", s3.lifecycle_rules, s3.lifecycle_view, s3.get_lifecycle, s3.put_lifecycle
+        )
 
     def cors_rules(self):
-        options = self.params["cors_rules"]
-        if options is None:
-            return None
-        rules = s3.cors_rules(options)
-        current, desired = s3.cors_view(self.read(s3.get_cors, [])), s3.cors_view(rules)
-        return current, desired, current == desired, lambda: s3.put_cors(self.client, self.bucket, rules)
+        return self.rule_list("cors_rules", s3.cors_rules, s3.cors_view, s3.get_cors, s3.put_cors)
 
     def tags(self):
         if self.params["tags"] is None:
