@@ -1,6 +1,7 @@
 """roles/service with service_backend=ecs_express through playbooks/service.yml, on top of the
 network tier: the Express service serves at its URL, a second run changes nothing, --check on an
-empty account writes nothing, bad combinations fail before any call."""
+empty account writes nothing, deploy.yml moves it to new builds and rollback.yml back to the previous
+good one (its older code serves again), bad combinations fail before any call."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pytest
 
 from tests.playbooks.helpers import run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
-from tests.playbooks.test_deploy import fakedocker, source  # noqa: F401 (fixtures: a git source tree, the docker stand-in)
+from tests.playbooks.test_deploy import SERVER as APP
+from tests.playbooks.test_deploy import fakedocker, git, source  # noqa: F401 (fixtures: a git source tree, the docker stand-in)
 from tests.playbooks.test_service import NAME, SECRETS
 from tools.localaws.client import calls, reset_calls
 
@@ -38,12 +40,27 @@ class Health(BaseHTTPRequestHandler):
         pass
 HTTPServer(("127.0.0.1", int(sys.argv[1])), Health).serve_forever()
 """
+# The command the local backend runs: an image pushed through the docker stand-in (it sets
+# APP_BUILD_ID) runs its own code (the fixture's app/main.py, in the image's files); the image a
+# new service starts from (never pushed here) runs the stand-in above.
+COMMAND = f"""import os, runpy
+if os.environ.get("APP_BUILD_ID"):
+    runpy.run_path("app/main.py", run_name="__main__")
+else:
+    exec({SERVER!r})
+"""
 
 
 def describe() -> dict:
     ecs = boto3.client("ecs")
     (service,) = ecs.describe_services(cluster="default", services=[NAME])["services"]
     return ecs.describe_express_gateway_service(serviceArn=service["serviceArn"], include=["TAGS"])["service"]
+
+
+def get_health(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
+        assert response.status == 200
+        return dict(json.loads(response.read()))
 
 
 def test_converge_serves_noop_check_deploy_and_absent(
@@ -54,7 +71,7 @@ def test_converge_serves_noop_check_deploy_and_absent(
 ) -> None:
     if os.environ.get("LOCALAWS_URL"):
         pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
-    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_COMMAND", shlex.join([sys.executable, "-c", SERVER, "$PORT"]))
+    monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_COMMAND", shlex.join([sys.executable, "-c", COMMAND, "$PORT"]))
     boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
     password = "p" * 32
     secret_arn = boto3.client("secretsmanager").create_secret(
@@ -131,8 +148,29 @@ def test_converge_serves_noop_check_deploy_and_absent(
     )
     assert describe()["activeConfigurations"][-1]["primaryContainer"]["image"] == release["image_uri"]
     assert release["service_status"] == "ACTIVE" and release["service_url"] == url
-    with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
-        assert json.loads(response.read())["build"] == tag  # the same URL serves the new build
+    assert get_health(url) == {"build": tag, "code": "v1"}  # the same URL serves the new build's code
+
+    # A second release, then rollback.yml: back to the release before it (no build), smoke-tested,
+    # and the older code serves again on the same URL.
+    (source / "app" / "main.py").write_text(APP.format(mode="ok", code="v2"))
+    git(source, "commit", "-qam", "v2")
+    second = converge("playbooks/deploy.yml", extra_vars=deploy)
+    tag2 = second.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]["version"]
+    assert tag2 != tag and get_health(url) == {"build": tag2, "code": "v2"}
+    back = converge("playbooks/rollback.yml", extra_vars={**ECS, "deploy_smoke_delay": 1})
+    assert "invoice.platform.deploy : Point the ECS Express service at the new image and wait for the deployment" in (
+        back.changed_tasks()
+    )
+    assert get_health(url) == {"build": tag, "code": "v1"}
+    assert describe()["activeConfigurations"][-1]["primaryContainer"]["image"] == release["image_uri"]
+    history = json.loads(boto3.client("ssm").get_parameter(Name="/invoice/local/deploy/history")["Parameter"]["Value"])
+    assert [(h["version"], h["action"], h["result"]) for h in history[:3]] == [
+        (tag, "rollback", "succeeded"),
+        (tag2, "deploy", "succeeded"),
+        (tag, "deploy", "succeeded"),
+    ]
+    builds = (fakedocker / "calls.log").read_text().splitlines()
+    assert [json.loads(line)["argv"][0] for line in builds] == ["login", "build", "push"] * 2, "no build for a rollback"
     # The service tier keeps the deployed image (keep_deployed_image): no AWS change, only the
     # outputs file takes the new image.
     again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=ECS)
