@@ -300,6 +300,31 @@ def delete_auto_scaling_configuration(client, arn, all_revisions=False):
     return True
 
 
+# ---- connections ---------------------------------------------------------------------------
+
+
+@AppRunnerErrorHandler.list_error_handler("list App Runner connections named {name}", default_value=[])
+def _connections_named(client, name):
+    return _paginate(client.list_connections, "ConnectionSummaryList", ConnectionName=name, MaxResults=100)
+
+
+def find_connection(client, name):
+    """The connection called ``name`` (a ListConnections entry), or None."""
+    live = [c for c in _connections_named(client, name) if c.get("ConnectionName") == name and c.get("Status") != "DELETED"]
+    return live[0] if live else None
+
+
+@AppRunnerErrorHandler.common_error_handler("create App Runner connection {params[ConnectionName]}")
+def create_connection(client, params):
+    return client.create_connection(aws_retry=True, **params)["Connection"]
+
+
+@AppRunnerErrorHandler.deletion_error_handler("delete App Runner connection {arn}")
+def delete_connection(client, arn):
+    client.delete_connection(aws_retry=True, ConnectionArn=arn)
+    return True
+
+
 # ---- VPC connectors ----------------------------------------------------------------------
 
 

@@ -232,3 +232,110 @@ def test_a_service_serves_the_code_of_the_image_it_points_to(
         for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"])["events"]
     ]
     assert sorted(messages) == ["release one starting", "release one starting", "release two starting"]
+
+
+# A code-source service's application: answers with its code's release and two variables.
+CODE_APP = """import json, os
+from http.server import BaseHTTPRequestHandler, HTTPServer
+RELEASE = {release!r}
+class Echo(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"release": RELEASE, "greeting": os.environ.get("GREETING"),
+                           "secret": os.environ.get("TOKEN")}}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Echo).serve_forever()
+"""
+APPRUNNER_YAML = """version: 1.0
+runtime: python311
+build:
+  commands:
+    build: [pip3 install -r requirements.txt]
+run:
+  command: python3 app.py
+  network: {port: 8000, env: PORT}
+  env: [{name: GREETING, value: from-apprunner-yaml}]
+  secrets: [{name: TOKEN, value-from: "arn:aws:ssm:us-east-1:123456789012:parameter/code/token"}]
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def code_source(repo: Path, connection_arn: str, **configuration: Any) -> dict[str, Any]:
+    return {
+        "CodeRepository": {
+            "RepositoryUrl": f"file://{repo}",
+            "SourceCodeVersion": {"Type": "BRANCH", "Value": "main"},
+            "CodeConfiguration": configuration or {"ConfigurationSource": "REPOSITORY"},
+        },
+        "AuthenticationConfiguration": {"ConnectionArn": connection_arn},
+    }
+
+
+def test_code_service_needs_the_handshake_and_serves_the_committed_tree(
+    localaws: str, apprunner: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tools.localaws import client as control
+
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "logs"))
+    boto3.client("ssm").put_parameter(Name="/code/token", Value="t0ken", Type="SecureString")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(CODE_APP.format(release="v1"))
+    (repo / "apprunner.yaml").write_text(APPRUNNER_YAML)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "v1")
+    (repo / "app.py").write_text(CODE_APP.format(release="uncommitted"))  # never served
+
+    connection = apprunner.create_connection(ConnectionName="local-repo", ProviderType="GITHUB")["Connection"]
+    assert connection["Status"] == "PENDING_HANDSHAKE"
+    with pytest.raises(apprunner.exceptions.InvalidRequestException) as exc:
+        apprunner.create_service(ServiceName="code-api", SourceConfiguration=code_source(repo, connection["ConnectionArn"]))
+    assert "Connection local-repo is in PENDING_HANDSHAKE status, not AVAILABLE" in str(exc.value)
+    unknown = connection["ConnectionArn"].replace("local-repo", "nope")
+    with pytest.raises(apprunner.exceptions.InvalidRequestException) as exc:
+        apprunner.create_service(ServiceName="code-api", SourceConfiguration=code_source(repo, unknown))
+    assert "doesn't exist" in str(exc.value)
+    assert apprunner.list_services()["ServiceSummaryList"] == []
+    with pytest.raises(control.LocalAWSControlError) as missing:
+        control.complete_handshake(localaws, "nope")
+    assert "HTTP 404" in str(missing.value)
+
+    assert control.complete_handshake(localaws, "local-repo")["Status"] == "AVAILABLE"
+    listed = apprunner.list_connections(ConnectionName="local-repo")["ConnectionSummaryList"]
+    assert [c["Status"] for c in listed] == ["AVAILABLE"]
+    service = apprunner.create_service(
+        ServiceName="code-api", SourceConfiguration=code_source(repo, connection["ConnectionArn"])
+    )["Service"]
+    arn, url = service["ServiceArn"], service["ServiceUrl"]
+    assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
+    # apprunner.yaml of the commit: its command, env and secrets; the committed app.py, not the edit.
+    assert fetch(url) == {"release": "v1", "greeting": "from-apprunner-yaml", "secret": "t0ken"}
+
+    # A new commit on the branch: a deployment builds it; the same URL serves it.
+    (repo / "app.py").write_text(CODE_APP.format(release="v2"))
+    _git(repo, "commit", "-qam", "v2")
+    apprunner.start_deployment(ServiceArn=arn)
+    assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
+    assert fetch(url)["release"] == "v2"
+
+    # ConfigurationSource API: the start command and variables of the request; apprunner.yaml ignored.
+    values = {"Runtime": "PYTHON_311", "StartCommand": "python3 app.py", "Port": "8000",
+              "RuntimeEnvironmentVariables": {"GREETING": "from-the-api"}}  # fmt: skip
+    apprunner.update_service(
+        ServiceArn=arn,
+        SourceConfiguration=code_source(
+            repo, connection["ConnectionArn"], ConfigurationSource="API", CodeConfigurationValues=values
+        ),
+    )
+    assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
+    assert fetch(url) == {"release": "v2", "greeting": "from-the-api", "secret": None}

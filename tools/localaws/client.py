@@ -89,3 +89,9 @@ def set_faults(
 def clear_faults(url: str) -> None:
     """Stop injecting faults."""
     _request(url, "DELETE", "/_localaws/faults")
+
+
+def complete_handshake(url: str, connection_name: str, region: str = "us-east-1") -> dict[str, Any]:
+    """Do what the App Runner console's "Complete handshake" does: the connection becomes AVAILABLE."""
+    body = {"ConnectionName": connection_name, "Region": region}
+    return dict(_request(url, "POST", "/_localaws/apprunner/handshake", body)["Connection"])

@@ -189,6 +189,8 @@ class LocalAWSMiddleware:
             if described is None:
                 return _json_response(start_response, 404, {"error": f"no distribution {distribution_id}"}, "Not Found")
             return _json_response(start_response, 200, described)
+        if route == "/_localaws/apprunner/handshake" and method == "POST":
+            return self._handshake(environ, start_response)
         if route == "/_localaws/faults" and method == "POST":
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -203,6 +205,27 @@ class LocalAWSMiddleware:
             {"error": f"no control endpoint {method} {path}; see tools/localaws/README.md"},
             "Not Found",
         )
+
+
+    @staticmethod
+    def _handshake(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Complete an App Runner connection's handshake: {"ConnectionName": ..., "Region": ...}."""
+        from tools.localaws.apprunner.exceptions import ResourceNotFoundException  # noqa: PLC0415
+        from tools.localaws.apprunner.models import apprunner_backends  # noqa: PLC0415
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"null")
+            if not isinstance(body, dict) or not isinstance(body.get("ConnectionName"), str):
+                raise ValueError('the body must be {"ConnectionName": "<name>", "Region": "<region>"}')
+            region = str(body.get("Region") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+            connection = apprunner_backends[DEFAULT_ACCOUNT_ID][region].complete_handshake(body["ConnectionName"])
+        except ValueError as exc:
+            return _json_response(start_response, 400, {"error": str(exc)}, "Bad Request")
+        except ResourceNotFoundException as exc:
+            return _json_response(start_response, 404, {"error": exc.message}, "Not Found")
+        connection["CreatedAt"] = str(connection["CreatedAt"])
+        return _json_response(start_response, 200, {"Connection": connection})
 
 
 class LocalAWS:

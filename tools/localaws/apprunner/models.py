@@ -23,7 +23,7 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 from moto.utilities.tagging_service import TaggingService
 
-from tools.localaws.apprunner import runner
+from tools.localaws.apprunner import runner, source
 from tools.localaws.apprunner.constants import (
     DEFAULT_AUTO_SCALING_NAME,
     LAUNCH_FAILURES,
@@ -367,13 +367,16 @@ class Connection:
         self.provider = provider
         self.arn = backend.arn(f"connection/{name}/{hex32()}")
         self.created_at = utcnow()
+        # As on AWS, a new connection waits for its owner to authorise App Runner at the provider
+        # (console: Connections -> Complete handshake); locally POST /_localaws/apprunner/handshake.
+        self.status = "PENDING_HANDSHAKE"
 
     def describe(self) -> dict[str, Any]:
         return {
             "ConnectionName": self.name,
             "ConnectionArn": self.arn,
             "ProviderType": self.provider,
-            "Status": "PENDING_HANDSHAKE",
+            "Status": self.status,
             "CreatedAt": self.created_at,
         }
 
@@ -412,6 +415,9 @@ class AppRunnerBackend(BaseBackend):
 
     def _launch(self, service: Service) -> runner.AppProcess | None:
         """Start the service's next process when LOCALAWS_APPRUNNER_COMMAND is set (image services only)."""
+        code = service.config["SourceConfiguration"].get("CodeRepository")
+        if code is not None:
+            return self._launch_code(service, code)
         command = runner.configured_command()
         image = service.config["SourceConfiguration"].get("ImageRepository")
         if command is None or image is None:
@@ -435,6 +441,45 @@ class AppRunnerBackend(BaseBackend):
             return runner.AppProcess(command, env, port, f"{service.name}-{service.launches}", cwd=cwd, sink=sink)
         except RuntimeError as exc:
             raise InvalidRequestException(str(exc)) from exc
+
+    def _launch_code(self, service: Service, code: dict[str, Any]) -> runner.AppProcess | None:
+        """Build a CodeRepository service from its repository's committed tree and start it (source.py)."""
+        label = f"{service.name}-{service.launches + 1}"
+        try:
+            built = source.build(code, label)
+        except source.SourceError as exc:
+            raise InvalidRequestException(f"SourceConfiguration.CodeRepository: {exc}") from exc
+        if built is None:
+            return None  # not a local repository: bookkeeping only
+        secrets = {name: self._resolve_secret(name, reference) for name, reference in built.secrets.items()}
+        port = runner.free_port()
+        variables = dict(built.variables)
+        if built.port_variable:
+            variables[built.port_variable] = str(port)
+        env = runner.child_environment(variables, secrets, port, self.region_name)
+        service.launches += 1
+        if service.endpoint is None:
+            service.endpoint = runner.StableEndpoint()
+        sink = self._application_log(service)
+        try:
+            return runner.AppProcess(built.command, env, port, label, cwd=built.directory, sink=sink)
+        except RuntimeError as exc:
+            raise InvalidRequestException(str(exc)) from exc
+
+    def _check_connection(self, config: dict[str, Any]) -> None:
+        """A CodeRepository source needs an existing connection that completed its handshake."""
+        code = config["SourceConfiguration"].get("CodeRepository")
+        if code is None:
+            return
+        arn = config["SourceConfiguration"]["AuthenticationConfiguration"]["ConnectionArn"]
+        connection = self.connections.get(arn)
+        if connection is None:
+            raise InvalidRequestException(f"Connection {arn!r} doesn't exist")
+        if connection.status != "AVAILABLE":
+            raise InvalidRequestException(
+                f"Connection {connection.name} is in {connection.status} status, not AVAILABLE: complete its "
+                "handshake with the provider (App Runner console -> Connections -> Complete handshake)"
+            )
 
     def _application_log(self, service: Service) -> Callable[[str], None]:
         """Where a new instance's output goes: its stream of the service's application log group."""
@@ -599,6 +644,7 @@ class AppRunnerBackend(BaseBackend):
             raise InvalidRequestException(f"Service with the provided name already exists: {name}")
         service = Service(self, name)
         service.config = self._resolve_service_config(params, None)
+        self._check_connection(service.config)
         self._set_tags(service.arn, params.get("Tags"))
         service.next_process = self._launch(service)
         if service.endpoint is not None:
@@ -624,6 +670,7 @@ class AppRunnerBackend(BaseBackend):
                 f"Cannot update service {service.name}: its status is {service.settled_status}, not RUNNING"
             )
         config = self._resolve_service_config(params, service.config)
+        self._check_connection(config)
         previous, service.config = service.config, config
         service.previous_config = previous
         try:
@@ -882,6 +929,15 @@ class AppRunnerBackend(BaseBackend):
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_connections(self, name: str | None) -> list[dict[str, Any]]:
         return [c.describe() for c in self.connections.values() if not name or c.name == name]
+
+    @_locked
+    def complete_handshake(self, name: str) -> dict[str, Any]:
+        """Local-only: what the console's "Complete handshake" does to a PENDING_HANDSHAKE connection."""
+        connection = next((c for c in self.connections.values() if c.name == name), None)
+        if connection is None:
+            raise ResourceNotFoundException(f"Connection {name!r} doesn't exist")
+        connection.status = "AVAILABLE"
+        return connection.describe()
 
     @_locked
     def delete_connection(self, arn: str) -> dict[str, Any]:
