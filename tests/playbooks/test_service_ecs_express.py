@@ -121,6 +121,17 @@ def test_converge_serves_noop_check_deploy_and_absent(
     assert health["db_password_length"] == len(password)  # the JSON key's value, resolved by the endpoint
     assert password not in run.stdout
 
+    # The cdn tier run alone finds the API origin on this backend (the Express service's ingress
+    # endpoint, by ecs_express_service_info) and the local CloudFront serves /api/* from it.
+    reset_calls(localaws)
+    cdn = converge("playbooks/cdn.yml", extra_vars={**ECS, "cdn_frontend_upload": False, "cdn_aliases": []})
+    assert cdn.task("Settle the API origin")["ansible_facts"]["__cdn_api_domain"] == url.removeprefix("http://")
+    cdn_calls = calls(localaws)
+    assert "DescribeExpressGatewayService" in [c["operation"] for c in cdn_calls]
+    assert [c["operation"] for c in cdn_calls if c["service"] == "apprunner"] == []  # only this backend is read
+    edge = cdn.task("Read the distribution's local URL from the local endpoint")["json"]["LocalUrl"]
+    assert get_health(edge)["path"] == "/api/health"
+
     again, log = noop_calls(localaws, "playbooks/service.yml", extra_vars=ECS)
     assert again.changed == 0, again.changed_tasks()
     assert mutating(log) == []
