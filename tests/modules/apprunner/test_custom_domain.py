@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as control
 
 pytestmark = pytest.mark.slow
@@ -23,15 +23,8 @@ SERVICE_TASK = {
 
 
 def domain_task(title, *, check=False, diff=False, **options):
-    task = {
-        "name": title,
-        "invoice.platform.apprunner_custom_domain": {"service": "invoice-api", "wait_timeout": 60, **options},
-    }
-    if check:
-        task["check_mode"] = True
-    if diff:
-        task["diff"] = True
-    return task
+    params = {"service": "invoice-api", "wait_timeout": 60, **options}
+    return module_task("invoice.platform.apprunner_custom_domain", title, params, check, diff)
 
 
 def _zone_records(zone_id):

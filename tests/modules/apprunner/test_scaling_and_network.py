@@ -5,19 +5,14 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tests.modules.helpers import run_tasks
+from tests.modules.helpers import module_task, run_tasks
 from tools.localaws import client as control
 
 pytestmark = pytest.mark.slow
 
 
 def task(module, title, *, check=False, diff=False, **options):
-    result = {"name": title, f"invoice.platform.{module}": options}
-    if check:
-        result["check_mode"] = True
-    if diff:
-        result["diff"] = True
-    return result
+    return module_task(f"invoice.platform.{module}", title, options, check, diff)
 
 
 def asc(title, **kwargs):
