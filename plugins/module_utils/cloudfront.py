@@ -312,6 +312,58 @@ def view_diff(before, after):
     return dict(before={k: before.get(k) for k in keys}, after={k: after[k] for k in keys})
 
 
+# ---- configurations found by name and changed under their ETag ---------------------------
+
+
+class NamedConfig:
+    """One kind of CloudFront configuration that a module finds by its name and changes under its
+    ETag (``IfMatch``): ORIGIN_ACCESS_CONTROLS, RESPONSE_HEADERS_POLICIES below.
+
+    ``find(client, name)`` returns the resource as CloudFront lists it (or None) and
+    ``config_of(resource)`` its configuration; then ``get_etag(client, id)``,
+    ``create(client, config)`` (returns the resource), ``update(client, id, config, etag)`` and
+    ``delete(client, id, etag)``. The module gives ``view(config)``, what is compared and shown in
+    the diff, and ``returned(id, config)``, the keys it returns. Both ``ensure_*`` end the module.
+    """
+
+    def __init__(self, *, find, config_of, get_etag, create, update, delete):
+        self.find, self.config_of, self.get_etag = find, config_of, get_etag
+        self.create, self.update, self.delete = create, update, delete
+
+    def run(self, module, build, view, returned):
+        """State absent deletes the configuration, else ``build(module.params)`` is converged."""
+
+        def ensure_present(module, client):
+            self.ensure_present(module, client, build(module.params), view, returned)
+
+        run_module(module, ensure_present, lambda module, client: self.ensure_absent(module, client, view))
+
+    def ensure_present(self, module, client, desired, view, returned):
+        current = self.find(client, module.params["name"])
+        if current is None:
+            diff = dict(before={}, after=view(desired))
+            if module.check_mode:
+                module.exit_json(changed=True, diff=diff)
+            created = self.create(client, desired)
+            module.exit_json(changed=True, diff=diff, **returned(created["Id"], desired))
+        config = self.config_of(current)
+        before, after = view(config), view(desired)
+        changed = before != after
+        if changed and not module.check_mode:
+            self.update(client, current["Id"], desired, self.get_etag(client, current["Id"]))
+        module.exit_json(
+            changed=changed, diff=view_diff(before, after), **returned(current["Id"], desired if changed else config)
+        )
+
+    def ensure_absent(self, module, client, view):
+        current = self.find(client, module.params["name"])
+        if current is None:
+            module.exit_json(changed=False, diff=dict(before={}, after={}))
+        if not module.check_mode:
+            self.delete(client, current["Id"], self.get_etag(client, current["Id"]))
+        module.exit_json(changed=True, diff=dict(before=view(self.config_of(current)), after={}))
+
+
 # ---- distributions ----------------------------------------------------------------------
 
 
@@ -434,6 +486,16 @@ def update_origin_access_control(client, oac_id, config, etag):
 def delete_origin_access_control(client, oac_id, etag):
     client.delete_origin_access_control(aws_retry=True, Id=oac_id, IfMatch=etag)
     return True
+
+
+ORIGIN_ACCESS_CONTROLS = NamedConfig(
+    find=lambda client, name: next((i for i in list_origin_access_controls(client) if i["Name"] == name), None),
+    config_of=lambda item: {k: v for k, v in item.items() if k != "Id"},
+    get_etag=get_origin_access_control_etag,
+    create=create_origin_access_control,
+    update=update_origin_access_control,
+    delete=delete_origin_access_control,
+)
 
 
 # ---- invalidations ----------------------------------------------------------------------
@@ -560,3 +622,13 @@ def update_response_headers_policy(client, policy_id, config, etag):
 def delete_response_headers_policy(client, policy_id, etag):
     client.delete_response_headers_policy(aws_retry=True, Id=policy_id, IfMatch=etag)
     return True
+
+
+RESPONSE_HEADERS_POLICIES = NamedConfig(
+    find=find_response_headers_policy,
+    config_of=lambda policy: policy["ResponseHeadersPolicyConfig"],
+    get_etag=get_response_headers_policy_etag,
+    create=create_response_headers_policy,
+    update=update_response_headers_policy,
+    delete=delete_response_headers_policy,
+)

@@ -493,6 +493,17 @@ def ensure_absent(module, client):
     module.exit_json(changed=True, diff=diff)
 
 
+def origin_options(origin_id, **options):
+    """The options of an origin: ``id`` (default ``origin_id``), ``domain_name`` and ``origin_path``,
+    which every CloudFront origin has, then ``options``, the kind's own."""
+    return dict(
+        id=dict(type="str", default=origin_id),
+        domain_name=dict(type="str", required=True),
+        origin_path=dict(type="str", default=""),
+        **options,
+    )
+
+
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -505,19 +516,12 @@ def main():
         default_root_object=dict(type="str", default="index.html"),
         s3_origin=dict(
             type="dict",
-            options=dict(
-                id=dict(type="str", default="s3"),
-                domain_name=dict(type="str", required=True),
-                origin_path=dict(type="str", default=""),
-                origin_access_control=dict(type="str", required=True),
-            ),
+            options=origin_options("s3", origin_access_control=dict(type="str", required=True)),
         ),
         api_origin=dict(
             type="dict",
-            options=dict(
-                id=dict(type="str", default="api"),
-                domain_name=dict(type="str", required=True),
-                origin_path=dict(type="str", default=""),
+            options=origin_options(
+                "api",
                 https_port=dict(type="int", default=443),
                 read_timeout=dict(type="int", default=30),
                 keepalive_timeout=dict(type="int", default=5),

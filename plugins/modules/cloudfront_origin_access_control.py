@@ -85,15 +85,7 @@ origin_access_control:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
-from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
-    create_origin_access_control,
-    delete_origin_access_control,
-    get_origin_access_control_etag,
-    list_origin_access_controls,
-    run_module,
-    update_origin_access_control,
-    view_diff,
-)
+from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import ORIGIN_ACCESS_CONTROLS
 
 MANAGED = ("Name", "Description", "SigningProtocol", "SigningBehavior", "OriginAccessControlOriginType")
 
@@ -112,39 +104,8 @@ def view(config):
     return camel_dict_to_snake_dict({k: config.get(k) or "" for k in MANAGED})
 
 
-def find_by_name(client, name):
-    return next((item for item in list_origin_access_controls(client) if item["Name"] == name), None)
-
-
-def ensure_present(module, client):
-    desired = desired_config(module.params)
-    current = find_by_name(client, module.params["name"])
-    if current is None:
-        diff = dict(before={}, after=view(desired))
-        if module.check_mode:
-            module.exit_json(changed=True, diff=diff)
-        created = create_origin_access_control(client, desired)
-        result = dict(Id=created["Id"], **created["OriginAccessControlConfig"])
-        module.exit_json(changed=True, diff=diff, origin_access_control=camel_dict_to_snake_dict(result))
-    before, after = view(current), view(desired)
-    changed = before != after
-    if changed and not module.check_mode:
-        etag = get_origin_access_control_etag(client, current["Id"])
-        update_origin_access_control(client, current["Id"], desired, etag)
-    result = dict(Id=current["Id"], **desired) if changed else current
-    module.exit_json(
-        changed=changed, diff=view_diff(before, after), origin_access_control=camel_dict_to_snake_dict(result)
-    )
-
-
-def ensure_absent(module, client):
-    current = find_by_name(client, module.params["name"])
-    if current is None:
-        module.exit_json(changed=False, diff=dict(before={}, after={}))
-    if not module.check_mode:
-        etag = get_origin_access_control_etag(client, current["Id"])
-        delete_origin_access_control(client, current["Id"], etag)
-    module.exit_json(changed=True, diff=dict(before=view(current), after={}))
+def returned(oac_id, config):
+    return dict(origin_access_control=camel_dict_to_snake_dict(dict(Id=oac_id, **config)))
 
 
 def main():
@@ -158,7 +119,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not module.params["name"].strip():
         module.fail_json(msg="name: must not be empty")
-    run_module(module, ensure_present, ensure_absent)
+    ORIGIN_ACCESS_CONTROLS.run(module, desired_config, view, returned)
 
 
 if __name__ == "__main__":

@@ -177,55 +177,16 @@ response_headers_policy:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
-    create_response_headers_policy,
-    delete_response_headers_policy,
-    find_response_headers_policy,
-    get_response_headers_policy_etag,
+    RESPONSE_HEADERS_POLICIES,
     response_headers_config,
     response_headers_view,
-    run_module,
-    update_response_headers_policy,
-    view_diff,
 )
 
 OVERRIDE = dict(type="bool", default=True)
 
 
 def result_of(policy_id, config):
-    return dict(id=policy_id, name=config["Name"], config=response_headers_view(config))
-
-
-def ensure_present(module, client):
-    desired = response_headers_config(module.params)
-    current = find_response_headers_policy(client, module.params["name"])
-    if current is None:
-        diff = dict(before={}, after=response_headers_view(desired))
-        if module.check_mode:
-            module.exit_json(changed=True, diff=diff)
-        created = create_response_headers_policy(client, desired)
-        module.exit_json(changed=True, diff=diff, response_headers_policy=result_of(created["Id"], desired))
-    current_config = current["ResponseHeadersPolicyConfig"]
-    before, after = response_headers_view(current_config), response_headers_view(desired)
-    if before == after:
-        module.exit_json(changed=False, response_headers_policy=result_of(current["Id"], current_config))
-    if not module.check_mode:
-        etag = get_response_headers_policy_etag(client, current["Id"])
-        update_response_headers_policy(client, current["Id"], desired, etag)
-    module.exit_json(
-        changed=True, diff=view_diff(before, after), response_headers_policy=result_of(current["Id"], desired)
-    )
-
-
-def ensure_absent(module, client):
-    current = find_response_headers_policy(client, module.params["name"])
-    if current is None:
-        module.exit_json(changed=False, diff=dict(before={}, after={}))
-    if not module.check_mode:
-        etag = get_response_headers_policy_etag(client, current["Id"])
-        delete_response_headers_policy(client, current["Id"], etag)
-    module.exit_json(
-        changed=True, diff=dict(before=response_headers_view(current["ResponseHeadersPolicyConfig"]), after={})
-    )
+    return dict(response_headers_policy=dict(id=policy_id, name=config["Name"], config=response_headers_view(config)))
 
 
 def main():
@@ -303,7 +264,7 @@ def main():
     headers = [h["header"].lower() for h in module.params["custom_headers"]]
     if len(set(headers)) != len(headers):
         module.fail_json(msg=f"custom_headers: header names must be unique (case-insensitive), got {headers}")
-    run_module(module, ensure_present, ensure_absent)
+    RESPONSE_HEADERS_POLICIES.run(module, response_headers_config, response_headers_view, result_of)
 
 
 if __name__ == "__main__":
