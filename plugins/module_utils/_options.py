@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Argument-spec blocks that several modules declare alike (each module's DOCUMENTATION still
-describes them: ``amazon.aws.tags`` the tag options, its own ``options`` the wait options)."""
+describes them: ``amazon.aws.tags`` the tag options, its own ``options`` the wait and database
+options)."""
 
 
 def tag_options():
@@ -18,3 +19,12 @@ def wait_options(wait_timeout, wait=True):
         wait=dict(type="bool", default=wait),
         wait_timeout=dict(type="int", default=wait_timeout),
     )
+
+
+def database_options(prefix=""):
+    """``<prefix>database_url`` (required) and ``<prefix>password`` (wins over one in the URL), both
+    kept out of the logs: what ``dr.parse_database_url(url, password)`` connects with."""
+    return {
+        f"{prefix}database_url": dict(type="str", required=True, no_log=True),
+        f"{prefix}password": dict(type="str", no_log=True),
+    }

@@ -76,7 +76,6 @@ options:
     default: true
 requirements:
   - asyncpg
-  - boto3
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -162,6 +161,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._options import database_options
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     HAS_ASYNCPG,
     MIB,
@@ -566,11 +566,9 @@ def summary_lines(report):
 
 def main():
     argument_spec = dict(
-        source_database_url=dict(type="str", required=True, no_log=True),
-        source_password=dict(type="str", no_log=True),
+        **database_options("source_"),
         uploads_dir=dict(type="path", required=True),
-        database_url=dict(type="str", required=True, no_log=True),
-        password=dict(type="str", no_log=True),
+        **database_options(),
         bucket=dict(type="str", required=True),
         batch_size=dict(type="int", default=200),
         upload_concurrency=dict(type="int", default=8),

@@ -75,7 +75,6 @@ options:
 requirements:
   - pg_dump (PostgreSQL client)
   - asyncpg (for O(manifest))
-  - boto3
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -153,6 +152,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._options import database_options
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     HAS_ASYNCPG,
     MIB,
@@ -236,8 +236,7 @@ def dump(module, client, settings, snapshot=None):
 
 def main():
     argument_spec = dict(
-        database_url=dict(type="str", required=True, no_log=True),
-        password=dict(type="str", no_log=True),
+        **database_options(),
         bucket=dict(type="str", required=True),
         key=dict(type="str", required=True, no_log=False),
         kms_key_id=dict(type="str", no_log=False),

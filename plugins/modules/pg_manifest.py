@@ -96,6 +96,7 @@ target:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.invoice.platform.plugins.module_utils._options import database_options
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     HAS_ASYNCPG,
     ConnectionSettingsError,
@@ -109,8 +110,7 @@ from ansible_collections.invoice.platform.plugins.module_utils.dr import (
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            database_url=dict(type="str", required=True, no_log=True),
-            password=dict(type="str", no_log=True),
+            **database_options(),
             compare=dict(type="dict"),
             fail_on_difference=dict(type="bool", default=True),
         ),

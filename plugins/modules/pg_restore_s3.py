@@ -64,7 +64,6 @@ options:
 requirements:
   - pg_restore (PostgreSQL client)
   - asyncpg
-  - boto3
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -127,6 +126,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._options import database_options
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     HAS_ASYNCPG,
     ConnectionSettingsError,
@@ -229,8 +229,7 @@ def restore(module, client, settings, exists):
 
 def main():
     argument_spec = dict(
-        database_url=dict(type="str", required=True, no_log=True),
-        password=dict(type="str", no_log=True),
+        **database_options(),
         maintenance_database=dict(type="str", default="postgres"),
         bucket=dict(type="str"),
         key=dict(type="str", no_log=False),
