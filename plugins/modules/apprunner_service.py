@@ -362,11 +362,6 @@ deployment_reasons:
   sample: ["update of SourceConfiguration.ImageRepository.ImageIdentifier"]
 """
 
-try:
-    import botocore  # noqa: F401
-except ImportError:
-    pass  # caught by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.invoice.platform.plugins.module_utils._apprunner import transformations as tf
