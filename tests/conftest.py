@@ -119,6 +119,27 @@ def reset_localaws(url: str) -> None:
         resp.read()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def playbook_code_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The ansible-playbook runs of this test process (tests/playbooks, tests/modules, molecule)
+    share the code compiled from module_utils and the AnsiballZ payloads (see
+    tests/playbooks/codecache/sitecustomize.py): the same sources, built once per session."""
+    from tests.playbooks import helpers
+
+    envs = {helpers.CODE_CACHE_ENV: "codecache", helpers.ANSIBALLZ_CACHE_ENV: "ansiballz"}
+    before = {env: os.environ.get(env) for env in envs}
+    for env, name in envs.items():
+        os.environ[env] = str(tmp_path_factory.mktemp(name))
+    try:
+        yield
+    finally:
+        for env, value in before.items():
+            if value is None:
+                os.environ.pop(env, None)
+            else:
+                os.environ[env] = value
+
+
 @pytest.fixture(scope="session")
 def localaws_server() -> Iterator[str]:
     url = os.environ.get("LOCALAWS_URL")

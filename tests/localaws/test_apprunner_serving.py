@@ -299,7 +299,9 @@ def test_code_service_needs_the_handshake_and_serves_the_committed_tree(
     connection = apprunner.create_connection(ConnectionName="local-repo", ProviderType="GITHUB")["Connection"]
     assert connection["Status"] == "PENDING_HANDSHAKE"
     with pytest.raises(apprunner.exceptions.InvalidRequestException) as exc:
-        apprunner.create_service(ServiceName="code-api", SourceConfiguration=code_source(repo, connection["ConnectionArn"]))
+        apprunner.create_service(
+            ServiceName="code-api", SourceConfiguration=code_source(repo, connection["ConnectionArn"])
+        )
     assert "Connection local-repo is in PENDING_HANDSHAKE status, not AVAILABLE" in str(exc.value)
     unknown = connection["ConnectionArn"].replace("local-repo", "nope")
     with pytest.raises(apprunner.exceptions.InvalidRequestException) as exc:

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from tests.playbooks.helpers import with_code_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -104,6 +106,7 @@ def run_tasks(
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **(extra_env or {}),
     }
+    env = with_code_cache(env)
     args = [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,"]
     if check:
         args.append("--check")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.playbooks.helpers import with_code_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,6 +34,8 @@ def run_scenario(scenario: str, *, endpoint: str | None = None, outputs_dir: Pat
         env.update(AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     if outputs_dir is not None:
         env["PLATFORM_OUTPUTS_DIR"] = str(outputs_dir)
-    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False)
+    out = subprocess.run(
+        command, cwd=ROOT, env=with_code_cache(env), capture_output=True, text=True, timeout=1800, check=False
+    )
     # the tail names the failed step and task; the whole output is in the test report
     assert out.returncode == 0, f"molecule scenario {scenario} failed:\n{out.stdout[-12000:]}\n{out.stderr[-4000:]}"

@@ -1,5 +1,5 @@
-"""Playbook runs of the tests write their outputs file under the session's tmp dir, and keep
-the code compiled from module_utils sources there (helpers.CODE_CACHE_ENV).
+"""Playbook runs of the tests write their outputs file under the session's tmp dir (the
+session's code caches are set up in tests/conftest.py).
 
 Every tier playbook ends with playbooks/outputs.yml; without this, tests running in parallel
 (pytest-xdist) would all write the checkout's outputs/local.json and see each other's
@@ -18,7 +18,7 @@ from tests.playbooks import helpers
 
 @pytest.fixture(scope="session", autouse=True)
 def playbook_outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    dirs = {helpers.OUTPUTS_DIR_ENV: "outputs", helpers.CODE_CACHE_ENV: "codecache"}
+    dirs = {helpers.OUTPUTS_DIR_ENV: "outputs"}
     before = {env: os.environ.get(env) for env in dirs}
     for env, name in dirs.items():
         os.environ[env] = str(tmp_path_factory.mktemp(name))

@@ -28,6 +28,8 @@ OUTPUTS_DIR_ENV = "PLATFORM_OUTPUTS_DIR"
 # Where tests/playbooks/codecache/sitecustomize.py keeps the code compiled from module_utils
 # sources (tests/playbooks/conftest.py sets it per test process): see that file.
 CODE_CACHE_ENV = "PLAYBOOK_CODE_CACHE"
+# ... and where it links each run's AnsiballZ payload cache (the same file)
+ANSIBALLZ_CACHE_ENV = "PLAYBOOK_ANSIBALLZ_CACHE"
 CODE_CACHE_SITE = Path(__file__).resolve().parent / "codecache"
 # The preflight role's identity check (amazon.aws.aws_caller_info): the only calls a bad input may see.
 PREFLIGHT_OPS = {"GetCallerIdentity", "ListAccountAliases"}
@@ -122,9 +124,14 @@ def playbook_command(
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     }
-    if run_env.get(CODE_CACHE_ENV):
-        run_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CODE_CACHE_SITE), run_env.get("PYTHONPATH")) if p)
-    return cmd, run_env
+    return cmd, with_code_cache(run_env)
+
+
+def with_code_cache(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with tests/playbooks/codecache on PYTHONPATH when the session keeps its caches (see there)."""
+    if env.get(CODE_CACHE_ENV) or env.get(ANSIBALLZ_CACHE_ENV):
+        env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(CODE_CACHE_SITE), env.get("PYTHONPATH")) if p)}
+    return env
 
 
 def run_playbook(
