@@ -119,22 +119,23 @@ def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.M
         assert batch["killed"] is not None, batch
         assert (batch["status"], batch["processed"], batch["failed"], batch["invoices"]) == ("completed", 20, 0, 20)
 
-        # The queue is empty: the scaling policy takes the worker tier back to its minimum (0)
-        # after worker_scale_in_periods empty periods. The re-run below comes once it has: the
-        # role passes on the desired count it read a moment earlier, so a scale-in between that
-        # read and the update makes the run report changed (a known race of roles/worker).
+        # Converging the worker tier again at once, while the scaling policy still owns a count
+        # above the minimum and may move it during the run, changes nothing and calls nothing that
+        # mutates: the desired count is never sent on an update (the API and the workers keep
+        # publishing the queue metric meanwhile: not the playbook's calls).
         ecs = boto3.client("ecs")
+        again, log = noop_calls(localaws, "playbooks/worker.yml", extra_vars={"platform_outputs_dir": str(tmp_path)})
+        assert again.changed == 0, again.changed_tasks()
+        assert [c for c in mutating(log) if c != "cloudwatch.PutMetricData"] == []
+
+        # The queue is empty: the scaling policy takes the worker tier back to its minimum (0)
+        # after worker_scale_in_periods empty periods.
         waited = time.monotonic()
         while ecs.describe_services(cluster="invoice-local", services=["invoice-local-worker"])["services"][0][
             "desiredCount"
         ]:
             assert time.monotonic() - waited < 300, "the worker tier did not scale back in within 300 s"
             time.sleep(2)
-        # Converging the worker tier again changes nothing and calls nothing that mutates (the
-        # API and the workers keep publishing the queue metric meanwhile: not the playbook's calls).
-        again, log = noop_calls(localaws, "playbooks/worker.yml", extra_vars={"platform_outputs_dir": str(tmp_path)})
-        assert again.changed == 0, again.changed_tasks()
-        assert [c for c in mutating(log) if c != "cloudwatch.PutMetricData"] == []
 
         # What deploy.yml runs after moving the API: the existing worker moves to the new image.
         image = outputs["worker"]["image"].rsplit(":", 1)[0] + ":worker-moves-too"

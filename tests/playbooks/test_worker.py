@@ -21,7 +21,10 @@ def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
     run = converge("playbooks/worker.yml", check=True, diff=True)
     assert mutating(calls(localaws)) == []
     assert boto3.client("ecs").list_clusters()["clusterArns"] == []
-    assert "invoice.platform.worker : Plan the worker service on the new cluster" in run.changed_tasks()
+    planned = run.task("Ensure the worker service runs the task definition")
+    assert planned["changed"] and planned["created"] and planned["service"] == {}, planned
+    assert planned["diff"]["after"]["desired_count"] == 0  # worker_min_size of the local inventory
+    assert planned["diff"]["after"]["network_configuration"]["assign_public_ip"] is False
     assert "invoice.platform.worker : Ensure the worker scales on the queue depth" in run.changed_tasks()
 
 
