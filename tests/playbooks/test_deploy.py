@@ -252,3 +252,102 @@ def test_fakedocker_refuses_password_argument_and_missing_context(tmp_path: Path
     text = (fakedocker / "calls.log").read_text()
     assert "hunter2" not in text
     assert '"-p", "***"' in text
+
+
+# deploy_source code: the repository's apprunner.yaml (App Runner builds the branch itself).
+CODE_APPRUNNER_YAML = """version: 1.0
+runtime: python311
+build:
+  commands:
+    build: [pip3 install -r requirements.txt]
+run:
+  command: python3 app/serve.py
+  network: {port: 8000, env: PORT}
+  env: [{name: APP_ENV, value: production}]
+"""
+
+
+def test_deploy_from_the_repository_waits_for_the_handshake_then_serves_the_branch(
+    localaws: str, source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import time
+
+    from tools.localaws.client import calls, complete_handshake, reset_calls
+
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
+    serve = SERVER.replace("int(sys.argv[1])", 'int(os.environ["PORT"])')
+    (source / "app" / "serve.py").write_text(serve.format(mode="ok", code="v1"))
+    (source / "apprunner.yaml").write_text(CODE_APPRUNNER_YAML)
+    git(source, "add", "-A")
+    git(source, "commit", "-qm", "code source")
+    deploy = {
+        "deploy_source": "code",
+        "deploy_code_repository_url": str(source),
+        "deploy_code_branch": git(source, "branch", "--show-current"),
+        "deploy_context": str(source),
+        "deploy_smoke_delay": 1,
+        "service_egress": "default",
+        "service_secrets": {},
+        "service_domain": "",
+    }
+    connection = "invoice-local-repository"
+
+    # A plan on a fresh account: says where the apply will stop; writes nothing.
+    plan, log = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=deploy, check=True)
+    assert mutating(log) == []
+    assert f"connection {connection} is PENDING_HANDSHAKE" in plan.task("Say what the plan stops at")["msg"]
+
+    # The first apply creates the connection and stops, naming the one-time handshake.
+    reset_calls(localaws)
+    started = time.monotonic()
+    stopped = run_playbook("playbooks/deploy.yml", extra_vars=deploy)
+    timings = {"stops at the handshake": time.monotonic() - started}
+    assert stopped.rc != 0
+    (message,) = [m for m in stopped.failure_messages() if "one-time handshake" in m]
+    assert f"App Runner console -> Connections -> {connection} -> Complete handshake" in message
+    assert ":connection/invoice-local-repository/" in message and "Nothing else was created" in message
+    assert mutating(calls(localaws)) == ["apprunner.CreateConnection"], "nothing but the connection"
+
+    complete_handshake(localaws, connection)
+    # An uncommitted edit is never served: App Runner (here: git archive) builds the branch's commit.
+    (source / "app" / "serve.py").write_text(serve.format(mode="ok", code="uncommitted"))
+    commit = git(source, "rev-parse", "--short=12", "HEAD")
+    started = time.monotonic()
+    first = converge("playbooks/deploy.yml", extra_vars=deploy)
+    timings["first deploy"] = time.monotonic() - started
+    outputs = first.task("Publish the deploy outputs")["ansible_facts"]["platform_outputs_deploy"]
+    url = outputs["service_url"]
+    assert (outputs["version"], outputs["commit"], outputs["service_status"]) == (commit, commit, "RUNNING")
+    assert get_health(url) == {"build": commit, "code": "v1"}
+    written = json.loads((Path(os.environ[OUTPUTS_DIR_ENV]) / "local.json").read_text())["deploy"]
+    assert (written["service_url"], written["version"]) == (url, commit)
+    client = boto3.client("apprunner")
+    described = client.describe_service(ServiceArn=client.list_services()["ServiceSummaryList"][0]["ServiceArn"])
+    code = described["Service"]["SourceConfiguration"]["CodeRepository"]
+    assert (code["RepositoryUrl"], code["SourceCodeVersion"]["Value"]) == (str(source), deploy["deploy_code_branch"])
+    values = code["CodeConfiguration"]["CodeConfigurationValues"]
+    assert (values["Runtime"], values["StartCommand"], values["Port"]) == ("PYTHON_311", "python3 app/serve.py", "8000")
+    assert values["RuntimeEnvironmentVariables"]["APP_BUILD_ID"] == commit
+    assert values["RuntimeEnvironmentVariables"]["APP_ENV"] == "development", "the environment's value wins"
+    assert described["Service"]["HealthCheckConfiguration"]["Path"] == "/api/health"
+    history = json.loads(boto3.client("ssm").get_parameter(Name="/invoice/local/deploy/history")["Parameter"]["Value"])
+    assert [(r["version"], r["commit"], r["result"]) for r in history] == [(commit, commit, "succeeded")]
+
+    # Same commit: nothing changes, no mutating call.
+    started = time.monotonic()
+    again, log = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=deploy)
+    timings["unchanged"] = time.monotonic() - started
+    assert again.changed == 0, again.changed_tasks()
+    assert mutating(log) == []
+
+    # A new commit on the branch: built and served on the same URL.
+    (source / "app" / "serve.py").write_text(serve.format(mode="ok", code="v2"))
+    git(source, "commit", "-qam", "v2")
+    commit2 = git(source, "rev-parse", "--short=12", "HEAD")
+    started = time.monotonic()
+    converge("playbooks/deploy.yml", extra_vars=deploy)
+    timings["changed"] = time.monotonic() - started
+    assert get_health(url) == {"build": commit2, "code": "v2"}
+    print("deploy_source code timings (s):", {k: round(v, 1) for k, v in timings.items()})

@@ -26,6 +26,8 @@ BAD = {
     "service_cpu": "2",
     "service_memory": "12",  # App Runner: 2 vCPU goes with 4 or 6 GB
     "service_trusted_proxies": ["10.0.0.0/8", "192.0.2.1", "10.0.0.1/8", "proxy.example"],
+    "deploy_source": "tarball",  # argument spec: image or code
+    "deploy_code_connection_name": "gh",  # App Runner: 4-32 characters
 }
 EXPECTED = [
     "service: argument 'service_max_size' is of type str and we were unable to convert to int",
@@ -41,6 +43,9 @@ EXPECTED = [
     "database_port must be 1150-65535, got 80",
     "service_memory 12 GB does not go with service_cpu 2 vCPU (App Runner allows 4, 6 GB)",
     "service_trusted_proxies must be IPv4 networks (CIDR) or addresses, got 10.0.0.1/8, proxy.example",
+    "value of deploy_source must be one of: image, code, got: tarball",
+    'deploy_source must be image or code, got "tarball"',
+    'deploy_code_connection_name must be 4-32 of A-Z a-z 0-9 _ -, got "gh"',
 ]
 
 
