@@ -124,20 +124,13 @@ def playbook_code_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     """The ansible-playbook runs of this test process (tests/playbooks, tests/modules, molecule)
     share the code compiled from module_utils and the AnsiballZ payloads (see
     tests/playbooks/codecache/sitecustomize.py): the same sources, built once per session."""
+    from tests.helpers import session_dirs
     from tests.playbooks import helpers
 
-    envs = {helpers.CODE_CACHE_ENV: "codecache", helpers.ANSIBALLZ_CACHE_ENV: "ansiballz"}
-    before = {env: os.environ.get(env) for env in envs}
-    for env, name in envs.items():
-        os.environ[env] = str(tmp_path_factory.mktemp(name))
-    try:
+    with session_dirs(
+        tmp_path_factory, {helpers.CODE_CACHE_ENV: "codecache", helpers.ANSIBALLZ_CACHE_ENV: "ansiballz"}
+    ):
         yield
-    finally:
-        for env, value in before.items():
-            if value is None:
-                os.environ.pop(env, None)
-            else:
-                os.environ[env] = value
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import pytest
 
 # A metric alarm as someone else might have put it: the fields a test does not care about.
 ALARM_DEFAULTS: dict[str, Any] = {
@@ -21,3 +25,20 @@ ALARM_DEFAULTS: dict[str, Any] = {
 def put_alarm(name: str, **fields: Any) -> None:
     """Put the metric alarm ``name`` directly (not through a module): ALARM_DEFAULTS with ``fields`` over them."""
     boto3.client("cloudwatch").put_metric_alarm(**{**ALARM_DEFAULTS, "AlarmName": name, **fields})
+
+
+@contextmanager
+def session_dirs(tmp_path_factory: pytest.TempPathFactory, dirs: dict[str, str]) -> Iterator[None]:
+    """Each environment variable of ``dirs`` names a new directory of the test session (its
+    value: the directory's base name) until the block ends; the variables are restored then."""
+    before = {env: os.environ.get(env) for env in dirs}
+    for env, name in dirs.items():
+        os.environ[env] = str(tmp_path_factory.mktemp(name))
+    try:
+        yield
+    finally:
+        for env, value in before.items():
+            if value is None:
+                os.environ.pop(env, None)
+            else:
+                os.environ[env] = value

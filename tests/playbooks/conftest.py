@@ -8,25 +8,15 @@ changes. One directory per test process: tests of one process run one after the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers import session_dirs
 from tests.playbooks import helpers
 
 
 @pytest.fixture(scope="session", autouse=True)
 def playbook_outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    dirs = {helpers.OUTPUTS_DIR_ENV: "outputs"}
-    before = {env: os.environ.get(env) for env in dirs}
-    for env, name in dirs.items():
-        os.environ[env] = str(tmp_path_factory.mktemp(name))
-    try:
+    with session_dirs(tmp_path_factory, {helpers.OUTPUTS_DIR_ENV: "outputs"}):
         yield
-    finally:
-        for env, value in before.items():
-            if value is None:
-                os.environ.pop(env, None)
-            else:
-                os.environ[env] = value
