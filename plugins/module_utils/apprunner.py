@@ -310,7 +310,8 @@ def _connections_named(client, name):
 
 def find_connection(client, name):
     """The connection called ``name`` (a ListConnections entry), or None."""
-    live = [c for c in _connections_named(client, name) if c.get("ConnectionName") == name and c.get("Status") != "DELETED"]
+    named = [c for c in _connections_named(client, name) if c.get("ConnectionName") == name]
+    live = [c for c in named if c.get("Status") != "DELETED"]
     return live[0] if live else None
 
 

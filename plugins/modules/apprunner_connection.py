@@ -75,7 +75,8 @@ connection:
       description: C(GITHUB) or C(BITBUCKET).
       type: str
     status:
-      description: C(PENDING_HANDSHAKE) (the one-time handshake is still to be done), C(AVAILABLE), C(ERROR) or C(DELETED).
+      description:
+        - C(PENDING_HANDSHAKE) (the one-time handshake is still to be done), C(AVAILABLE), C(ERROR) or C(DELETED).
       type: str
     created_at:
       description: When it was created.

@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
         "clusters live; default a temporary directory), LOCALAWS_RDS_RUN_AS (as root: the user the servers run as); "
         "LOCALAWS_APPRUNNER_COMMAND serves image-based App Runner services from a local "
         "command (e.g. 'uvicorn app.main:app --host 127.0.0.1 --port $PORT'); LOCALAWS_APPRUNNER_LOG_DIR holds "
-        "their output. Control API: /_localaws/calls, /_localaws/faults, /_localaws/apprunner/handshake (see tools/localaws/README.md).",
+        "their output. Control API: /_localaws/calls, /_localaws/faults, /_localaws/apprunner/handshake "
+        "(see tools/localaws/README.md).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4566, help="port (default 4566)")

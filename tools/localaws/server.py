@@ -206,7 +206,6 @@ class LocalAWSMiddleware:
             "Not Found",
         )
 
-
     @staticmethod
     def _handshake(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Complete an App Runner connection's handshake: {"ConnectionName": ..., "Region": ...}."""

@@ -77,12 +77,17 @@ def python_command(command: str) -> str:
 def archive(repository: Path, version: str, target: Path) -> str:
     """Extract the committed tree of ``version`` into ``target``; returns the commit."""
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(repository), "rev-parse", "--verify", f"{version}^{{commit}}"],
-            check=True, capture_output=True, text=True,
+        # git from PATH, no shell: the repository and version are arguments, never parsed by a shell.
+        commit = subprocess.run(  # noqa: S603
+            ["git", "-C", str(repository), "rev-parse", "--verify", f"{version}^{{commit}}"],  # noqa: S607
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
-        data = subprocess.run(
-            ["git", "-C", str(repository), "archive", "--format=tar", commit], check=True, capture_output=True
+        data = subprocess.run(  # noqa: S603
+            ["git", "-C", str(repository), "archive", "--format=tar", commit],  # noqa: S607
+            check=True,
+            capture_output=True,
         ).stdout
     except subprocess.CalledProcessError as exc:
         message = (exc.stderr or b"").decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
