@@ -346,6 +346,12 @@ def test_deploy_from_the_repository_waits_for_the_handshake_then_serves_the_bran
     (source / "app" / "serve.py").write_text(serve.format(mode="ok", code="v2"))
     git(source, "commit", "-qam", "v2")
     commit2 = git(source, "rev-parse", "--short=12", "HEAD")
+    # Its plan shows the service changing (to the new commit's APP_BUILD_ID) and writes nothing.
+    plan, log = noop_calls(localaws, "playbooks/deploy.yml", extra_vars=deploy, check=True, diff=True)
+    assert mutating(log) == []
+    assert plan.changed_tasks() == ["invoice.platform.service : Converge the service", "Write the outputs file"]
+    assert commit2 in json.dumps(plan.task("invoice.platform.service : Converge the service")["diff"])
+    assert get_health(url) == {"build": commit, "code": "v1"}
     started = time.monotonic()
     converge("playbooks/deploy.yml", extra_vars=deploy)
     timings["changed"] = time.monotonic() - started
