@@ -177,7 +177,12 @@ def test_bad_input_fails_before_any_monitoring_call(localaws: str, extra: dict[s
     assert_fails_in_preflight(localaws, PLAYBOOK, extra, expected)
 
 
-ECS = {"service_backend": "ecs_express", "service_secrets": {"JWT_SECRET": "ssm:/invoice/local/jwt-secret"}}
+# No custom domain (it needs the certificates tier): the alarms do not depend on it.
+ECS = {
+    "service_backend": "ecs_express",
+    "service_secrets": {"JWT_SECRET": "ssm:/invoice/local/jwt-secret"},
+    "service_domain": "",
+}
 ECS_ALARMS = {f"invoice-local-api-{n}" for n in ("alb-5xx", "alb-latency-p99", "tasks-at-max")}
 # What the tier reads to find the Express service's target group and load balancer, and, run
 # alone, the service itself first.

@@ -24,6 +24,7 @@ from tools.localaws.client import calls, reset_calls
 
 pytestmark = pytest.mark.slow
 ECS = {"service_backend": "ecs_express", "service_secrets": SECRETS}
+DOMAIN = "api.invoice-processing.test"  # the default service_domain, api.<platform_domain>
 # The stand-in API the local backend runs for the service: it answers the health path and says
 # which of its variables and secrets it received (never their values).
 SERVER = """import json, os, sys
@@ -57,6 +58,40 @@ def describe() -> dict:
     return ecs.describe_express_gateway_service(serviceArn=service["serviceArn"], include=["TAGS"])["service"]
 
 
+def load_balancer() -> dict:
+    """What the custom domain uses on the service's load balancer, read through its ECS service."""
+    ecs, elbv2 = boto3.client("ecs"), boto3.client("elbv2")
+    (service,) = ecs.describe_services(cluster="default", services=[NAME])["services"]
+    target_group = service["loadBalancers"][0]["targetGroupArn"]
+    (group,) = elbv2.describe_target_groups(TargetGroupArns=[target_group])["TargetGroups"]
+    (balancer,) = elbv2.describe_load_balancers(LoadBalancerArns=group["LoadBalancerArns"])["LoadBalancers"]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    certificates = elbv2.describe_listener_certificates(ListenerArn=listener["ListenerArn"])["Certificates"]
+    rules = [
+        r
+        for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+        if any(DOMAIN in (c.get("HostHeaderConfig") or {}).get("Values", c.get("Values", [])) for c in r["Conditions"])
+    ]
+    return {
+        "dns_name": balancer["DNSName"],
+        "zone_id": balancer["CanonicalHostedZoneId"],
+        "listener": listener["ListenerArn"],
+        "target_group": target_group,
+        "default_certificate": next(c["CertificateArn"] for c in certificates if c["IsDefault"]),
+        "certificates": [c["CertificateArn"] for c in certificates if not c["IsDefault"]],
+        "domain_rules": [[a["TargetGroupArn"] for a in r["Actions"]] for r in rules],
+        "rule": rules[0]["RuleArn"] if rules else None,
+    }
+
+
+def alias_record() -> dict | None:
+    route53 = boto3.client("route53")
+    (zone,) = route53.list_hosted_zones_by_name(DNSName="invoice-processing.test")["HostedZones"][:1]
+    records = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    found = [r for r in records if r["Name"] == f"{DOMAIN}." and r["Type"] == "A"]
+    return found[0]["AliasTarget"] if found else None
+
+
 def get_health(url: str) -> dict:
     with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
         assert response.status == 200
@@ -79,6 +114,11 @@ def test_converge_serves_noop_check_deploy_and_absent(
     )["ARN"]
     network = converge("playbooks/network.yml")
     net = network.task("Publish the network outputs")["ansible_facts"]["platform_outputs_network"]
+    # The certificates tier requests the API's certificate too on this backend (certificates_api_enabled).
+    certificates = converge("playbooks/certificates.yml", extra_vars=ECS)
+    published = certificates.task("Publish the certificate outputs")["ansible_facts"]["platform_outputs_certificates"]
+    api_certificate = published["api_certificate_arn"]
+    assert api_certificate.startswith("arn:aws:acm:us-east-1:")
 
     run = converge("playbooks/service.yml", extra_vars=ECS)
     service = describe()
@@ -111,7 +151,21 @@ def test_converge_serves_noop_check_deploy_and_absent(
     outputs = run.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]
     assert outputs["backend"] == "ecs_express" and outputs["service_arn"] == service["serviceArn"]
     assert outputs["status"] == "ACTIVE" and outputs["image"] == container["image"]
-    assert outputs["api_url"] == ""  # no custom domain on this backend yet
+    # The custom domain api.<domain>: its certificate on the load balancer's HTTPS listener (beside
+    # the default one ECS made), a host-header rule to the service's target group, an alias record.
+    assert outputs["api_url"] == f"https://{DOMAIN}" and outputs["custom_domain"] == DOMAIN
+    assert outputs["custom_domain_status"] == "attached"
+    front = load_balancer()
+    assert front["certificates"] == [api_certificate]
+    assert front["default_certificate"] != api_certificate
+    assert front["domain_rules"] == [[front["target_group"]]]
+    record = alias_record()
+    assert record is not None
+    assert {**record, "DNSName": record["DNSName"].rstrip(".")} == {
+        "DNSName": front["dns_name"].rstrip("."),
+        "HostedZoneId": front["zone_id"],
+        "EvaluateTargetHealth": True,
+    }
     url = outputs["service_url"]
     assert url.startswith("http://127.0.0.1:"), url
     with urllib.request.urlopen(f"{url}/api/health", timeout=5) as response:
@@ -188,16 +242,35 @@ def test_converge_serves_noop_check_deploy_and_absent(
     assert again.changed_tasks() == ["Write the outputs file"] and mutating(log) == []
     assert describe()["activeConfigurations"][-1]["primaryContainer"]["image"] == release["image_uri"]
 
+    # Drift on the load balancer (someone took the certificate off and deleted the rule): the plan
+    # shows the domain task changing with its diff and writes nothing.
+    elbv2 = boto3.client("elbv2")
+    elbv2.remove_listener_certificates(
+        ListenerArn=front["listener"], Certificates=[{"CertificateArn": api_certificate}]
+    )
+    elbv2.delete_rule(RuleArn=front["rule"])
+    plan, log = noop_calls(localaws, "playbooks/service.yml", check=True, diff=True, extra_vars=ECS)
+    domain_task = "invoice.platform.service : Serve the custom domain on the service's load balancer"
+    assert plan.changed_tasks() == [domain_task], plan.changed_tasks()
+    diff = plan.task(domain_task)["diff"]
+    assert diff["before"] == {"certificate_attached": False, "forward_to": None}
+    assert diff["after"] == {"certificate_attached": True, "forward_to": front["target_group"]}
+    assert mutating(log) == []
+
     # One value changes: the diff names it, the service is updated (a canary deployment).
     reset_calls(localaws)
     bigger = converge("playbooks/service.yml", diff=True, extra_vars={**ECS, "service_max_size": 3})
     assert "invoice.platform.service : Converge the ECS Express service" in bigger.changed_tasks()
+    assert domain_task in bigger.changed_tasks()  # the drifted domain comes back with the same run
+    restored = load_balancer()
+    assert restored["certificates"] == [api_certificate] and restored["domain_rules"] == [[front["target_group"]]]
     assert describe()["activeConfigurations"][-1]["scalingTarget"]["maxTaskCount"] == 3
     assert "UpdateExpressGatewayService" in [c["operation"] for c in calls(localaws)]
 
     gone = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
     assert "invoice.platform.service : Delete the ECS Express service" in gone.changed_tasks()
     assert describe()["status"]["statusCode"] == "INACTIVE"
+    assert alias_record() is None  # the alias record went before the service (and its load balancer)
     again = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
     assert again.changed == 0, again.changed_tasks()
 
@@ -205,14 +278,28 @@ def test_converge_serves_noop_check_deploy_and_absent(
 def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
     run = converge("playbooks/service.yml", check=True, diff=True, extra_vars=ECS)
     assert "invoice.platform.service : Converge the ECS Express service" in run.changed_tasks()
+    outputs = run.task("Publish the service outputs")["ansible_facts"]["platform_outputs_service"]
+    assert (outputs["api_url"], outputs["custom_domain_status"]) == (f"https://{DOMAIN}", "(to be attached)")
     assert boto3.client("ecs").list_clusters()["clusterArns"] == []
     assert mutating(calls(localaws)) == []
+
+
+def test_custom_domain_without_its_certificate_fails_before_the_service_changes(localaws: str) -> None:
+    # No certificates tier ran: the run stops naming the missing certificate, before any ECS or
+    # load balancer call that writes (only the dns role's zone was converged).
+    reset_calls(localaws)
+    run = run_playbook("playbooks/service.yml", extra_vars={**ECS, "service_egress": "default"})
+    assert run.rc != 0
+    assert any(f"No issued certificate for {DOMAIN} (service_domain) in us-east-1" in m for m in run.failure_messages())
+    assert "playbooks/certificates.yml" in " ".join(run.failure_messages())
+    assert [c for c in mutating(calls(localaws)) if not c.startswith("route53.")] == []
+    assert boto3.client("ecs").list_clusters()["clusterArns"] == []
 
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ({"service_domain": "api.invoice-processing.test"}, 'service_domain "api.invoice-processing.test" is set'),
+        ({"service_domain": "api.elsewhere.test"}, "is outside the zone service_zone_name"),
         ({"service_cpu": "0.25", "service_memory": "4"}, "(Fargate allows 0.5, 1, 2 GB)"),
         ({"service_ecs_scaling_metric": "AVERAGE_CPU", "service_ecs_scaling_target": 150}, "must be a percentage"),
     ],
