@@ -347,8 +347,15 @@ def main():
     if changed and not module.check_mode:
         service = read_service(module, client)
     expected = dict(wanted)
-    if not module.params["purge_tags"]:
-        expected["tags"] = {**current["tags"], **wanted["tags"]}
+    if current["launch_type"] is None:  # a capacity provider strategy: not compared
+        expected["launch_type"] = None
+    # tags AWS reserves (aws:*) are never purged
+    kept = (
+        current["tags"]
+        if not module.params["purge_tags"]
+        else {k: v for k, v in current["tags"].items() if k.startswith("aws:")}
+    )
+    expected["tags"] = {**kept, **wanted["tags"]}
     module.exit_json(changed=changed, created=False, service=service, diff=differing(current, expected))
 
 

@@ -12,8 +12,14 @@ description:
     with an HTTPS:443 listener whose default certificate is for the service's AWS-provided name, and a
     host-header rule for that name. This module adds what a custom domain needs on that listener
     (Elastic Load Balancing v2 calls) - the domain's ACM certificate as an SNI certificate
-    (C(AddListenerCertificates)), and a rule forwarding requests whose host is O(domain_name) to the
-    service's target group (C(CreateRule)).
+    (C(AddListenerCertificates)), and a rule forwarding requests whose host is O(domain_name) where
+    ECS's own rule forwards (C(CreateRule), C(ModifyRule)).
+  - ECS ships an update as a canary between the service's primary and alternate target groups and
+    moves its production listener rule (the ECS service's C(advancedConfiguration.productionListenerRule))
+    between them. The domain's rule copies that rule's forward (target groups and weights) on every run,
+    so run this module again after a deployment (the deploy role does) to follow the target group now
+    serving; without a production listener rule (as on the local endpoint), it forwards to the service's
+    target group.
   - The load balancer, listener and target group are found from the service - its ECS service names its
     target group, which names the load balancer; the HTTPS listener on port 443 is used. The listener's
     default certificate and ECS's own rule are never changed.
@@ -43,7 +49,8 @@ options:
   certificate_arn:
     description:
       - ARN of an issued ACM certificate for O(domain_name), in the service's region.
-      - Required with O(state=present).
+      - When left out, the listener's certificates are not changed (for a run that only brings the rule
+        in line with ECS's, after a deployment).
     type: str
   priority:
     description:
@@ -104,7 +111,7 @@ listener_arn:
   returned: when the service exists
   type: str
 target_group_arn:
-  description: The service's target group, the rule's forward target.
+  description: The target group the rule forwards the most traffic to (the one now serving).
   returned: when the service exists
   type: str
 rule_arn:
@@ -148,15 +155,38 @@ def rule_hosts(rule):
     return sorted(set(values))
 
 
-def forward_target(rule):
+def forward_groups(rule):
+    """The rule's forward as sorted [target group ARN, weight] pairs ([] when it does not forward)."""
     for action in rule.get("Actions") or []:
         if action.get("Type") == "forward":
-            if action.get("TargetGroupArn"):
-                return action["TargetGroupArn"]
             groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
-            if len(groups) == 1:
-                return groups[0]["TargetGroupArn"]
-    return None
+            if groups:
+                return sorted([g["TargetGroupArn"], int(g.get("Weight", 1))] for g in groups)
+            if action.get("TargetGroupArn"):
+                return [[action["TargetGroupArn"], 1]]
+    return []
+
+
+def forward_actions(groups):
+    """The Actions of a rule forwarding to ``groups`` (pairs of forward_groups)."""
+    if len(groups) == 1:
+        return [{"Type": "forward", "TargetGroupArn": groups[0][0]}]
+    return [
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": a, "Weight": w} for a, w in groups]}}
+    ]
+
+
+@ECSExpressErrorHandler.common_error_handler("read the production listener rule of the service")
+def serving_groups(elbv2, service, target_groups):
+    """Where ECS's production listener rule forwards (the service's target group when it names none)."""
+    for balancer in service.get("loadBalancers") or []:
+        rule_arn = (balancer.get("advancedConfiguration") or {}).get("productionListenerRule")
+        if rule_arn:
+            (rule,) = elbv2.describe_rules(aws_retry=True, RuleArns=[rule_arn])["Rules"]
+            groups = forward_groups(rule)
+            if groups:
+                return groups
+    return [[target_groups[0], 1]]
 
 
 @ECSExpressErrorHandler.common_error_handler("read listener {listener_arn}")
@@ -167,6 +197,13 @@ def read_listener(elbv2, listener_arn):
         certificates.extend(c["CertificateArn"] for c in page.get("Certificates", []) if not c.get("IsDefault"))
     rules = elbv2.describe_rules(aws_retry=True, ListenerArn=listener_arn)["Rules"]
     return certificates, rules
+
+
+def shown(groups):
+    """A forward as the diff shows it: the target group, or each group with its weight."""
+    if len(groups) == 1:
+        return groups[0][0]
+    return {arn: weight for arn, weight in groups}
 
 
 def free_priority(rules, wanted):
@@ -196,17 +233,17 @@ def ensure_certificate(module, elbv2, *, listener_arn, certificates, certificate
 
 
 @ECSExpressErrorHandler.common_error_handler("converge the host-header rule {domain_name} on listener {listener_arn}")
-def ensure_rule(module, elbv2, *, listener_arn, rule, domain_name, target_group_arn, priority):
-    """(changed, rule ARN) of the rule forwarding ``domain_name`` to ``target_group_arn`` (None: absent)."""
-    if target_group_arn is None:
+def ensure_rule(module, elbv2, *, listener_arn, rule, domain_name, groups, priority):
+    """(changed, rule ARN) of the rule forwarding ``domain_name`` to ``groups`` (None: absent)."""
+    if groups is None:
         if rule is None:
             return False, ""
         if not module.check_mode:
             elbv2.delete_rule(aws_retry=True, RuleArn=rule["RuleArn"])
         return True, ""
-    actions = [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+    actions = forward_actions(groups)
     if rule is not None:
-        if forward_target(rule) == target_group_arn and len(rule.get("Actions") or []) == 1:
+        if forward_groups(rule) == groups and len(rule.get("Actions") or []) == 1:
             return False, rule["RuleArn"]
         if not module.check_mode:
             elbv2.modify_rule(aws_retry=True, RuleArn=rule["RuleArn"], Actions=actions)
@@ -236,15 +273,16 @@ def converge(module, ecs, elbv2):
     groups = [b["targetGroupArn"] for b in service.get("loadBalancers") or [] if b.get("targetGroupArn")]
     if not groups:
         raise AnsibleECSExpressError(message=f"ECS service {params['service']} is behind no target group")
-    target_group_arn = groups[0]
-    balancer, listener = find_front(elbv2, target_group_arn=target_group_arn)
+    serving = serving_groups(elbv2, service, groups)
+    target_group_arn = max(serving, key=lambda pair: pair[1])[0]
+    balancer, listener = find_front(elbv2, target_group_arn=groups[0])
     listener_arn = listener["ListenerArn"]
     certificates, rules = read_listener(elbv2, listener_arn=listener_arn)
     domain = params["domain_name"].lower().rstrip(".")
     rule = next((r for r in rules if not r.get("IsDefault") and rule_hosts(r) == [domain]), None)
     before = dict(
         certificate_attached=params["certificate_arn"] in certificates if params["certificate_arn"] else None,
-        forward_to=forward_target(rule) if rule else None,
+        forward_to=shown(forward_groups(rule)) if rule else None,
     )
     changed = False
     if params["certificate_arn"]:
@@ -263,13 +301,13 @@ def converge(module, ecs, elbv2):
         listener_arn=listener_arn,
         rule=rule,
         domain_name=domain,
-        target_group_arn=target_group_arn if present else None,
+        groups=serving if present else None,
         priority=priority,
     )
     changed |= rule_changed
     after = dict(
         certificate_attached=present if params["certificate_arn"] else None,
-        forward_to=target_group_arn if present else None,
+        forward_to=shown(serving) if present else None,
     )
     header = f"{domain} on {listener_arn}"
     return dict(
@@ -295,11 +333,7 @@ def main():
         priority=dict(type="int"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["certificate_arn"])],
-        supports_check_mode=True,
-    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["priority"] is not None and not 1 <= module.params["priority"] <= 50000:
         module.fail_json(msg=f"priority must be 1-50000, got {module.params['priority']}")
     ecs = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())

@@ -28,6 +28,7 @@ BAD = {
     "service_trusted_proxies": ["10.0.0.0/8", "192.0.2.1", "10.0.0.1/8", "proxy.example"],
     "deploy_source": "tarball",  # argument spec: image or code
     "deploy_code_connection_name": "gh",  # App Runner: 4-32 characters
+    "deploy_code_repository_url": "https://me:not-a-real-token@git.example/invoice.git",  # credentials in the URL
 }
 EXPECTED = [
     "service: argument 'service_max_size' is of type str and we were unable to convert to int",
@@ -46,6 +47,7 @@ EXPECTED = [
     "value of deploy_source must be one of: image, code, got: tarball",
     'deploy_source must be image or code, got "tarball"',
     'deploy_code_connection_name must be 4-32 of A-Z a-z 0-9 _ -, got "gh"',
+    "deploy_code_repository_url must not carry credentials (user:token@)",
 ]
 
 
@@ -58,6 +60,7 @@ def test_site_refuses_bad_values_of_every_tier_before_any_aws_call(localaws: str
     assert "nothing was created or changed" in message
     missing = [e for e in EXPECTED if e not in message]
     assert missing == [], message
+    assert "not-a-real-token" not in run.stdout + run.stderr  # the refused URL is not echoed
     assert "ops@example.com" not in message.replace("ops@example..com", "")
 
 
