@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 from ansible_collections.invoice.platform.plugins.module_utils._cloudfront.waiters import CloudFrontWaiterFactory
+from ansible_collections.invoice.platform.plugins.module_utils._diff import view_diff
 from ansible_collections.invoice.platform.plugins.module_utils._pagination import marker_pages
 
 # The tag that names a distribution this collection manages (its identity).
@@ -304,12 +305,6 @@ def merge_config(current, desired):
     for key in ("CertificateSource", "Certificate", "IAMCertificateId"):
         merged["ViewerCertificate"].pop(key, None)
     return merged
-
-
-def view_diff(before, after):
-    """Only the top-level fields that differ, for a readable --diff."""
-    keys = [k for k in after if before.get(k) != after.get(k)]
-    return dict(before={k: before.get(k) for k in keys}, after={k: after[k] for k in keys})
 
 
 # ---- configurations found by name and changed under their ETag ---------------------------

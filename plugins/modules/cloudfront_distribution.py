@@ -308,6 +308,7 @@ tags:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.invoice.platform.plugins.module_utils._diff import view_diff
 from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     CACHING_OPTIMIZED,
@@ -326,7 +327,6 @@ from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import
     tag_resource,
     untag_resource,
     update_distribution,
-    view_diff,
     wait_deployed,
 )
 

@@ -136,7 +136,8 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.invoice.platform.plugins.module_utils._diff import view_diff
+from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 # What CreateService fills in when deploymentConfiguration is left out (AWS's defaults).
 DEFAULT_DEPLOYMENT = {"minimumHealthyPercent": 100, "maximumPercent": 200}
@@ -265,11 +266,10 @@ def update(module, client, current, wanted):
 
 
 def ensure_tags(module, client, arn, current, wanted):
-    to_set, to_remove = compare_aws_tags(current["tags"], wanted["tags"], purge_tags=module.params["purge_tags"])
-    if not (to_set or to_remove):
-        return False
-    if module.check_mode:
-        return True
+    """(changed, the tags the service has afterwards: aws:* ones are never purged)."""
+    to_set, to_remove, after = tag_plan(current["tags"], wanted["tags"], module.params["purge_tags"])
+    if not (to_set or to_remove) or module.check_mode:
+        return bool(to_set or to_remove), after
     try:
         if to_remove:
             client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_remove)
@@ -279,13 +279,7 @@ def ensure_tags(module, client, arn, current, wanted):
             )
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to tag the ECS service {module.params['name']}")
-    return True
-
-
-def differing(before, after):
-    """The settings that differ, as a diff's before and after."""
-    keys = [k for k in after if before.get(k) != after[k]]
-    return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
+    return True, after
 
 
 def main():
@@ -343,20 +337,14 @@ def main():
             f"launch_type {wanted['launch_type']} needs a new service (delete it first)"
         )
     changed = update(module, client, current, wanted)
-    changed |= ensure_tags(module, client, service["serviceArn"], current, wanted)
+    tagged, tags_after = ensure_tags(module, client, service["serviceArn"], current, wanted)
+    changed |= tagged
     if changed and not module.check_mode:
         service = read_service(module, client)
-    expected = dict(wanted)
+    expected = {**wanted, "tags": tags_after}
     if current["launch_type"] is None:  # a capacity provider strategy: not compared
         expected["launch_type"] = None
-    # tags AWS reserves (aws:*) are never purged
-    kept = (
-        current["tags"]
-        if not module.params["purge_tags"]
-        else {k: v for k, v in current["tags"].items() if k.startswith("aws:")}
-    )
-    expected["tags"] = {**kept, **wanted["tags"]}
-    module.exit_json(changed=changed, created=False, service=service, diff=differing(current, expected))
+    module.exit_json(changed=changed, created=False, service=service, diff=view_diff(current, expected))
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ task = partial(module_task, MODULE)
 
 
 def test_settings_compare_arns_and_order_as_aws_answers() -> None:
+    from ansible_collections.invoice.platform.plugins.module_utils._diff import view_diff
     from ansible_collections.invoice.platform.plugins.modules.ecs_autoscaled_service import (
         current_settings,
-        differing,
         wanted_settings,
     )
 
@@ -44,8 +44,8 @@ def test_settings_compare_arns_and_order_as_aws_answers() -> None:
         "tags": [{"key": "Name", "value": "w"}],
         "desiredCount": 7,  # not a setting of the module
     }  # no deploymentConfiguration: AWS's defaults
-    assert differing(current_settings(described), wanted_settings(params)) == {"before": {}, "after": {}}
-    moved = differing(current_settings({**described, "taskDefinition": "w:2"}), wanted_settings(params))
+    assert view_diff(current_settings(described), wanted_settings(params)) == {"before": {}, "after": {}}
+    moved = view_diff(current_settings({**described, "taskDefinition": "w:2"}), wanted_settings(params))
     assert moved == {"before": {"task_definition": "w:2"}, "after": {"task_definition": "w:3"}}
 
 
