@@ -33,3 +33,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # user administration's audit lines (app/endpoints/users.py) are written whatever LOG_LEVEL says
+    logging.getLogger("app.audit").setLevel(logging.INFO)

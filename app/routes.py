@@ -13,7 +13,7 @@ from starlette.schemas import SchemaGenerator
 
 from app import __version__, tables
 from app.auth import PUBLIC_PATHS
-from app.endpoints import auth, batches, customers, exports, health, invoices, prompts, vendors
+from app.endpoints import auth, batches, customers, exports, health, invoices, prompts, users, vendors
 from app.responses import JSON
 from app.tables import STRING_LIMITS
 from app.validation import MONEY_MAX, QTY_MAX
@@ -254,6 +254,10 @@ def routes() -> list[Route]:
             Route("/api/auth/login", auth.login, methods=["POST"]),
             Route("/api/auth/me", auth.me, methods=["GET"]),
             Route("/api/auth/logout", auth.logout, methods=["POST"]),
+            # users (admin)
+            Route("/api/users", users.list_users, methods=["GET"]),
+            Route("/api/users", users.create_user, methods=["POST"]),
+            Route("/api/users/{id}", users.update_user, methods=["PATCH"]),
             # vendors
             Route("/api/vendors", vendors.list_vendors, methods=["GET"]),
             Route("/api/vendors", vendors.create_vendor, methods=["POST"]),
