@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.route53.models import FakeZone
 
 from tests.localaws.conftest import PRIVATE_IMAGE, wait_until_settled
 from tests.localaws.test_apprunner_serving import serve_with
@@ -85,7 +87,7 @@ def local_url(endpoint: str, distribution_id: str) -> str:
         return str(json.loads(response.read())["LocalUrl"])
 
 
-def make_site(api_domain: str, *, source_arn: str | None = None) -> dict[str, Any]:
+def make_site(api_domain: str, *, source_arn: str | None = None, http_port: int = 80) -> dict[str, Any]:
     """Bucket + objects + OAC + distribution + bucket policy, as roles/storage and roles/cdn make them."""
     s3 = boto3.client("s3")
     cloudfront = boto3.client("cloudfront")
@@ -126,7 +128,11 @@ def make_site(api_domain: str, *, source_arn: str | None = None) -> dict[str, An
                 {
                     "Id": "api",
                     "DomainName": api_domain,
-                    "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+                    "CustomOriginConfig": {
+                        "HTTPPort": http_port,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                    },
                 },
             ],
         },
@@ -354,3 +360,135 @@ def test_a_response_headers_policy_of_the_endpoint_and_an_unknown_one(localaws: 
     status, headers, body = get(f"{url}/{ASSET}")
     assert status == 502
     assert b"response headers policy 00000000-0000-0000-0000-000000000000 does not exist" in body
+
+
+class _Named(BaseHTTPRequestHandler):
+    """An origin that says which address it listens on (and the Host it was asked for)."""
+
+    def do_GET(self) -> None:
+        data = json.dumps({"server": self.server.server_address[0], "host": self.headers["Host"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def two_origins() -> Iterator[int]:
+    """Two origins on one port: 127.0.0.1 and 127.0.0.2 (both loopback)."""
+    first = ThreadingHTTPServer(("127.0.0.1", 0), _Named)
+    port = first.server_address[1]
+    second = ThreadingHTTPServer(("127.0.0.2", port), _Named)
+    for server in (first, second):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield port
+    finally:
+        for server in (first, second):
+            server.shutdown()
+            server.server_close()
+
+
+def _records(zone: str, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    batch = [{"Action": action, "ResourceRecordSet": rrset} for action, rrset in changes]
+    boto3.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": batch})
+
+
+def _weighted(identifier: str, weight: int, target: str) -> dict[str, Any]:
+    return {
+        "Name": "api.weights.test",
+        "Type": "CNAME",
+        "SetIdentifier": identifier,
+        "Weight": weight,
+        "TTL": 60,
+        "ResourceRecords": [{"Value": target}],
+    }
+
+
+def test_api_origin_by_name_follows_weighted_route53_records_per_request(
+    localaws: str, two_origins: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The origin api.weights.test is resolved in the endpoint's Route 53 for each request: a weighted
+    pair of CNAMEs, each to a name with an A record (loopback addresses), picked by weight; a batch
+    that swaps the records is atomic for requests running meanwhile (no 502)."""
+    route53 = boto3.client("route53")
+    zone = route53.create_hosted_zone(Name="weights.test", CallerReference="weights")["HostedZone"]["Id"]
+    address = {"Type": "A", "TTL": 60}
+    _records(
+        zone,
+        [
+            ("CREATE", {**address, "Name": "one.weights.test", "ResourceRecords": [{"Value": "127.0.0.1"}]}),
+            ("CREATE", {**address, "Name": "two.weights.test", "ResourceRecords": [{"Value": "127.0.0.2"}]}),
+            ("CREATE", _weighted("one", 1, "one.weights.test")),
+            ("CREATE", _weighted("two", 3, "two.weights.test")),
+        ],
+    )
+    dist = make_site("api.weights.test", http_port=two_origins)
+    url = local_url(localaws, dist["Id"])
+
+    def servers(n: int) -> list[str]:
+        out = []
+        for _ in range(n):
+            status, _, body = get(f"{url}/api/x")
+            assert status == 200, body
+            answer = json.loads(body)
+            assert answer["host"] == "api.weights.test"  # the origin is asked for its name
+            out.append(answer["server"])
+        return out
+
+    seen = servers(120)
+    # 1:3 by weight: 30 expected at 127.0.0.1 (binomial, sd ~4.7; the bounds are ~4 sd wide).
+    assert 12 <= seen.count("127.0.0.1") <= 48, seen.count("127.0.0.1")
+    assert set(seen) == {"127.0.0.1", "127.0.0.2"}
+
+    # Weight 0 is never answered while another record has weight.
+    _records(
+        zone, [("UPSERT", _weighted("one", 0, "one.weights.test")), ("UPSERT", _weighted("two", 5, "two.weights.test"))]
+    )
+    assert set(servers(20)) == {"127.0.0.2"}
+
+    # The weighted pair becomes one simple CNAME and back, in single batches, while requests run.
+    # moto applies a batch's changes one by one; each write made slow here, a lookup between the
+    # DELETE and the UPSERT would find no record (a 502) without route53_fixes' lock.
+    upsert = FakeZone.upsert_rrset
+
+    def slow_upsert(self: Any, record_set: dict[str, Any]) -> Any:
+        time.sleep(0.05)
+        return upsert(self, record_set)
+
+    monkeypatch.setattr(FakeZone, "upsert_rrset", slow_upsert)
+    failures: list[int] = []
+    done = threading.Event()
+
+    def load() -> None:
+        while not done.is_set():
+            status, _, _ = get(f"{url}/api/x")
+            if status != 200:
+                failures.append(status)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    simple = {
+        "Name": "api.weights.test",
+        "Type": "CNAME",
+        "TTL": 60,
+        "ResourceRecords": [{"Value": "one.weights.test"}],
+    }
+    current = [_weighted("one", 0, "one.weights.test"), _weighted("two", 5, "two.weights.test")]
+    try:
+        for _ in range(5):
+            _records(zone, [("DELETE", current[0]), ("DELETE", current[1]), ("UPSERT", simple)])
+            _records(zone, [("DELETE", simple), ("UPSERT", current[0]), ("UPSERT", current[1])])
+    finally:
+        done.set()
+        worker.join()
+    assert failures == []
+
+    # A name the zone does not hold is never contacted: 502, as when CloudFront cannot connect.
+    _records(zone, [("DELETE", current[0]), ("DELETE", current[1])])
+    status, _, body = get(f"{url}/api/x")
+    assert status == 502 and b"api.weights.test is not served on this machine" in body

@@ -12,7 +12,10 @@
   URL (``<id>.<region>.awsapprunner.com``, or the ``127.0.0.1:<port>`` URL of a service the
   endpoint serves) goes to that service's stable port; a loopback address (``127.0.0.1``,
   ``localhost``, optionally with ``:port``, else the origin's ``HTTPPort``) is used as is, over
-  plain HTTP. Any other domain is never contacted: ``502`` as when CloudFront cannot connect.
+  plain HTTP; an ECS Express service's load balancer name goes to that service's port. A name in
+  the endpoint's Route 53 (``api.<domain>``) is resolved there per request (dns.py: weighted
+  records by weight, CNAMEs and aliases followed) to one of those. Any other domain is never
+  contacted: ``502`` as when CloudFront cannot connect.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.localaws.cloudfront import dns
 from tools.localaws.cloudfront.constants import HOP_BY_HOP
 from tools.localaws.extensions.s3_policy_fixes import conditions_hold
 
@@ -206,14 +210,42 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _load_balancer_port(domain: str) -> int | None:
+    """The loopback port of the ECS Express service whose load balancer's DNS name is ``domain``."""
+    from moto.elbv2.models import elbv2_backends  # noqa: PLC0415
+
+    from tools.localaws.ecs_express.models import ecsexpress_backends  # noqa: PLC0415
+
+    for account in list(ecsexpress_backends.keys()):
+        for region in list(ecsexpress_backends[account].keys()):
+            for service in list(ecsexpress_backends[account][region].services.values()):
+                arn = service.resources.get("loadBalancer")
+                if arn is None or service.endpoint is None or service.status != "ACTIVE":
+                    continue
+                balancer = elbv2_backends[account][region].load_balancers.get(arn)
+                if balancer is not None and str(balancer.dns_name).lower() == domain:
+                    return int(service.endpoint.port)
+    return None
+
+
 def resolve_custom(domain: str, http_port: int | None) -> tuple[str, int] | None:
-    """(loopback host, port) serving a custom origin's ``domain``, or ``None``."""
-    port = _apprunner_port(domain)
-    if port is not None:
-        return "127.0.0.1", port
-    host, _, given = domain.rpartition(":") if ":" in domain else (domain, "", "")
-    if _loopback(host):
-        return host, int(given) if given.isdigit() else int(http_port or 80)
+    """(loopback host, port) serving a custom origin's ``domain``, or ``None``: an App Runner
+    service's URL, a loopback address, an ECS Express service's load balancer, or a name of the
+    endpoint's Route 53 followed to one of those (dns.py: one weighted record picked per call)."""
+    name: str | None = domain.lower()
+    for _ in range(dns.MAX_HOPS + 1):
+        if name is None:
+            return None
+        port = _apprunner_port(name)
+        if port is not None:
+            return "127.0.0.1", port
+        host, _, given = name.rpartition(":") if ":" in name else (name, "", "")
+        if _loopback(host):
+            return host, int(given) if given.isdigit() else int(http_port or 80)
+        port = _load_balancer_port(name)
+        if port is not None:
+            return "127.0.0.1", port
+        name = dns.next_name(name)
     return None
 
 
