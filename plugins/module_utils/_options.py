@@ -28,3 +28,8 @@ def database_options(prefix=""):
         f"{prefix}database_url": dict(type="str", required=True, no_log=True),
         f"{prefix}password": dict(type="str", no_log=True),
     }
+
+
+def dict_list(**options):
+    """A list of dicts with the suboptions ``options``, empty when the task does not set it."""
+    return dict(type="list", elements="dict", default=[], options=options)

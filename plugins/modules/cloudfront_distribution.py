@@ -309,7 +309,7 @@ tags:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.invoice.platform.plugins.module_utils._diff import view_diff
-from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
+from ansible_collections.invoice.platform.plugins.module_utils._options import dict_list, tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     CACHING_OPTIMIZED,
     NAME_TAG,
@@ -528,23 +528,13 @@ def main():
             ),
         ),
         default_behavior=dict(type="dict", default={}, options=BEHAVIOR_OPTIONS),
-        behaviors=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(path_pattern=dict(type="str", required=True), **BEHAVIOR_OPTIONS),
-        ),
+        behaviors=dict_list(path_pattern=dict(type="str", required=True), **BEHAVIOR_OPTIONS),
         spa_fallback=dict(type="str"),
-        error_responses=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(
-                error_code=dict(type="int", required=True),
-                response_code=dict(type="int"),
-                response_page_path=dict(type="str"),
-                caching_min_ttl=dict(type="int", default=10),
-            ),
+        error_responses=dict_list(
+            error_code=dict(type="int", required=True),
+            response_code=dict(type="int"),
+            response_page_path=dict(type="str"),
+            caching_min_ttl=dict(type="int", default=10),
         ),
         price_class=dict(
             type="str", choices=["PriceClass_100", "PriceClass_200", "PriceClass_All"], default="PriceClass_100"

@@ -176,6 +176,7 @@ response_headers_policy:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.invoice.platform.plugins.module_utils._options import dict_list
 from ansible_collections.invoice.platform.plugins.module_utils.cloudfront import (
     RESPONSE_HEADERS_POLICIES,
     response_headers_config,
@@ -249,15 +250,10 @@ def main():
                 ),
             ),
         ),
-        custom_headers=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(
-                header=dict(type="str", required=True),
-                value=dict(type="str", required=True),
-                override=dict(type="bool", default=False),
-            ),
+        custom_headers=dict_list(
+            header=dict(type="str", required=True),
+            value=dict(type="str", required=True),
+            override=dict(type="bool", default=False),
         ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -265,7 +265,7 @@ from ansible_collections.invoice.platform.plugins.module_utils._ec2.network_plan
     to_permission,
     wanted_rules,
 )
-from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
+from ansible_collections.invoice.platform.plugins.module_utils._options import dict_list, tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 
@@ -766,23 +766,14 @@ class Network:
                 changed = True
                 if self.check or not group:
                     continue
-                revoke = [to_permission(r) for r in sorted(current - wanted, key=str)]
-                grant = [to_permission(r) for r in sorted(wanted - current, key=str)]
-                verb = "egress" if key == "egress" else "ingress"
-                if revoke:
-                    self.call(
-                        f"revoke {verb} rules of {name}",
-                        f"revoke_security_group_{verb}",
-                        GroupId=group["GroupId"],
-                        IpPermissions=revoke,
-                    )
-                if grant:
-                    self.call(
-                        f"authorize {verb} rules of {name}",
-                        f"authorize_security_group_{verb}",
-                        GroupId=group["GroupId"],
-                        IpPermissions=grant,
-                    )
+                for action, rules_of_action in (("revoke", current - wanted), ("authorize", wanted - current)):
+                    if rules_of_action:
+                        self.call(
+                            f"{action} {key} rules of {name}",
+                            f"{action}_security_group_{key}",
+                            GroupId=group["GroupId"],
+                            IpPermissions=[to_permission(r) for r in sorted(rules_of_action, key=str)],
+                        )
         return changed
 
     # --- state: absent -----------------------------------------------------------------
@@ -897,29 +888,19 @@ def main():
         resource_prefix=dict(type="str"),
         dns_support=dict(type="bool", default=True),
         dns_hostnames=dict(type="bool", default=True),
-        subnets=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(
-                name=dict(type="str", required=True),
-                cidr=dict(type="str", required=True),
-                az=dict(type="str", required=True),
-                tier=dict(type="str", required=True, choices=["public", "private"]),
-            ),
+        subnets=dict_list(
+            name=dict(type="str", required=True),
+            cidr=dict(type="str", required=True),
+            az=dict(type="str", required=True),
+            tier=dict(type="str", required=True, choices=["public", "private"]),
         ),
         internet_gateway=dict(type="bool", default=True),
         nat_gateway=dict(type="str", default="none", choices=["none", "single", "per_az"]),
-        security_groups=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(
-                name=dict(type="str", required=True),
-                description=dict(type="str", required=True),
-                ingress=dict(type="list", elements="dict", default=[], options=rule_spec),
-                egress=dict(type="list", elements="dict", options=rule_spec),
-            ),
+        security_groups=dict_list(
+            name=dict(type="str", required=True),
+            description=dict(type="str", required=True),
+            ingress=dict_list(**rule_spec),
+            egress=dict(type="list", elements="dict", options=rule_spec),
         ),
         **tag_options(),
         **wait_options(600),

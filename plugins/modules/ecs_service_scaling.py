@@ -157,6 +157,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._options import dict_list
 
 NAMESPACE = "ecs"
 ADJUSTMENT_TYPES = ["ExactCapacity", "ChangeInCapacity", "PercentChangeInCapacity"]
@@ -353,7 +354,7 @@ def main():
         service=dict(type="str", required=True),
         min_size=dict(type="int"),
         max_size=dict(type="int"),
-        policies=dict(type="list", elements="dict", default=[], options=policy),
+        policies=dict_list(**policy),
         purge_policies=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )

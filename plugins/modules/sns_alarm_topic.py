@@ -136,7 +136,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
-from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options
+from ansible_collections.invoice.platform.plugins.module_utils._options import dict_list, tag_options
 from ansible_collections.invoice.platform.plugins.module_utils._tags import tag_plan
 
 # Subscriptions in these states have no ARN that Unsubscribe accepts.
@@ -318,12 +318,7 @@ def main():
         name=dict(type="str", required=True),
         account_id=dict(type="str"),
         display_name=dict(type="str"),
-        subscriptions=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(protocol=dict(type="str", required=True), endpoint=dict(type="str", required=True)),
-        ),
+        subscriptions=dict_list(protocol=dict(type="str", required=True), endpoint=dict(type="str", required=True)),
         purge_subscriptions=dict(type="bool", default=True),
         **tag_options(),
         state=dict(type="str", choices=["present", "absent"], default="present"),
