@@ -314,16 +314,35 @@ class NamedConfig:
     """One kind of CloudFront configuration that a module finds by its name and changes under its
     ETag (``IfMatch``): ORIGIN_ACCESS_CONTROLS, RESPONSE_HEADERS_POLICIES below.
 
-    ``find(client, name)`` returns the resource as CloudFront lists it (or None) and
-    ``config_of(resource)`` its configuration; then ``get_etag(client, id)``,
-    ``create(client, config)`` (returns the resource), ``update(client, id, config, etag)`` and
-    ``delete(client, id, etag)``. The module gives ``view(config)``, what is compared and shown in
-    the diff, and ``returned(id, config)``, the keys it returns. Both ``ensure_*`` end the module.
+    ``kind`` names its calls (``get_<kind>``, ``create_<kind>``, ``update_<kind>``,
+    ``delete_<kind>``), whose configuration goes in ``<Kind>Config`` and whose resource comes back
+    as ``<Kind>``; ``find(client, name)`` returns the resource as CloudFront lists it (or None) and
+    ``config_of(resource)`` its configuration. The module gives ``view(config)``, what is compared
+    and shown in the diff, and ``returned(id, config)``, the keys it returns. Both ``ensure_*`` end
+    the module.
     """
 
-    def __init__(self, *, find, config_of, get_etag, create, update, delete):
-        self.find, self.config_of, self.get_etag = find, config_of, get_etag
-        self.create, self.update, self.delete = create, update, delete
+    def __init__(self, kind, *, find, config_of):
+        self.kind, self.find, self.config_of = kind, find, config_of
+        self.label = kind.replace("_", " ")
+        self.key = kind.title().replace("_", "")
+
+    @CloudFrontErrorHandler.common_error_handler("read the ETag of CloudFront {self.label} {res_id}")
+    def get_etag(self, client, res_id):
+        return getattr(client, f"get_{self.kind}")(aws_retry=True, Id=res_id)["ETag"]
+
+    @CloudFrontErrorHandler.common_error_handler("create CloudFront {self.label} {config[Name]}")
+    def create(self, client, config):
+        return getattr(client, f"create_{self.kind}")(aws_retry=True, **{f"{self.key}Config": config})[self.key]
+
+    @CloudFrontErrorHandler.common_error_handler("update CloudFront {self.label} {res_id}")
+    def update(self, client, res_id, config, etag):
+        getattr(client, f"update_{self.kind}")(aws_retry=True, Id=res_id, IfMatch=etag, **{f"{self.key}Config": config})
+
+    @CloudFrontErrorHandler.deletion_error_handler("delete CloudFront {self.label} {res_id}")
+    def delete(self, client, res_id, etag):
+        getattr(client, f"delete_{self.kind}")(aws_retry=True, Id=res_id, IfMatch=etag)
+        return True
 
     def run(self, module, build, view, returned):
         """State absent deletes the configuration, else ``build(module.params)`` is converged."""
@@ -460,36 +479,10 @@ def find_origin_access_control(client, name_or_id):
     return None
 
 
-@CloudFrontErrorHandler.common_error_handler("read the ETag of CloudFront origin access control {oac_id}")
-def get_origin_access_control_etag(client, oac_id):
-    return client.get_origin_access_control(aws_retry=True, Id=oac_id)["ETag"]
-
-
-@CloudFrontErrorHandler.common_error_handler("create CloudFront origin access control {config[Name]}")
-def create_origin_access_control(client, config):
-    return client.create_origin_access_control(aws_retry=True, OriginAccessControlConfig=config)["OriginAccessControl"]
-
-
-@CloudFrontErrorHandler.common_error_handler("update CloudFront origin access control {oac_id}")
-def update_origin_access_control(client, oac_id, config, etag):
-    return client.update_origin_access_control(
-        aws_retry=True, Id=oac_id, IfMatch=etag, OriginAccessControlConfig=config
-    )["OriginAccessControl"]
-
-
-@CloudFrontErrorHandler.deletion_error_handler("delete CloudFront origin access control {oac_id}")
-def delete_origin_access_control(client, oac_id, etag):
-    client.delete_origin_access_control(aws_retry=True, Id=oac_id, IfMatch=etag)
-    return True
-
-
 ORIGIN_ACCESS_CONTROLS = NamedConfig(
+    "origin_access_control",
     find=lambda client, name: next((i for i in list_origin_access_controls(client) if i["Name"] == name), None),
     config_of=lambda item: {k: v for k, v in item.items() if k != "Id"},
-    get_etag=get_origin_access_control_etag,
-    create=create_origin_access_control,
-    update=update_origin_access_control,
-    delete=delete_origin_access_control,
 )
 
 
@@ -594,36 +587,8 @@ def find_response_headers_policy(client, name):
     return None
 
 
-@CloudFrontErrorHandler.common_error_handler("read the ETag of CloudFront response headers policy {policy_id}")
-def get_response_headers_policy_etag(client, policy_id):
-    return client.get_response_headers_policy(aws_retry=True, Id=policy_id)["ETag"]
-
-
-@CloudFrontErrorHandler.common_error_handler("create CloudFront response headers policy {config[Name]}")
-def create_response_headers_policy(client, config):
-    return client.create_response_headers_policy(aws_retry=True, ResponseHeadersPolicyConfig=config)[
-        "ResponseHeadersPolicy"
-    ]
-
-
-@CloudFrontErrorHandler.common_error_handler("update CloudFront response headers policy {policy_id}")
-def update_response_headers_policy(client, policy_id, config, etag):
-    client.update_response_headers_policy(
-        aws_retry=True, Id=policy_id, IfMatch=etag, ResponseHeadersPolicyConfig=config
-    )
-
-
-@CloudFrontErrorHandler.deletion_error_handler("delete CloudFront response headers policy {policy_id}")
-def delete_response_headers_policy(client, policy_id, etag):
-    client.delete_response_headers_policy(aws_retry=True, Id=policy_id, IfMatch=etag)
-    return True
-
-
 RESPONSE_HEADERS_POLICIES = NamedConfig(
+    "response_headers_policy",
     find=find_response_headers_policy,
     config_of=lambda policy: policy["ResponseHeadersPolicyConfig"],
-    get_etag=get_response_headers_policy_etag,
-    create=create_response_headers_policy,
-    update=update_response_headers_policy,
-    delete=delete_response_headers_policy,
 )
