@@ -42,3 +42,10 @@ def session_dirs(tmp_path_factory: pytest.TempPathFactory, dirs: dict[str, str])
                 os.environ.pop(env, None)
             else:
                 os.environ[env] = value
+
+
+def require_in_process_endpoint() -> None:
+    """Skip the test when LOCALAWS_URL points at another endpoint: serving runs the services'
+    processes from the in-process one, on this machine."""
+    if os.environ.get("LOCALAWS_URL"):
+        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")

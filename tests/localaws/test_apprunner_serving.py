@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import boto3
 import pytest
 
 from tests.conftest import reset_localaws
+from tests.helpers import require_in_process_endpoint
 from tests.localaws.conftest import PRIVATE_IMAGE, wait_until_settled
 
 APP = Path(__file__).with_name("echo_env_app.py")
@@ -36,8 +36,7 @@ def refused(url: str) -> bool:
 
 def serve_with(monkeypatch: pytest.MonkeyPatch, log_dir: Path, *argv: str) -> None:
     """Make the in-process endpoint serve image services with ``argv`` (LOCALAWS_APPRUNNER_COMMAND)."""
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, *argv]))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(log_dir))
 
@@ -283,8 +282,7 @@ def test_code_service_needs_the_handshake_and_serves_the_committed_tree(
 ) -> None:
     from tools.localaws import client as control
 
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "logs"))
     boto3.client("ssm").put_parameter(Name="/code/token", Value="t0ken", Type="SecureString")
     repo = tmp_path / "repo"

@@ -13,6 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.helpers import require_in_process_endpoint
 from tests.playbooks.helpers import OUTPUTS_DIR_ENV, ROOT, run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
 
@@ -82,8 +83,7 @@ def get_health(url: str) -> dict:
 def test_deploy_builds_pushes_and_moves_the_service(
     localaws: str, source: Path, fakedocker: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     # The local App Runner backend runs the image's app/main.py (the image's code, not the tree's).
     monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "app/main.py", "$PORT"]))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
@@ -274,8 +274,7 @@ def test_deploy_from_the_repository_waits_for_the_handshake_then_serves_the_bran
 
     from tools.localaws.client import calls, complete_handshake, reset_calls
 
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
     serve = SERVER.replace("int(sys.argv[1])", 'int(os.environ["PORT"])')
     (source / "app" / "serve.py").write_text(serve.format(mode="ok", code="v1"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import shlex
 import sys
 import time
@@ -35,6 +34,7 @@ import pytest
 from app.auth import hash_password
 from tests.app.conftest import html_invoice
 from tests.conftest import AWS_TEST_ENV, reset_localaws
+from tests.helpers import require_in_process_endpoint
 from tests.playbooks.helpers import PlaybookRun, run_playbook
 from tools.localaws.client import calls, reset_calls
 
@@ -116,8 +116,7 @@ def _instance_url(identifier: str, secret_name: str) -> str:
 
 @pytest.fixture(scope="module")
 def stack(localaws_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     tmp = tmp_path_factory.mktemp("dr")
     s = Stack(localaws_server, tmp)
     with pytest.MonkeyPatch.context() as mp:

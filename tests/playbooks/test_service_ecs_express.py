@@ -6,7 +6,6 @@ good one (its older code serves again), bad combinations fail before any call.""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 import urllib.request
@@ -15,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.helpers import require_in_process_endpoint
 from tests.playbooks.helpers import run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
 from tests.playbooks.test_deploy import SERVER as APP
@@ -104,8 +104,7 @@ def test_converge_serves_noop_check_deploy_and_absent(
     source: Path,  # noqa: F811
     fakedocker: Path,  # noqa: F811
 ) -> None:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     monkeypatch.setenv("LOCALAWS_ECS_EXPRESS_COMMAND", shlex.join([sys.executable, "-c", COMMAND, "$PORT"]))
     boto3.client("ssm").put_parameter(Name="/invoice/local/jwt-secret", Value="x" * 40, Type="SecureString")
     password = "p" * 32

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import boto3
 import pytest
 
 from bench.worker import Api, run_on_stack
+from tests.helpers import require_in_process_endpoint
 from tests.molecule.run import run_scenario
 from tests.playbooks.helpers import ROOT, kill_tree, playbook_command, run_playbook
 from tests.playbooks.stack_helpers import mutating, noop_calls
@@ -72,8 +72,7 @@ async def _tables(database: dict, password: str) -> list[str]:
 
 
 def test_site_converges_and_the_api_answers(localaws: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     monkeypatch.setenv("LOCALAWS_APPRUNNER_COMMAND", shlex.join([sys.executable, "-m", "app", "serve"]))
     monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "apprunner"))
     monkeypatch.setenv("FAKEDOCKER_STATE_DIR", str(tmp_path / "docker"))

@@ -13,7 +13,6 @@ One converge for the whole file (module-scoped), three verify runs: the CI budge
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -27,6 +26,7 @@ import boto3
 import pytest
 
 from tests.conftest import AWS_TEST_ENV, reset_localaws
+from tests.helpers import require_in_process_endpoint
 from tests.playbooks.helpers import PlaybookRun, run_playbook
 from tools.localaws.client import calls, reset_calls
 
@@ -46,8 +46,7 @@ def by_check(run_dir: Path) -> dict[tuple[str, str], dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def stack(localaws_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if os.environ.get("LOCALAWS_URL"):
-        pytest.skip("serving needs the in-process endpoint (LOCALAWS_URL points at another one)")
+    require_in_process_endpoint()
     tmp = tmp_path_factory.mktemp("verify")
     with pytest.MonkeyPatch.context() as mp:
         reset_localaws(localaws_server)
