@@ -29,6 +29,7 @@ BAD = {
     "deploy_source": "tarball",  # argument spec: image or code
     "deploy_code_connection_name": "gh",  # App Runner: 4-32 characters
     "deploy_code_repository_url": "https://me:not-a-real-token@git.example/invoice.git",  # credentials in the URL
+    "deploy_update_service": False,  # "only build": not with a source App Runner builds and deploys (code)
 }
 EXPECTED = [
     "service: argument 'service_max_size' is of type str and we were unable to convert to int",
@@ -48,6 +49,7 @@ EXPECTED = [
     'deploy_source must be image or code, got "tarball"',
     'deploy_code_connection_name must be 4-32 of A-Z a-z 0-9 _ -, got "gh"',
     "deploy_code_repository_url must not carry credentials (user:token@)",
+    'deploy_update_service false (only build and push) needs deploy_source image: with deploy_source "tarball"',
 ]
 
 
