@@ -50,6 +50,8 @@ EXPECTED = [
     'deploy_code_connection_name must be 4-32 of A-Z a-z 0-9 _ -, got "gh"',
     "deploy_code_repository_url must not carry credentials (user:token@)",
     'deploy_update_service false (only build and push) needs deploy_source image: with deploy_source "tarball"',
+    # the worker tier needs the API's image (and its settings), which a source other than image does not give
+    'worker: the worker tier runs the API\'s image, and with deploy_source "tarball" the API has none',
 ]
 
 
