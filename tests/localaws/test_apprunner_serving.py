@@ -339,3 +339,31 @@ def test_code_service_needs_the_handshake_and_serves_the_committed_tree(
     )
     assert wait_until_settled(apprunner, arn)["Status"] == "RUNNING"
     assert fetch(url) == {"release": "v2", "greeting": "from-the-api", "secret": None}
+
+
+def test_a_build_directory_used_again_holds_only_the_new_commit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After /moto-api/reset a service's launch count starts over, so its build label (and
+    directory) comes again: a file the newer commit deleted must not be left there to serve."""
+    from tools.localaws.apprunner import source as code_build
+
+    monkeypatch.setenv("LOCALAWS_APPRUNNER_LOG_DIR", str(tmp_path / "logs"))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(CODE_APP.format(release="v1"))
+    (repo / "apprunner.yaml").write_text(APPRUNNER_YAML)
+    (repo / "old.html").write_text("v1 only")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "v1")
+    code = code_source(repo, "arn:unused")["CodeRepository"]
+    first = code_build.build(code, "code-api-1")
+    assert first is not None and (first.directory / "old.html").read_text() == "v1 only"
+    _git(repo, "rm", "-q", "old.html")
+    (repo / "app.py").write_text(CODE_APP.format(release="v2"))
+    _git(repo, "commit", "-qam", "v2")
+    again = code_build.build(code, "code-api-1")  # the same label, as after a reset
+    assert again is not None and again.directory == first.directory
+    assert not (again.directory / "old.html").exists()
+    assert "RELEASE = 'v2'" in (again.directory / "app.py").read_text()

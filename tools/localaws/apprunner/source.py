@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -75,7 +76,7 @@ def python_command(command: str) -> str:
 
 
 def archive(repository: Path, version: str, target: Path) -> str:
-    """Extract the committed tree of ``version`` into ``target``; returns the commit."""
+    """Extract the committed tree of ``version`` into ``target`` (emptied first); returns the commit."""
     try:
         # git from PATH, no shell: the repository and version are arguments, never parsed by a shell.
         commit = subprocess.run(  # noqa: S603
@@ -92,7 +93,10 @@ def archive(repository: Path, version: str, target: Path) -> str:
     except subprocess.CalledProcessError as exc:
         message = (exc.stderr or b"").decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         raise SourceError(f"SourceCodeVersion {version!r} of {repository}: {message.strip() or exc}") from exc
-    target.mkdir(parents=True, exist_ok=True)
+    # A fresh directory: a label is used again after /moto-api/reset (the launch count starts over),
+    # and files of an older commit left in it would be served.
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(target, filter="data")
     return commit
