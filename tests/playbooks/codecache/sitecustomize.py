@@ -17,6 +17,14 @@ module) under ``<local tmp>/ansiballz_cache``, a directory made anew for every
 the controller imports ``ansible.executor.module_common``. ansible-core writes an entry under a
 lock and renames it into place; an entry is keyed by the module's name, which is safe inside
 one session: the checkout's modules do not change while its tests run.
+
+The same directory keeps Jinja's compiled templates and expressions: every forked worker of
+every run lexed, parsed, generated and compiled the same task arguments and conditions again
+(a third of a worker's own CPU). The code object is kept under the SHA-256 of the source and
+of every environment setting the compiler reads; a template object is still built from it as
+Jinja builds one, so rendering, globals and filters are as before. A syntax error is never
+kept (it is raised again by the next run). test_dns.py alternately with and without it, at
+load 6-7: 39.9 / 42.8 s of CPU with, 46.2 / 45.5 s without (about 10 % less).
 """
 
 from __future__ import annotations
@@ -95,3 +103,117 @@ if _BALLZ:
             return spec
 
     sys.meta_path.insert(0, _AfterModuleCommon())
+
+
+_JINJA = _DIR
+
+
+def _embedded_templates():  # type: ignore[no-untyped-def]
+    """ansible-core's code generator writes constants that look like templates differently when allowed."""
+    import sys
+
+    bits = sys.modules.get("ansible._internal._templating._jinja_bits")
+    return getattr(getattr(bits, "_TemplateConfig", None), "allow_embedded_templates", None)
+
+
+def _jinja_key(env, kind, source, *extra):  # type: ignore[no-untyped-def]
+    """The cache file of one compiled template: its source and every setting the compiler reads."""
+    settings = (
+        type(env).__module__, type(env).__qualname__, kind, source, extra,
+        env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
+        env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
+        env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
+        env.optimized, env.autoescape if not callable(env.autoescape) else None, tuple(sorted(env.extensions)),
+        _embedded_templates(),
+    )  # fmt: skip
+    return os.path.join(_JINJA, "j2-" + hashlib.sha256(repr(settings).encode()).hexdigest())  # type: ignore[arg-type]
+
+
+def _load_code(path):  # type: ignore[no-untyped-def]
+    try:
+        with open(path, "rb") as fh:
+            return marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _store_code(path, code):  # type: ignore[no-untyped-def]
+    tmp = f"{path}.{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(code))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass
+
+
+def _cache_jinja(environment_module):  # type: ignore[no-untyped-def]
+    """Keep Jinja's compiled code of each template and expression source for the session.
+
+    Every forked worker of every run compiled the same templates again (lexer, parser, code
+    generator, then ``compile``): a third of a worker's own CPU. The code object depends only on
+    the source and the environment's syntax settings, which the key holds; rendering, globals
+    and filters are untouched (the template object is built from the code as Jinja does)."""
+    env_cls = environment_module.Environment
+    compile_ = env_cls.compile
+
+    def cached_compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]  # noqa: PLR0917 (Jinja's signature)
+        if raw or not isinstance(source, str):
+            return compile_(self, source, name, filename, raw, defer_init)
+        path = _jinja_key(self, "template", str(source), name, filename, defer_init)
+        code = _load_code(path)
+        if code is None:
+            code = compile_(self, source, name, filename, raw, defer_init)
+            _store_code(path, code)
+        return code
+
+    def cached_compile_expression(self, source, undefined_to_none=True):  # type: ignore[no-untyped-def]
+        path = _jinja_key(self, "expression", str(source))
+        code = _load_code(path)
+        if code is None:  # what Environment.compile_expression does, keeping the code
+            nodes = environment_module.nodes
+            parser = environment_module.Parser(self, source, state="variable")
+            try:
+                expr = parser.parse_expression()
+                if not parser.stream.eos:
+                    raise environment_module.TemplateSyntaxError(
+                        "chunk after expression", parser.stream.current.lineno, None, None
+                    )
+                expr.set_environment(self)
+            except environment_module.TemplateSyntaxError:
+                self.handle_exception(source=source)
+            body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+            code = compile_(self, nodes.Template(body, lineno=1))
+            _store_code(path, code)
+        template = self.template_class.from_code(self, code, self.make_globals(None), None)
+        return environment_module.TemplateExpression(template, undefined_to_none)
+
+    env_cls.compile = cached_compile
+    env_cls.compile_expression = cached_compile_expression
+
+
+if _JINJA:
+    import importlib.abc as _abc
+    import importlib.machinery as _machinery
+    import sys as _sys
+
+    class _AfterJinja(_abc.MetaPathFinder):
+        """Runs ``_cache_jinja`` once jinja2.environment is imported."""
+
+        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
+            if name != "jinja2.environment":
+                return None
+            _sys.meta_path.remove(self)
+            spec = _machinery.PathFinder.find_spec(name, path)
+            if spec is None or spec.loader is None:
+                return spec
+            exec_module = spec.loader.exec_module
+
+            def exec_and_cache(module):  # type: ignore[no-untyped-def]
+                exec_module(module)
+                _cache_jinja(module)
+
+            spec.loader.exec_module = exec_and_cache  # type: ignore[method-assign]
+            return spec
+
+    _sys.meta_path.insert(0, _AfterJinja())
