@@ -9,6 +9,11 @@ STAMP       := $(VENV)/.installed
 CHECKOV_VENV  := $(VENV)/tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 RUN         := .run
+# The web UI (frontend/): npm ci when the lockfile changes, a build when a source does.
+FRONTEND_DEPS  := frontend/node_modules/.package-lock.json
+FRONTEND_BUILD := frontend/dist/index.html
+FRONTEND_SRC   := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+                  frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
 LOCALAWS_PORT  ?= 4566
 LOCALAWS_DELAY ?= 2
 PGPORT      ?= 54329
@@ -21,7 +26,7 @@ SERVICE_BACKEND ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup demo cost test up down lint lint-python lint-ansible lint-other syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
+.PHONY: help setup frontend demo cost test up down lint lint-python lint-ansible lint-other syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,7 +47,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt | $(STAMP)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
-setup: $(STAMP) $(CHECKOV_STAMP) ## Create .venv (Python 3.12) with the pinned dependencies; safe to run again
+$(FRONTEND_DEPS): frontend/package-lock.json frontend/package.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+$(FRONTEND_BUILD): $(FRONTEND_DEPS) $(FRONTEND_SRC)
+	cd frontend && npm run --silent build
+
+frontend: $(FRONTEND_BUILD) ## Build the web UI into frontend/dist (npm ci && npm run build; node 20 or later); only when a source changed
+
+setup: $(STAMP) $(CHECKOV_STAMP) $(FRONTEND_BUILD) ## Create .venv (Python 3.12) with the pinned dependencies and build the web UI; safe to run again
 
 pg-start: ## Start the throwaway PostgreSQL 15 cluster on 127.0.0.1:$(PGPORT)
 	@PGPORT=$(PGPORT) scripts/pg.sh start
@@ -71,7 +84,7 @@ up: localaws-start pg-start ## Start the local AWS endpoint and PostgreSQL
 
 down: localaws-stop pg-stop ## Stop everything `make up` / `make demo` started
 
-demo: up ## Converge the whole stack on the local endpoint and print the outputs
+demo: up $(FRONTEND_BUILD) ## Converge the whole stack on the local endpoint and print the outputs
 	@# The local world only: fake credentials, so nothing here can use a real account's.
 	env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	  AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALAWS_PORT) AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=10 \
@@ -123,7 +136,7 @@ syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 	  ansible-playbook --syntax-check -i inventories/local "$$p" >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
 	  echo "syntax ok: $$p"; done
 
-pytest: $(STAMP) ## pytest in PYTEST_WORKERS xdist workers (default 2; each starts its own local endpoint and PostgreSQL on free ports; longest files first: tests/conftest.py SLOW_FILES), and beside them one lane for the tests marked sleep_bound
+pytest: $(STAMP) $(FRONTEND_BUILD) ## pytest in PYTEST_WORKERS xdist workers (default 2; each starts its own local endpoint and PostgreSQL on free ports; longest files first: tests/conftest.py SLOW_FILES), and beside them one lane for the tests marked sleep_bound
 	@# A sleep_bound test spends most of its time asleep (the SDKs' retry backoff under throttling):
 	@# in a worker it left a core idle for minutes, so it runs in a session of its own beside the
 	@# workers; its output is printed when it ends. Exit status 5 (nothing selected) is fine for one
@@ -160,4 +173,4 @@ lock: ## Re-pin constraints.txt from a fresh resolve of requirements.in
 	{ echo "# Full pinned set (pip freeze of a \`make setup\` venv on Python 3.12). Regenerate with \`make lock\`."; $(RUN)/lockvenv/bin/pip freeze; } > constraints.txt
 
 clean: down ## Remove the virtualenv, run state and outputs
-	rm -rf $(VENV) $(RUN) outputs collections
+	rm -rf $(VENV) $(RUN) outputs collections frontend/node_modules frontend/dist

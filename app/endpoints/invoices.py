@@ -56,20 +56,46 @@ def batch_name_expr() -> sa.ColumnElement:
 
 
 LIST_COLUMNS = [col for col in tables.invoices.c if col.name not in (*HIDDEN, "customer_name", "extraction_warnings")]
+# The list's orders (`sort`: a key, or -key for descending; empty values sort last either way)
+SORT_KEYS = (
+    "created_at",
+    "invoice_date",
+    "invoice_number",
+    "vendor_name",
+    "customer_name",
+    "total_amount",
+    "processing_status",
+)
+SORT_VALUES = [*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]
+DEFAULT_SORT = "-created_at"
+
+
+def _order(columns: Any, sort: str) -> list[sa.ColumnElement]:
+    """ORDER BY for a sort value over columns named as the list's keys. created_at orders by
+    itself (the index, newest first by default); any other key breaks ties newest first."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    if key == "created_at":
+        newest = [columns["created_at"].desc(), columns["id"].desc()]
+        return newest if descending else [columns["created_at"].asc(), columns["id"].asc()]
+    column = columns[key].desc() if descending else columns[key].asc()
+    return [column.nulls_last(), columns["created_at"].desc(), columns["id"].desc()]
 
 
 @functools.lru_cache(maxsize=256)
-def _list_query(shape: tuple[str, ...]) -> Query:
+def _list_query(shape: tuple[str, ...], sort: str = DEFAULT_SORT) -> Query:
     """The list statement for one filter shape, compiled once: the page as JSON built by
     PostgreSQL (no per-row Python work) and the total, in one round trip."""
     filters = ListFilters(shape)
     where = filters.conditions()
+    customer_name = sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name)
+    joined = {"vendor_name": tables.vendors.c.name, "customer_name": customer_name}
+    sortable = {c.name: c for c in tables.invoices.c} | joined
     page_query = (
         sa.select(
             *LIST_COLUMNS,
             tables.vendors.c.name.label("vendor_name"),
             tables.vendors.c.display_name.label("vendor_display_name"),
-            sa.func.coalesce(tables.customers.c.name, tables.invoices.c.customer_name).label("customer_name"),
+            customer_name.label("customer_name"),
             batch_name_expr().label("batch_name"),
         )
         .select_from(
@@ -78,16 +104,14 @@ def _list_query(shape: tuple[str, ...]) -> Query:
             .outerjoin(tables.processing_batches, tables.invoices.c.batch_id == tables.processing_batches.c.id)
         )
         .where(*where)
-        .order_by(tables.invoices.c.created_at.desc(), tables.invoices.c.id.desc())
+        .order_by(*_order(sortable, sort))
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
         .subquery("p")
     )
     invoices_json = sa.select(
         sa.func.coalesce(
-            sa.func.json_agg(
-                aggregate_order_by(sa.literal_column("p"), page_query.c.created_at.desc(), page_query.c.id.desc())
-            ),
+            sa.func.json_agg(aggregate_order_by(sa.literal_column("p"), *_order(page_query.c, sort))),
             sa.text("'[]'::json"),
         )
     ).scalar_subquery()
@@ -107,9 +131,17 @@ def _list_query(shape: tuple[str, ...]) -> Query:
 @filtered
 async def list_invoices(request: Request) -> Response:
     """
-    summary: List invoices, newest first, paged in SQL
+    summary: List invoices, newest first unless sorted, paged in SQL
     tags: [invoices]
     parameters:  # after the filters (@filtered)
+      - name: sort
+        in: query
+        description: a column to order by, ascending, or -column for descending (empty values last); default -created_at
+        schema:
+          type: string
+          enum: [created_at, invoice_date, invoice_number, vendor_name, customer_name, total_amount, processing_status,
+                 -created_at, -invoice_date, -invoice_number, -vendor_name, -customer_name, -total_amount,
+                 -processing_status]
       - {name: limit, in: query, schema: {type: integer, default: 50, minimum: 1, maximum: 10000}}
       - {name: offset, in: query, schema: {type: integer, default: 0, minimum: 0, maximum: 10000000}}
       - name: page
@@ -127,8 +159,12 @@ async def list_invoices(request: Request) -> Response:
     page = integer(request.query_params.get("page"), "page", minimum=1, maximum=MAX_OFFSET // conf.max_list_limit + 1)
     if page is not None:
         offset = page_offset(page, limit)
+    sort = request.query_params.get("sort") or DEFAULT_SORT
+    if sort not in SORT_VALUES:
+        raise bad_request("sort", f"sort must be one of {', '.join(SORT_VALUES)}")
     filters = parse_list_filters(request.query_params)
-    row = await fetchrow(db(request), _list_query(filters.shape), {**filters.values, "limit": limit, "offset": offset})
+    values = {**filters.values, "limit": limit, "offset": offset}
+    row = await fetchrow(db(request), _list_query(filters.shape, sort), values)
     assert row is not None
     return RawJSON(page_json(row["invoices"], row["total"], limit, offset))
 

@@ -191,6 +191,29 @@ def test_list_filters_paging_and_types(client, auth, vendor_id, three_invoices, 
     assert client.get("/api/invoices?batch_name=Single%20Upload", headers=h).json()["total"] == 3
 
 
+def test_list_sorts_in_sql_then_pages(client, auth, three_invoices, sql):
+    h = auth["viewer"]
+
+    def numbers(query: str) -> list[str]:
+        response = client.get(f"/api/invoices?{query}", headers=h)
+        assert response.status_code == 200, response.text
+        return [i["invoice_number"] for i in response.json()["invoices"]]
+
+    assert numbers("sort=invoice_number") == ["A-1", "A-2", "B-3"]
+    assert numbers("sort=-invoice_number") == ["B-3", "A-2", "A-1"]
+    assert numbers("sort=created_at") == ["A-1", "A-2", "B-3"]
+    assert numbers("sort=-created_at") == numbers("") == ["B-3", "A-2", "A-1"]
+    # the order is the database's, before the page is cut: page 2 of 2 holds the last one
+    assert numbers("sort=invoice_number&limit=2&page=2") == ["B-3"]
+    sql("UPDATE invoices SET total_amount = NULL WHERE invoice_number = 'A-2'")
+    sql("UPDATE invoices SET total_amount = 5 WHERE invoice_number = 'B-3'")
+    # empty values last, ascending and descending
+    assert numbers("sort=total_amount") == ["B-3", "A-1", "A-2"]
+    assert numbers("sort=-total_amount") == ["A-1", "B-3", "A-2"]
+    bad = client.get("/api/invoices?sort=file_path", headers=h)
+    assert bad.status_code == 400 and bad.json()["field"] == "sort"
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.request
 from pathlib import Path
@@ -21,7 +22,10 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     # The storage role owns the bucket; a plain one keeps this test about the cdn role.
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     site = tmp_path / "dist"
-    shutil.copytree(ROOT / "frontend" / "dist", site)
+    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+        pytest.fail("frontend/dist has no index.html: run `make frontend` (npm ci && npm run build)")
+    shutil.copytree(ROOT / "frontend" / "dist", site)  # the web UI as `make frontend` builds it
+    bundle = [p.relative_to(site).as_posix() for p in (site / "assets").glob("*.js")]
     (site / "old.txt").write_text("gone soon")
     converge("playbooks/certificates.yml")
     run = converge("playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False})
@@ -35,7 +39,15 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     head = s3.head_object(Bucket=BUCKET, Key="index.html")
     assert head["CacheControl"] == "no-cache"
     assert head["ContentType"].startswith("text/html")
-    assert s3.head_object(Bucket=BUCKET, Key="app.js")["ContentType"].startswith("text/javascript")
+    # the bundle's names carry a content hash (hex): a year, immutable
+    assert bundle and all(re.fullmatch(r"assets/[\w-]+\.[0-9a-f]{8,}\.js", key) for key in bundle), bundle
+    for key in bundle:
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert head["ContentType"].startswith("text/javascript")
+        assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    # index.html loads config.js (the environment's API base, no-cache) before the bundle
+    index = (site / "index.html").read_text()
+    assert index.index('src="/config.js"') < index.index(f'src="/{bundle[0]}"')
     assert outputs["invalidation_id"]
 
     # locally the distribution is served on a loopback URL: the one the endpoint reports
@@ -59,6 +71,9 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     with urllib.request.urlopen(f"{outputs['local_url']}/config.js", timeout=10) as config_js:
         assert config_js.headers["Cache-Control"] == "no-cache"
         assert b"window.INVOICE_CONFIG" in config_js.read()
+    with urllib.request.urlopen(f"{outputs['local_url']}/{bundle[0]}", timeout=10) as js:
+        assert js.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert js.read() == (site / bundle[0]).read_bytes()
 
     again, log = noop_calls(
         localaws, "playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False}
@@ -72,10 +87,10 @@ def test_distribution_upload_and_noop(localaws: str, tmp_path: Path) -> None:
     assert [m for m in mutating(log) if m.startswith("s3.")] == []
 
     (site / "old.txt").unlink()
-    (site / "app.css").write_text("body { color: black; }\n")
+    (site / "index.html").write_text(index.replace("<title>", "<title>New "))
     changed = converge("playbooks/cdn.yml", extra_vars={"cdn_frontend_dir": str(site), "cdn_api_origin": False})
     sync = changed.task("Upload the changed files of the web UI")
-    assert sync["uploaded"] == ["app.css"]
+    assert sync["uploaded"] == ["index.html"]
     assert sync["deleted"] == ["old.txt"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert "old.txt" not in keys

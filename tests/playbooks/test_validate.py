@@ -30,6 +30,7 @@ BAD = {
     "deploy_code_connection_name": "gh",  # App Runner: 4-32 characters
     "deploy_code_repository_url": "https://me:not-a-real-token@git.example/invoice.git",  # credentials in the URL
     "deploy_update_service": False,  # "only build": not with a source App Runner builds and deploys (code)
+    "cdn_frontend_dir": str(ROOT / "frontend" / "src"),  # a directory, but no built UI (no index.html)
 }
 EXPECTED = [
     "service: argument 'service_max_size' is of type str and we were unable to convert to int",
@@ -52,6 +53,7 @@ EXPECTED = [
     'deploy_update_service false (only build and push) needs deploy_source image: with deploy_source "tarball"',
     # the worker tier needs the API's image (and its settings), which a source other than image does not give
     'worker: the worker tier runs the API\'s image, and with deploy_source "tarball" the API has none',
+    "frontend/src has no index.html: build the web UI first with `make frontend`",
 ]
 
 

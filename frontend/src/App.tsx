@@ -1,0 +1,40 @@
+import { Box, CircularProgress } from "@mui/material";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Layout } from "./components/Layout";
+import { SignIn } from "./features/auth/SignIn";
+import { InvoicesPage } from "./features/invoices/InvoicesPage";
+import { useSession } from "./lib/auth";
+
+export function App() {
+  const { user, checking } = useSession();
+  const location = useLocation();
+  if (checking) {
+    return (
+      <Box sx={{ display: "grid", placeItems: "center", minHeight: "100vh" }}>
+        <CircularProgress aria-label="Checking your session" />
+      </Box>
+    );
+  }
+  if (!user) {
+    return (
+      <Routes>
+        <Route path="/signin" element={<SignIn />} />
+        <Route path="*" element={<Navigate to="/signin" replace state={{ from: location }} />} />
+      </Routes>
+    );
+  }
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route path="/invoices" element={<InvoicesPage />} />
+        <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
+        <Route path="*" element={<Navigate to="/invoices" replace />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function fromPath(state: unknown): string {
+  const from = (state as { from?: { pathname?: string; search?: string } } | null)?.from;
+  return from?.pathname && from.pathname !== "/signin" ? `${from.pathname}${from.search ?? ""}` : "/invoices";
+}

@@ -1,0 +1,193 @@
+import {
+  Alert,
+  Box,
+  Chip,
+  CircularProgress,
+  FormControl,
+  InputLabel,
+  MenuItem,
+  Paper,
+  Select,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TablePagination,
+  TableRow,
+  TableSortLabel,
+  TextField,
+  Typography,
+} from "@mui/material";
+import { useEffect, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { fieldError, formError } from "../../lib/api";
+import { STATUSES } from "../../lib/types";
+import { useInvoices, useVendors, type InvoiceFilters } from "./api";
+import { UploadForm } from "./UploadForm";
+
+const COLUMNS = [
+  { key: "invoice_number", label: "Number", numeric: false },
+  { key: "vendor_name", label: "Vendor", numeric: false },
+  { key: "customer_name", label: "Customer", numeric: false },
+  { key: "invoice_date", label: "Date", numeric: false },
+  { key: "total_amount", label: "Total", numeric: true },
+  { key: "processing_status", label: "Status", numeric: false },
+  { key: "created_at", label: "Uploaded", numeric: false },
+] as const;
+
+const PAGE_SIZES = [25, 50, 100];
+const STATUS_COLOR = { pending: "warning", processed: "info", approved: "success", rejected: "error", failed: "error" } as const;
+
+/** The filters live in the URL: a reload, a shared link or Back shows the same page. */
+function useFilters(): [InvoiceFilters, (change: Partial<InvoiceFilters>) => void] {
+  const [params, setParams] = useSearchParams();
+  const limit = Number(params.get("limit")) || 50;
+  const filters: InvoiceFilters = {
+    search: params.get("search") ?? "",
+    status: params.get("status") ?? "",
+    vendor_id: params.get("vendor_id") ?? "",
+    sort: params.get("sort") ?? "-created_at",
+    page: Math.max(1, Number(params.get("page")) || 1),
+    limit: PAGE_SIZES.includes(limit) ? limit : 50,
+  };
+  function update(change: Partial<InvoiceFilters>) {
+    const next = { ...filters, page: 1, ...change };
+    const out = new URLSearchParams();
+    if (next.search) out.set("search", next.search);
+    if (next.status) out.set("status", next.status);
+    if (next.vendor_id) out.set("vendor_id", next.vendor_id);
+    if (next.sort !== "-created_at") out.set("sort", next.sort);
+    if (next.page > 1) out.set("page", String(next.page));
+    if (next.limit !== 50) out.set("limit", String(next.limit));
+    setParams(out);
+  }
+  return [filters, update];
+}
+
+function money(value: string | number | null, currency: string | null): string {
+  if (value === null || value === "") return "";
+  const n = Number(value);
+  const text = Number.isFinite(n) ? n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(value);
+  return currency ? `${text} ${currency}` : text;
+}
+
+export function InvoicesPage() {
+  const [filters, update] = useFilters();
+  const invoices = useInvoices(filters);
+  const vendors = useVendors();
+  const [search, setSearch] = useState(filters.search);
+
+  // typing searches after a pause, not at every key
+  useEffect(() => {
+    if (search === filters.search) return;
+    const timer = window.setTimeout(() => update({ search }), 350);
+    return () => window.clearTimeout(timer);
+  });
+  useEffect(() => setSearch(filters.search), [filters.search]);
+
+  const sortKey = filters.sort.replace(/^-/, "");
+  const descending = filters.sort.startsWith("-");
+  const rows = invoices.data?.invoices ?? [];
+  const listError = invoices.error;
+  return (
+    <>
+      <Typography variant="h4" component="h1" gutterBottom>
+        Invoices
+      </Typography>
+      <UploadForm />
+      <Paper component="section" aria-label="Invoice list" sx={{ p: 2 }}>
+        <Box role="search" sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 2 }}>
+          <TextField
+            label="Search"
+            helperText={fieldError(listError, "search") ?? "Number, customer or PO number"}
+            error={Boolean(fieldError(listError, "search"))}
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            sx={{ minWidth: 260 }}
+          />
+          <FormControl sx={{ minWidth: 160 }}>
+            <InputLabel id="filter-status-label">Status</InputLabel>
+            <Select labelId="filter-status-label" label="Status" value={filters.status} onChange={(e) => update({ status: e.target.value })}>
+              <MenuItem value="">Any status</MenuItem>
+              {STATUSES.map((s) => (
+                <MenuItem key={s} value={s}>
+                  {s}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
+          <FormControl sx={{ minWidth: 200 }}>
+            <InputLabel id="filter-vendor-label">Vendor</InputLabel>
+            <Select labelId="filter-vendor-label" label="Vendor" value={vendors.data ? filters.vendor_id : ""} onChange={(e) => update({ vendor_id: e.target.value })}>
+              <MenuItem value="">Any vendor</MenuItem>
+              {(vendors.data ?? []).map((v) => (
+                <MenuItem key={v.id} value={v.id}>
+                  {v.display_name || v.name}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
+        </Box>
+        {listError && <Alert severity="error">Could not load the invoices: {formError(listError, ["search"])}</Alert>}
+        <TableContainer>
+          <Table size="small" aria-label="Invoices" aria-busy={invoices.isFetching}>
+            <TableHead>
+              <TableRow>
+                {COLUMNS.map((c) => (
+                  <TableCell key={c.key} align={c.numeric ? "right" : "left"} sortDirection={sortKey === c.key ? (descending ? "desc" : "asc") : false}>
+                    <TableSortLabel
+                      active={sortKey === c.key}
+                      direction={sortKey === c.key && descending ? "desc" : "asc"}
+                      onClick={() => update({ sort: sortKey === c.key && !descending ? `-${c.key}` : c.key })}
+                    >
+                      {c.label}
+                    </TableSortLabel>
+                  </TableCell>
+                ))}
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((inv) => (
+                <TableRow key={inv.id} hover>
+                  <TableCell>{inv.invoice_number || inv.original_filename}</TableCell>
+                  <TableCell>{inv.vendor_display_name || inv.vendor_name}</TableCell>
+                  <TableCell>{inv.customer_name}</TableCell>
+                  <TableCell>{inv.invoice_date}</TableCell>
+                  <TableCell align="right">{money(inv.total_amount, inv.currency)}</TableCell>
+                  <TableCell>
+                    <Chip size="small" label={inv.processing_status} color={STATUS_COLOR[inv.processing_status] ?? "default"} />
+                  </TableCell>
+                  <TableCell>{new Date(inv.created_at).toLocaleString()}</TableCell>
+                </TableRow>
+              ))}
+              {invoices.isLoading && (
+                <TableRow>
+                  <TableCell colSpan={COLUMNS.length} align="center">
+                    <CircularProgress size={24} aria-label="Loading invoices" />
+                  </TableCell>
+                </TableRow>
+              )}
+              {invoices.isSuccess && rows.length === 0 && (
+                <TableRow>
+                  <TableCell colSpan={COLUMNS.length} align="center">
+                    {filters.search || filters.status || filters.vendor_id ? "No invoice matches these filters." : "No invoices yet: upload one above."}
+                  </TableCell>
+                </TableRow>
+              )}
+            </TableBody>
+          </Table>
+        </TableContainer>
+        <TablePagination
+          component="div"
+          count={invoices.data?.total ?? 0}
+          page={filters.page - 1}
+          rowsPerPage={filters.limit}
+          rowsPerPageOptions={PAGE_SIZES}
+          onPageChange={(_e, page) => update({ page: page + 1 })}
+          onRowsPerPageChange={(e) => update({ limit: Number(e.target.value) })}
+        />
+      </Paper>
+    </>
+  );
+}

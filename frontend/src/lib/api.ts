@@ -1,0 +1,112 @@
+// The one API client: adds the token, turns error bodies ({error, field}) into ApiError,
+// and reports a refused token (401) so the app can return to sign in.
+
+declare global {
+  interface Window {
+    INVOICE_CONFIG?: { apiBase?: string };
+  }
+}
+
+const TOKEN_KEY = "invoice.token";
+
+export function apiBase(): string {
+  return (window.INVOICE_CONFIG?.apiBase ?? "").replace(/\/$/, "");
+}
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly field: string | null;
+  readonly body: Record<string, unknown>;
+
+  constructor(status: number, message: string, field: string | null, body: Record<string, unknown>) {
+    super(message);
+    this.status = status;
+    this.field = field;
+    this.body = body;
+  }
+}
+
+type Listener = () => void;
+const expiredListeners = new Set<Listener>();
+
+/** Called when the API refuses the token the app holds (expired or revoked). */
+export function onSessionExpired(listener: Listener): () => void {
+  expiredListeners.add(listener);
+  return () => expiredListeners.delete(listener);
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  form?: FormData;
+  signal?: AbortSignal;
+}
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const headers = new Headers();
+  const token = getToken();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  let body: BodyInit | undefined;
+  if (options.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(options.json);
+  } else if (options.form) {
+    body = options.form;
+  }
+  const response = await fetch(`${apiBase()}${path}`, {
+    method: options.method ?? (body ? "POST" : "GET"),
+    headers,
+    body,
+    signal: options.signal,
+  });
+  if (!response.ok) {
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = (await response.json()) as Record<string, unknown>;
+    } catch {
+      parsed = {};
+    }
+    if (response.status === 401 && token) {
+      setToken(null);
+      expiredListeners.forEach((listener) => listener());
+    }
+    const message = typeof parsed.error === "string" ? parsed.error : `${response.status} ${response.statusText}`;
+    const field = typeof parsed.field === "string" ? parsed.field : null;
+    throw new ApiError(response.status, message, field, parsed);
+  }
+  return response;
+}
+
+/** A JSON request. */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, options);
+  return (await response.json()) as T;
+}
+
+/** A file with the Authorization header, as a blob URL (never a token in a URL). */
+export async function fileUrl(path: string, signal?: AbortSignal): Promise<{ url: string; type: string }> {
+  const response = await send(path, { signal });
+  const blob = await response.blob();
+  return { url: URL.createObjectURL(blob), type: blob.type };
+}
+
+/** The message for a field from an error, when the API named that field. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError && error.field === field ? error.message : undefined;
+}
+
+/** The message of an error that names no field of the given list (shown at the top of a form). */
+export function formError(error: unknown, fields: string[] = []): string | undefined {
+  if (!error) return undefined;
+  if (error instanceof ApiError) return error.field && fields.includes(error.field) ? undefined : error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,66 @@
+// The API's shapes (docs/api.md, /api/openapi.json) that the screens use.
+
+export type Role = "admin" | "reviewer" | "viewer";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+}
+
+export interface LoginResponse {
+  message: string;
+  token: string;
+  expires_in: number;
+  user: User;
+}
+
+export interface Vendor {
+  id: string;
+  name: string;
+  display_name: string | null;
+  active: boolean;
+}
+
+export type Status = "pending" | "processed" | "approved" | "rejected" | "failed";
+export const STATUSES: Status[] = ["pending", "processed", "approved", "rejected", "failed"];
+
+export interface InvoiceSummary {
+  id: string;
+  invoice_number: string | null;
+  original_filename: string | null;
+  vendor_id: string | null;
+  vendor_name: string | null;
+  vendor_display_name: string | null;
+  customer_name: string | null;
+  invoice_date: string | null;
+  total_amount: string | number | null;
+  currency: string | null;
+  processing_status: Status;
+  batch_name: string | null;
+  created_at: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+  page: number;
+  total: number;
+}
+
+export interface InvoiceList {
+  invoices: InvoiceSummary[];
+  total: number;
+  pagination: Page;
+}
+
+export interface UploadSummary {
+  id: string;
+  invoice_number: string | null;
+  customer_name: string | null;
+  total_amount: string | number | null;
+  line_items_count: number;
+  vendor_name: string;
+  warnings: string[];
+}

@@ -1,0 +1,128 @@
+"""Sign in / sign out, the session across a reload and its expiry, the invoice list (paging,
+sorting, filters in the URL) and an upload: in Chromium, against the real API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from app.auth import issue_token
+from app.settings import Settings
+from tests.app.conftest import PASSWORD, html_invoice
+from tests.web.conftest import shot
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def rows(page: Page) -> list[str]:
+    """The first cell of each invoice row (number, or the file's name)."""
+    table = page.get_by_role("table", name="Invoices")
+    expect(table).to_have_attribute("aria-busy", "false")
+    return table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.cells[0].innerText)")
+
+
+def test_sign_in_upload_list_and_sign_out(page: Page, users: dict[str, str], sql: Callable[..., Any]) -> None:
+    page.goto("/invoices?status=processed")
+    expect(page).to_have_url(re.compile(r"/signin$"))
+    sign_in(page, users["reviewer"], "wrong password")
+    expect(page.get_by_role("alert")).to_have_text("Invalid email or password")
+    shot(page, "sign-in")
+    sign_in(page, users["reviewer"])
+    # back where the person was going, filters and all
+    expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/invoices\?status=processed$"))
+    expect(page.get_by_label("Signed in as")).to_have_text(users["reviewer"])
+    expect(page.get_by_text("No invoice matches these filters.")).to_be_visible()
+    page.goto("/invoices")
+    expect(page.get_by_text("No invoices yet: upload one above.")).to_be_visible()
+
+    # upload three through the form
+    upload = page.get_by_role("region", name="Upload an invoice")
+    upload.get_by_role("combobox", name="Vendor").click()
+    page.get_by_role("option", name=re.compile("genesys", re.I)).click()
+    for number, customer in (("UI-1", "Globex Corporation"), ("UI-2", "Vandelay Industries"), ("UI-3", "Acme")):
+        upload.get_by_label("Invoice file (PDF, HTML, PNG, JPEG)").set_input_files(
+            {"name": f"{number}.html", "mimeType": "text/html", "buffer": html_invoice(number, customer=customer)}
+        )
+        upload.get_by_role("button", name="Upload").click()
+        expect(upload.get_by_role("status")).to_have_text(f"Uploaded {number}.html: invoice {number}, 2 line items")
+    assert rows(page) == ["UI-3", "UI-2", "UI-1"]
+    shot(page, "invoices")
+
+    # an API error is shown next to its field: the same file again is a duplicate
+    upload.get_by_label("Invoice file (PDF, HTML, PNG, JPEG)").set_input_files(
+        {"name": "again.html", "mimeType": "text/html", "buffer": html_invoice("UI-1", customer="Globex Corporation")}
+    )
+    upload.get_by_role("button", name="Upload").click()
+    expect(upload.get_by_text("This file was already uploaded")).to_be_visible()
+    assert rows(page) == ["UI-3", "UI-2", "UI-1"]
+
+    # sorting is the server's, and kept in the URL
+    page.get_by_role("button", name="Number").click()
+    expect(page).to_have_url(re.compile(r"sort=invoice_number"))
+    assert rows(page) == ["UI-1", "UI-2", "UI-3"]
+    page.get_by_role("button", name="Number").click()
+    expect(page).to_have_url(re.compile(r"sort=-invoice_number"))
+    assert rows(page) == ["UI-3", "UI-2", "UI-1"]
+
+    # paging: 25 a page; 27 invoices make two pages (the rest inserted in SQL)
+    sql(
+        "INSERT INTO invoices (invoice_number, original_filename, file_path, file_type, file_hash,"
+        " file_size, processing_status, vendor_id) SELECT 'SQL-' || lpad(n::text, 2, '0'), 'x.pdf', 'none', 'pdf',"
+        " md5(n::text), 1, 'pending', (SELECT id FROM vendors WHERE name = 'genesys') FROM generate_series(1, 24) AS n"
+    )
+    page.goto("/invoices?sort=invoice_number&limit=25&page=2")
+    assert rows(page) == ["UI-2", "UI-3"]
+    expect(page.get_by_text("26\u201327 of 27")).to_be_visible()
+    page.get_by_role("button", name="Go to previous page").click()
+    expect(page).to_have_url(re.compile(r"/invoices\?sort=invoice_number&limit=25$"))
+    assert rows(page)[:2] == ["SQL-01", "SQL-02"]
+
+    # filters: search and status, in the URL, kept across a reload (the session too)
+    page.get_by_label("Search").fill("ui-")
+    expect(page).to_have_url(re.compile(r"search=ui-"))
+    assert rows(page) == ["UI-1", "UI-2", "UI-3"]
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="pending").click()
+    expect(page).to_have_url(re.compile(r"status=pending"))
+    expect(page.get_by_text("No invoice matches these filters.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Search")).to_have_value("ui-")
+    expect(page.get_by_role("combobox", name="Status")).to_have_text("pending")
+    expect(page.get_by_label("Signed in as")).to_have_text(users["reviewer"])
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Invoice Processing")).to_be_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    # the API revoked the token: a reload does not sign in again
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('invoice.token')") is None
+
+
+def test_an_expired_token_returns_to_sign_in_with_a_message(
+    page: Page, users: dict[str, str], sql: Callable[..., Any], settings: Settings
+) -> None:
+    page.goto("/signin")
+    sign_in(page, users["viewer"])
+    expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+    # the token the page holds expires (issued a minute ago with a TTL of 1 s)
+    row = dict(sql("SELECT id, email, name, role, token_version FROM users WHERE email = $1", users["viewer"])[0])
+    expired = issue_token(row, str(settings.jwt_secret), -60)
+    page.evaluate("token => sessionStorage.setItem('invoice.token', token)", expired)
+    page.get_by_role("button", name="Number").click()  # the next request the page makes
+    expect(page.get_by_role("heading", name="Sign in to Invoice Processing")).to_be_visible()
+    expect(page.get_by_text("Your session has expired. Sign in again.")).to_be_visible()
+    # and on a reload with the expired token
+    page.evaluate("token => sessionStorage.setItem('invoice.token', token)", expired)
+    page.goto("/invoices")
+    expect(page.get_by_text("Your session has expired. Sign in again.")).to_be_visible()
+    sign_in(page, users["viewer"])
+    expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
