@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout } from "./components/Layout";
 import { SignIn } from "./features/auth/SignIn";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
+import { UsersPage } from "./features/users/UsersPage";
 import { useSession } from "./lib/auth";
 
 export function App() {
@@ -27,6 +28,7 @@ export function App() {
     <Routes>
       <Route element={<Layout />}>
         <Route path="/invoices" element={<InvoicesPage />} />
+        {user.role === "admin" && <Route path="/users" element={<UsersPage />} />}
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>

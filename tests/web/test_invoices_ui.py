@@ -40,6 +40,9 @@ def test_sign_in_upload_list_and_sign_out(page: Page, users: dict[str, str], sql
     expect(page).to_have_url(re.compile(r"/invoices\?status=processed$"))
     expect(page.get_by_label("Signed in as")).to_have_text(users["reviewer"])
     expect(page.get_by_text("No invoice matches these filters.")).to_be_visible()
+    # the Users screen is for admins: no navigation entry for a reviewer
+    expect(page.get_by_role("navigation", name="Screens").get_by_role("link", name="Invoices")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Screens").get_by_role("link", name="Users")).to_have_count(0)
     page.goto("/invoices")
     expect(page.get_by_text("No invoices yet: upload one above.")).to_be_visible()
 

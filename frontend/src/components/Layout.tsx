@@ -1,8 +1,17 @@
 import { AppBar, Box, Button, Container, Toolbar, Typography } from "@mui/material";
 import { NavLink, Outlet } from "react-router-dom";
 import { useSession } from "../lib/auth";
+import type { Role } from "../lib/types";
 
-const SCREENS = [{ to: "/invoices", label: "Invoices" }];
+// adminOnly: the entry is shown to admins only (the API refuses the others anyway)
+const SCREENS: { to: string; label: string; adminOnly?: boolean }[] = [
+  { to: "/invoices", label: "Invoices" },
+  { to: "/users", label: "Users", adminOnly: true },
+];
+
+function visible(role: Role | undefined) {
+  return SCREENS.filter((screen) => !screen.adminOnly || role === "admin");
+}
 
 export function Layout() {
   const { user, signOut } = useSession();
@@ -14,7 +23,7 @@ export function Layout() {
             Invoice Processing
           </Typography>
           <Box component="nav" aria-label="Screens" sx={{ display: "flex", gap: 1, flexGrow: 1 }}>
-            {SCREENS.map((screen) => (
+            {visible(user?.role).map((screen) => (
               <Button key={screen.to} component={NavLink} to={screen.to} color="inherit">
                 {screen.label}
               </Button>
