@@ -4,6 +4,7 @@ import { Layout } from "./components/Layout";
 import { SignIn } from "./features/auth/SignIn";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
 import { UsersPage } from "./features/users/UsersPage";
+import { VendorsPage } from "./features/vendors/VendorsPage";
 import { useSession } from "./lib/auth";
 
 export function App() {
@@ -29,6 +30,7 @@ export function App() {
       <Route element={<Layout />}>
         <Route path="/invoices" element={<InvoicesPage />} />
         {user.role === "admin" && <Route path="/users" element={<UsersPage />} />}
+        <Route path="/vendors" element={<VendorsPage />} />
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>
