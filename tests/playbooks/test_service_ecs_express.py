@@ -286,11 +286,23 @@ def test_check_on_empty_account_creates_nothing(localaws: str) -> None:
 def test_custom_domain_without_its_certificate_fails_before_the_service_changes(localaws: str) -> None:
     # No certificates tier ran: the run stops naming the missing certificate, before any ECS or
     # load balancer call that writes (only the dns role's zone was converged).
+    # A certificate published for another name (certificates_api_domain is not service_domain, as
+    # site.yml would publish it) is not attached: the run still stops, saying whose it is.
+    other = {
+        "api_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0ther",
+        "api_certificate_domain": "api.other.test",
+    }
     reset_calls(localaws)
-    run = run_playbook("playbooks/service.yml", extra_vars={**ECS, "service_egress": "default"})
+    run = run_playbook(
+        "playbooks/service.yml", extra_vars={**ECS, "service_egress": "default", "platform_outputs_certificates": other}
+    )
     assert run.rc != 0
     assert any(f"No issued certificate for {DOMAIN} (service_domain) in us-east-1" in m for m in run.failure_messages())
     assert "playbooks/certificates.yml" in " ".join(run.failure_messages())
+    assert (
+        f"the one this run published is for api.other.test, certificates_api_domain, which does not cover {DOMAIN}"
+        in " ".join(run.failure_messages())
+    )
     assert [c for c in mutating(calls(localaws)) if not c.startswith("route53.")] == []
     assert boto3.client("ecs").list_clusters()["clusterArns"] == []
 
