@@ -266,8 +266,17 @@ def test_converge_serves_noop_check_deploy_and_absent(
     assert describe()["activeConfigurations"][-1]["scalingTarget"]["maxTaskCount"] == 3
     assert "UpdateExpressGatewayService" in [c["operation"] for c in calls(localaws)]
 
+    reset_calls(localaws)
     gone = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
     assert "invoice.platform.service : Delete the ECS Express service" in gone.changed_tasks()
+    # the domain's rule and SNI certificate come off the listener first (ours, not ECS's to clean up)
+    taken_off = gone.task("invoice.platform.service : Take the custom domain off the service's load balancer")
+    assert taken_off["changed"] and taken_off["rule_arn"] == ""
+    operations = [c["operation"] for c in calls(localaws) if c["mutating"]]
+    deleted = operations.index("DeleteExpressGatewayService")
+    assert operations.index("RemoveListenerCertificates") < deleted and operations.index("DeleteRule") < deleted
+    removed = [c for c in calls(localaws) if c["operation"] == "RemoveListenerCertificates"]
+    assert len(removed) == 1
     assert describe()["status"]["statusCode"] == "INACTIVE"
     assert alias_record() is None  # the alias record went before the service (and its load balancer)
     again = converge("playbooks/service.yml", extra_vars={**ECS, "service_state": "absent"})
