@@ -5,6 +5,8 @@ import { SignIn } from "./features/auth/SignIn";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
 import { UsersPage } from "./features/users/UsersPage";
 import { VendorsPage } from "./features/vendors/VendorsPage";
+import { ReviewPage } from "./features/review/ReviewPage";
+import { ReviewView } from "./features/review/ReviewView";
 import { useSession } from "./lib/auth";
 
 export function App() {
@@ -31,6 +33,8 @@ export function App() {
         <Route path="/invoices" element={<InvoicesPage />} />
         {user.role === "admin" && <Route path="/users" element={<UsersPage />} />}
         <Route path="/vendors" element={<VendorsPage />} />
+        <Route path="/invoices/:id" element={<ReviewView />} />
+        <Route path="/review" element={<ReviewPage />} />
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>

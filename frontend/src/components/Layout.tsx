@@ -5,6 +5,7 @@ import type { Role } from "../lib/types";
 
 // adminOnly: the entry is shown to admins only (the API refuses the others anyway)
 const SCREENS: { to: string; label: string; adminOnly?: boolean }[] = [
+  { to: "/review", label: "Review" },
   { to: "/invoices", label: "Invoices" },
   { to: "/vendors", label: "Vendors" },
   { to: "/users", label: "Users", adminOnly: true },

@@ -64,3 +64,20 @@ export interface UploadSummary {
   vendor_name: string;
   warnings: string[];
 }
+
+export type Row = Record<string, string | number | null>;
+
+export interface LineItem extends Row {}
+
+export interface InvoiceDetail extends InvoiceSummary {
+  subtotal: string | number | null;
+  total_taxes: string | number | null;
+  due_date: string | null;
+  purchase_order_number: string | null;
+  payment_terms: string | null;
+  rejection_reason: string | null;
+  updated_at: string | null;
+  extraction_warnings: string[] | null;
+  line_items: LineItem[];
+  file_url: string;
+}

@@ -5,6 +5,7 @@ import {
   CircularProgress,
   FormControl,
   InputLabel,
+  Link,
   MenuItem,
   Paper,
   Select,
@@ -20,7 +21,7 @@ import {
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
-import { useSearchParams } from "react-router-dom";
+import { Link as RouterLink, useLocation, useSearchParams } from "react-router-dom";
 import { fieldError, formError } from "../../lib/api";
 import { STATUSES } from "../../lib/types";
 import { useInvoices, useVendors, type InvoiceFilters } from "./api";
@@ -90,6 +91,8 @@ export function InvoicesPage() {
   const descending = filters.sort.startsWith("-");
   const rows = invoices.data?.invoices ?? [];
   const listError = invoices.error;
+  const location = useLocation();
+  const listState = { ids: rows.map((r) => r.id), back: `${location.pathname}${location.search}` };
   return (
     <>
       <Typography variant="h4" component="h1" gutterBottom>
@@ -150,7 +153,11 @@ export function InvoicesPage() {
             <TableBody>
               {rows.map((inv) => (
                 <TableRow key={inv.id} hover>
-                  <TableCell>{inv.invoice_number || inv.original_filename}</TableCell>
+                  <TableCell>
+                    <Link component={RouterLink} to={`/invoices/${inv.id}`} state={listState}>
+                      {inv.invoice_number || inv.original_filename}
+                    </Link>
+                  </TableCell>
                   <TableCell>{inv.vendor_display_name || inv.vendor_name}</TableCell>
                   <TableCell>{inv.customer_name}</TableCell>
                   <TableCell>{inv.invoice_date}</TableCell>
