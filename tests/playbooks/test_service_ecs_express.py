@@ -118,6 +118,7 @@ def test_converge_serves_noop_check_deploy_and_absent(
     published = certificates.task("Publish the certificate outputs")["ansible_facts"]["platform_outputs_certificates"]
     api_certificate = published["api_certificate_arn"]
     assert api_certificate.startswith("arn:aws:acm:us-east-1:")
+    assert published["api_certificate_domain"] == DOMAIN  # what the service role holds against service_domain
 
     run = converge("playbooks/service.yml", extra_vars=ECS)
     service = describe()
