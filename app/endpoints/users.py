@@ -196,9 +196,20 @@ async def update_user(request: Request) -> JSON:
     actor = current_user(request)
     database = db(request)
     async with database.transaction():
-        row = await database.fetch_one(
-            sa.select(_u.c.id, _u.c.email, _u.c.role, _u.c.is_active).where(_u.c.id == user_id).with_for_update()
+        # The acting admin's row and the target's, locked in one order (no deadlock between two admins
+        # changing each other): the actor must still be an active admin now, so two concurrent
+        # demotions cannot leave no admin (the token's role was read up to a few seconds ago).
+        locked = await database.fetch_all(
+            sa.select(_u.c.id, _u.c.email, _u.c.role, _u.c.is_active)
+            .where(_u.c.id.in_({user_id, actor.id}))
+            .order_by(_u.c.id)
+            .with_for_update()
         )
+        found = {str(r["id"]): r for r in locked}
+        me = found.get(actor.id)
+        if me is None or not me["is_active"] or me["role"] != "admin":
+            raise ApiError(403, "this action needs the admin role")
+        row = found.get(user_id)
         if row is None:
             raise not_found("User", "id")
         if str(row["id"]) == actor.id:

@@ -181,3 +181,17 @@ def test_deactivation_blocks_login_and_the_existing_token(client, auth, users, s
     same = client.patch(f"/api/users/{reviewer_id}", headers=auth["admin"], json={"active": True})
     assert same.status_code == 200 and same.json()["message"] == "No change"
     assert len(audit_lines()) == 2
+
+
+def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql):
+    """The role is checked again under the row locks: an admin demoted a moment ago (their token,
+    and this instance's cache, still say admin) cannot demote the last other admin."""
+    other = client.post(
+        "/api/users",
+        headers=auth["admin"],
+        json={"email": "second@example.test", "password": NEW_PASSWORD, "role": "admin"},
+    ).json()["user"]
+    sql("UPDATE users SET role = 'reviewer' WHERE email = $1", users["admin"])  # by the other admin, say
+    response = client.patch(f"/api/users/{other['id']}", headers=auth["admin"], json={"role": "viewer"})
+    assert response.status_code == 403, response.text
+    assert sql("SELECT role FROM users WHERE id = $1", other["id"])[0]["role"] == "admin"
