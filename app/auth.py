@@ -38,8 +38,6 @@ _DUMMY_HASH = hasher.hash(uuid.uuid4().hex)
 
 # Paths that need no token. Everything else under /api does.
 PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login", "/api/openapi.json"})
-# Paths the UI opens in an <iframe>: the token may come as ?token= there only.
-QUERY_TOKEN_PREFIXES = ("/api/invoices/", "/api/prompts/test-file/")
 
 
 def hash_password(password: str) -> str:
@@ -114,19 +112,14 @@ class UserCache:
 
 
 def _token_from(scope: Scope) -> str | None:
+    """The bearer token of the Authorization header: only there (a token in a URL ends up in
+    logs, histories and Referer headers; the UI fetches files with the header into blob URLs)."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             parts = value.decode("latin-1").split(" ", 1)
             if len(parts) == 2 and parts[0].lower() == "bearer" and parts[1].strip():
                 return parts[1].strip()
             return None
-    path: str = scope["path"]
-    if path.startswith(QUERY_TOKEN_PREFIXES) and (path.endswith("/file") or "/test-file/" in path):
-        from urllib.parse import parse_qs  # noqa: PLC0415 (rarely used path)
-
-        values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
-        if values:
-            return values[0]
     return None
 
 

@@ -518,7 +518,7 @@ async def _file_row(request: Request, invoice_id: str) -> tuple[Any, str]:
 async def invoice_file(request: Request) -> Response:
     """
     summary: The invoice's original file (authenticated stream)
-    description: The token may also come as `?token=` so the UI can show the file in an iframe.
+    description: The token comes in the Authorization header only (a `?token=` query is refused).
     tags: [invoices]
     responses:
       200: {description: The file}

@@ -516,7 +516,7 @@ async def _test_file(request: Request, temp_id: str) -> Any:
 
 async def test_file(request: Request) -> Response:
     """
-    summary: Stream a sandbox file (token may come as ?token= for iframes)
+    summary: Stream a sandbox file (the token in the Authorization header, as everywhere)
     tags: [prompts]
     responses:
       200: {description: The file}

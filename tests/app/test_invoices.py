@@ -363,8 +363,9 @@ def test_file_needs_auth_and_is_served_safely(client, auth, three_invoices, user
     assert response.headers["content-type"].startswith("text/html")
     assert "sandbox" in response.headers["content-security-policy"]
     token = auth["viewer"]["Authorization"].split()[1]
-    assert client.get(f"/api/invoices/{invoice_id}/file?token={token}").status_code == 200
-    # ?token= is only for the file endpoints
+    # a token in the query string is refused everywhere, the file endpoint included (header only)
+    refused = client.get(f"/api/invoices/{invoice_id}/file?token={token}")
+    assert refused.status_code == 401 and refused.json()["error"] and token not in refused.text
     assert client.get(f"/api/invoices/{invoice_id}?token={token}").status_code == 401
     assert client.get(f"/api/invoices/{invoice_id}/file?token=bad").status_code == 401
     url = client.get(f"/api/invoices/{invoice_id}/file-url", headers=auth["viewer"]).json()

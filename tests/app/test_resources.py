@@ -152,7 +152,8 @@ def test_prompt_sandbox_uses_storage_not_memory(client, auth, sql, settings):
     temp_id = uploaded.json()["tempFileId"]
     assert sql("SELECT count(*) AS n FROM prompt_test_files")[0]["n"] == 1
     token = r["Authorization"].split()[1]
-    served = client.get(f"/api/prompts/test-file/{temp_id}?token={token}")
+    assert client.get(f"/api/prompts/test-file/{temp_id}?token={token}").status_code == 401  # header only
+    served = client.get(f"/api/prompts/test-file/{temp_id}", headers=r)
     assert served.status_code == 200 and served.content == html_invoice("T-1")
     assert (
         client.get(f"/api/prompts/test-file/{temp_id}", headers=auth["viewer"]).status_code == 404

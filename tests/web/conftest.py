@@ -162,10 +162,14 @@ def page(browser: Browser, web: str, request: pytest.FixtureRequest) -> Iterator
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
+    urls: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda req: urls.append(req.url))
     yield page
     context.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
+    # the token travels in the Authorization header only, never in a URL (files included)
+    assert [u for u in urls if "token=" in u] == []
 
 
 def shot(page: Page, name: str) -> None:

@@ -31,7 +31,7 @@ def test_review_edit_save_approve_reject(page: Page, users: dict[str, str], sql:
     expect(page).to_have_url(re.compile(f"/invoices/{ids['R-1']}$"))
     expect(page.get_by_role("heading", name="Invoice R-1")).to_be_visible()
 
-    # the document, fetched with the header into a blob URL (no token in any URL)
+    # the document, fetched with the header into a blob URL (no token in any URL: the page fixture)
     document = page.get_by_title("Document R-1.html")
     expect(document).to_have_attribute("src", re.compile(r"^blob:"))
     expect(page.frame_locator('iframe[title="Document R-1.html"]').get_by_text("Globex Corporation")).to_be_visible()
