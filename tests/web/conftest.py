@@ -123,8 +123,11 @@ class Site:
         await send({"type": "http.response.body", "body": body})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test file. Not for the session: Playwright's sync API keeps an event loop
+    running in this thread until it stops, and an xdist worker that ran a file of tests/web would
+    then fail every later ``asyncio.run`` (tests/app's template database, the playbook tests)."""
     if not (DIST / "index.html").is_file():
         pytest.fail("frontend/dist has no index.html: run `make frontend` (npm ci && npm run build)")
     if not Path(CHROMIUM).is_file():
