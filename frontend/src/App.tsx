@@ -3,6 +3,8 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout } from "./components/Layout";
 import { SignIn } from "./features/auth/SignIn";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
+import { PromptDetail } from "./features/prompts/PromptDetail";
+import { PromptsPage } from "./features/prompts/PromptsPage";
 import { UsersPage } from "./features/users/UsersPage";
 import { VendorsPage } from "./features/vendors/VendorsPage";
 import { ReviewPage } from "./features/review/ReviewPage";
@@ -35,6 +37,8 @@ export function App() {
         <Route path="/vendors" element={<VendorsPage />} />
         <Route path="/invoices/:id" element={<ReviewView />} />
         <Route path="/review" element={<ReviewPage />} />
+        <Route path="/prompts" element={<PromptsPage />} />
+        <Route path="/prompts/:id" element={<PromptDetail />} />
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>

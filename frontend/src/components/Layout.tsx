@@ -8,6 +8,7 @@ const SCREENS: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: "/review", label: "Review" },
   { to: "/invoices", label: "Invoices" },
   { to: "/vendors", label: "Vendors" },
+  { to: "/prompts", label: "Prompts" },
   { to: "/users", label: "Users", adminOnly: true },
 ];
 

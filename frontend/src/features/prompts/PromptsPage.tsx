@@ -1,0 +1,172 @@
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  CircularProgress,
+  FormControl,
+  InputLabel,
+  Link,
+  MenuItem,
+  Paper,
+  Select,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TablePagination,
+  TableRow,
+  Typography,
+} from "@mui/material";
+import { useState } from "react";
+import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
+import { formError } from "../../lib/api";
+import { useSession } from "../../lib/auth";
+import { useVendorTable as useVendors } from "../vendors/api";
+import { NewPromptDialog } from "./NewPromptDialog";
+import { usePrompts, type PromptFilters } from "./api";
+
+const PAGE_SIZES = [25, 50, 100];
+
+function useFilters(): [PromptFilters, (change: Partial<PromptFilters>) => void] {
+  const [params, setParams] = useSearchParams();
+  const limit = Number(params.get("limit")) || 50;
+  const filters: PromptFilters = {
+    vendor_id: params.get("vendor_id") ?? "",
+    is_active: params.get("is_active") ?? "",
+    is_template: params.get("is_template") ?? "",
+    page: Math.max(1, Number(params.get("page")) || 1),
+    limit: PAGE_SIZES.includes(limit) ? limit : 50,
+  };
+  function update(change: Partial<PromptFilters>) {
+    const next = { ...filters, page: 1, ...change };
+    const out = new URLSearchParams();
+    for (const key of ["vendor_id", "is_active", "is_template"] as const) if (next[key]) out.set(key, next[key]);
+    if (next.page > 1) out.set("page", String(next.page));
+    if (next.limit !== 50) out.set("limit", String(next.limit));
+    setParams(out);
+  }
+  return [filters, update];
+}
+
+export function PromptsPage() {
+  const { user } = useSession();
+  const navigate = useNavigate();
+  const [filters, update] = useFilters();
+  const prompts = usePrompts(filters);
+  const vendors = useVendors();
+  const [creating, setCreating] = useState(false);
+  const rows = prompts.data?.prompts ?? [];
+  const filtered = Boolean(filters.vendor_id || filters.is_active || filters.is_template);
+  return (
+    <>
+      <Box sx={{ display: "flex", alignItems: "center", mb: 2 }}>
+        <Typography variant="h4" component="h1" sx={{ flexGrow: 1 }}>
+          Prompts
+        </Typography>
+        {user?.role === "admin" && (
+          <Button variant="contained" onClick={() => setCreating(true)}>
+            New prompt
+          </Button>
+        )}
+      </Box>
+      <Paper component="section" aria-label="Prompt list" sx={{ p: 2 }}>
+        <Box role="search" sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 2 }}>
+          <FormControl sx={{ minWidth: 200 }}>
+            <InputLabel id="prompt-vendor-label">Vendor</InputLabel>
+            <Select labelId="prompt-vendor-label" label="Vendor" value={vendors.data ? filters.vendor_id : ""} onChange={(e) => update({ vendor_id: e.target.value })}>
+              <MenuItem value="">Any vendor</MenuItem>
+              {(vendors.data ?? []).map((v) => (
+                <MenuItem key={v.id} value={v.id}>
+                  {v.display_name || v.name}
+                </MenuItem>
+              ))}
+            </Select>
+          </FormControl>
+          <FormControl sx={{ minWidth: 160 }}>
+            <InputLabel id="prompt-active-label">Active</InputLabel>
+            <Select labelId="prompt-active-label" label="Active" value={filters.is_active} onChange={(e) => update({ is_active: e.target.value })}>
+              <MenuItem value="">Active or not</MenuItem>
+              <MenuItem value="true">Active only</MenuItem>
+              <MenuItem value="false">Inactive only</MenuItem>
+            </Select>
+          </FormControl>
+          <FormControl sx={{ minWidth: 160 }}>
+            <InputLabel id="prompt-template-label">Kind</InputLabel>
+            <Select labelId="prompt-template-label" label="Kind" value={filters.is_template} onChange={(e) => update({ is_template: e.target.value })}>
+              <MenuItem value="">Any kind</MenuItem>
+              <MenuItem value="true">Templates</MenuItem>
+              <MenuItem value="false">Not templates</MenuItem>
+            </Select>
+          </FormControl>
+        </Box>
+        {prompts.error && <Alert severity="error">Could not load the prompts: {formError(prompts.error)}</Alert>}
+        <TableContainer>
+          <Table size="small" aria-label="Prompts" aria-busy={prompts.isFetching}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Vendor</TableCell>
+                <TableCell align="right">Version</TableCell>
+                <TableCell>Status</TableCell>
+                <TableCell>Created</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {rows.map((p) => (
+                <TableRow key={p.id} hover>
+                  <TableCell>
+                    <Link component={RouterLink} to={`/prompts/${p.id}`}>
+                      {p.prompt_name}
+                    </Link>
+                  </TableCell>
+                  <TableCell>{p.vendor_display_name || p.vendor_name || "none"}</TableCell>
+                  <TableCell align="right">{p.version}</TableCell>
+                  <TableCell>
+                    {p.is_active && <Chip size="small" color="success" label="active" sx={{ mr: 1 }} />}
+                    {p.is_template && <Chip size="small" label="template" />}
+                  </TableCell>
+                  <TableCell>
+                    {new Date(p.created_at).toLocaleString()} {p.created_by ? `by ${p.created_by}` : ""}
+                  </TableCell>
+                </TableRow>
+              ))}
+              {prompts.isLoading && (
+                <TableRow>
+                  <TableCell colSpan={5} align="center">
+                    <CircularProgress size={24} aria-label="Loading prompts" />
+                  </TableCell>
+                </TableRow>
+              )}
+              {prompts.isSuccess && rows.length === 0 && (
+                <TableRow>
+                  <TableCell colSpan={5} align="center">
+                    {filtered ? "No prompt matches these filters." : "No prompts yet."}
+                  </TableCell>
+                </TableRow>
+              )}
+            </TableBody>
+          </Table>
+        </TableContainer>
+        <TablePagination
+          component="div"
+          count={prompts.data?.total ?? 0}
+          page={filters.page - 1}
+          rowsPerPage={filters.limit}
+          rowsPerPageOptions={PAGE_SIZES}
+          onPageChange={(_e, page) => update({ page: page + 1 })}
+          onRowsPerPageChange={(e) => update({ limit: Number(e.target.value) })}
+        />
+      </Paper>
+      {creating && (
+        <NewPromptDialog
+          onClose={(created) => {
+            setCreating(false);
+            if (created) navigate(`/prompts/${created.id}`);
+          }}
+        />
+      )}
+    </>
+  );
+}
