@@ -148,9 +148,9 @@ export function VendorsPage() {
           <Button
             color="error"
             variant="contained"
-            disabled={remove.isPending}
+            // not disabled while pending: a disabled button drops the focus out of the dialog (Escape then misses it)
             onClick={() => {
-              if (!deleting) return;
+              if (!deleting || remove.isPending) return;
               const gone = deleting;
               remove.mutate(gone.id, {
                 onSuccess: () => {
