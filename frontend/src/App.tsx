@@ -2,6 +2,9 @@ import { Box, CircularProgress } from "@mui/material";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout } from "./components/Layout";
 import { SignIn } from "./features/auth/SignIn";
+import { BatchesPage } from "./features/batches/BatchesPage";
+import { BatchMonitor } from "./features/batches/BatchMonitor";
+import { ImportPage } from "./features/batches/ImportPage";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
 import { PromptDetail } from "./features/prompts/PromptDetail";
 import { PromptsPage } from "./features/prompts/PromptsPage";
@@ -39,6 +42,9 @@ export function App() {
         <Route path="/review" element={<ReviewPage />} />
         <Route path="/prompts" element={<PromptsPage />} />
         <Route path="/prompts/:id" element={<PromptDetail />} />
+        <Route path="/import" element={<ImportPage />} />
+        <Route path="/batches" element={<BatchesPage />} />
+        <Route path="/batches/:id" element={<BatchMonitor />} />
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>

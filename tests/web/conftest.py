@@ -9,6 +9,7 @@ keeps an event loop running in the test's thread, where asyncio.run() is refused
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import mimetypes
 import shutil
@@ -140,12 +141,18 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def web(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """The site's loopback URL (the real API on this test's database)."""
+    """The site's loopback URL (the real API on this test's database, its batch worker running)."""
     site = tmp_path / "site"
     shutil.copytree(DIST, site)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(Site(create_app(settings), site), host="127.0.0.1", port=port, log_level="warning", ws="none")
+        uvicorn.Config(
+            Site(create_app(dataclasses.replace(settings, run_worker=True)), site),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="none",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

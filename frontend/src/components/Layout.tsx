@@ -5,8 +5,10 @@ import type { Role } from "../lib/types";
 
 // adminOnly: the entry is shown to admins only (the API refuses the others anyway)
 const SCREENS: { to: string; label: string; adminOnly?: boolean }[] = [
+  { to: "/import", label: "Import" },
   { to: "/review", label: "Review" },
   { to: "/invoices", label: "Invoices" },
+  { to: "/batches", label: "Batches" },
   { to: "/vendors", label: "Vendors" },
   { to: "/prompts", label: "Prompts" },
   { to: "/users", label: "Users", adminOnly: true },

@@ -110,3 +110,37 @@ export function formError(error: unknown, fields: string[] = []): string | undef
   if (error instanceof ApiError) return error.field && fields.includes(error.field) ? undefined : error.message;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A multipart POST through XMLHttpRequest, for its upload progress (fetch has none). */
+export function uploadWithProgress<T>(path: string, form: FormData, onProgress: (share: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `${apiBase()}${path}`);
+    const token = getToken();
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new Error("The upload failed: no answer from the API"));
+    xhr.onload = () => {
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = JSON.parse(xhr.responseText) as Record<string, unknown>;
+      } catch {
+        parsed = {};
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(parsed as T);
+        return;
+      }
+      if (xhr.status === 401 && token) {
+        setToken(null);
+        expiredListeners.forEach((listener) => listener());
+      }
+      const message = typeof parsed.error === "string" ? parsed.error : `${xhr.status} ${xhr.statusText}`;
+      reject(new ApiError(xhr.status, message, typeof parsed.field === "string" ? parsed.field : null, parsed));
+    };
+    xhr.send(form);
+  });
+}

@@ -81,3 +81,41 @@ export interface InvoiceDetail extends InvoiceSummary {
   line_items: LineItem[];
   file_url: string;
 }
+
+export type BatchStatus = "pending" | "processing" | "completed" | "failed" | "partial";
+
+export interface Batch {
+  id: string;
+  batch_name: string;
+  vendor_id: string;
+  vendor_name: string | null;
+  vendor_display_name: string | null;
+  status: BatchStatus;
+  total_file_count: number;
+  processed_count: number;
+  failed_count: number;
+  created_at: string;
+}
+
+export interface BatchFile {
+  id: string;
+  filename: string;
+  status: string | null;
+  error_message: string | null;
+  invoice_id: string | null;
+  invoice_number: string | null;
+}
+
+export interface BatchProgress {
+  batchId: string;
+  status: BatchStatus;
+  totalFiles: number;
+  processedFiles: number;
+  failedFiles: number;
+  pendingFiles: number;
+  processingFiles: number;
+  skippedFiles: number;
+  completionPercentage: number;
+  errorMessage: string | null;
+  files?: BatchFile[];
+}
