@@ -5,6 +5,8 @@ the prompt, see header and line items); in Chromium, against the real API."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -14,7 +16,9 @@ from tests.web.test_invoices_ui import sign_in
 from tests.web.test_users_ui import api_get
 
 
-def test_an_admin_creates_versions_activates_and_tests_a_prompt(page: Page, users: dict[str, str]) -> None:
+def test_an_admin_creates_versions_activates_and_tests_a_prompt(
+    page: Page, users: dict[str, str], sql: Callable[..., Any]
+) -> None:
     page.goto("/prompts")
     sign_in(page, users["admin"])
     table = page.get_by_role("table", name="Prompts")
@@ -75,3 +79,13 @@ def test_an_admin_creates_versions_activates_and_tests_a_prompt(page: Page, user
     expect(lines.locator("tbody tr")).to_have_count(2)
     expect(lines).to_contain_text("Business fiber 1 Gbps")
     shot(page, "prompts")
+
+    # discarding the sample deletes it at once: the API no longer has it
+    temp_id = sql("SELECT id FROM prompt_test_files")[0]["id"]
+    bench.get_by_role("button", name="Discard test file").click()
+    expect(bench.get_by_role("status")).to_have_text("The test file was deleted.")
+    expect(bench.get_by_role("table", name="Extracted header")).to_have_count(0)
+    assert sql("SELECT id FROM prompt_test_files") == []
+    token = page.evaluate("sessionStorage.getItem('invoice.token')")
+    gone = page.request.get(f"/api/prompts/test-file/{temp_id}", headers={"Authorization": f"Bearer {token}"})
+    assert gone.status == 404

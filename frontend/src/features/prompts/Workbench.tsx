@@ -1,7 +1,7 @@
 import { Alert, Box, Button, FormControl, FormHelperText, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from "@mui/material";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { fieldError, fileUrl, formError } from "../../lib/api";
-import { useTestRun, useTestUpload, type Extracted, type TestUpload } from "./api";
+import { useTestCleanup, useTestRun, useTestUpload, type Extracted, type TestUpload } from "./api";
 
 const ACCEPT = ".pdf,.html,.htm,.png,.jpg,.jpeg";
 
@@ -118,6 +118,7 @@ function Result({ data, ms }: { data: Extracted; ms: number }) {
 export function Workbench({ promptId, promptText }: { promptId: string; promptText: string }) {
   const upload = useTestUpload(promptId);
   const run = useTestRun(promptId);
+  const cleanup = useTestCleanup();
   const [file, setFile] = useState<File | null>(null);
   const [text, setText] = useState(promptText);
   const input = useRef<HTMLInputElement>(null);
@@ -127,6 +128,7 @@ export function Workbench({ promptId, promptText }: { promptId: string; promptTe
     event.preventDefault();
     if (!file) return;
     run.reset();
+    cleanup.reset();
     upload.mutate(file);
   }
 
@@ -158,6 +160,9 @@ export function Workbench({ promptId, promptText }: { promptId: string; promptTe
         </Button>
       </Box>
       {upload.error && !fileError && <Alert severity="error">Upload failed: {formError(upload.error)}</Alert>}
+      <Box role="status" aria-live="polite">
+        {cleanup.isSuccess && <Alert severity="info">The test file was deleted.</Alert>}
+      </Box>
       {sample && (
         <Box sx={{ display: "grid", gridTemplateColumns: { md: "1fr 1fr" }, gap: 2 }}>
           <Box>
@@ -180,9 +185,26 @@ export function Workbench({ promptId, promptText }: { promptId: string; promptTe
             <Box>
               <Button variant="contained" disabled={run.isPending || !text.trim()} onClick={() => run.mutate({ tempFileId: sample.tempFileId, promptText: text })}>
                 {run.isPending ? "Running…" : "Run prompt"}
+              </Button>{" "}
+              <Button
+                color="error"
+                disabled={cleanup.isPending}
+                onClick={() =>
+                  cleanup.mutate(sample.tempFileId, {
+                    onSuccess: () => {
+                      upload.reset();
+                      run.reset();
+                      setFile(null);
+                      if (input.current) input.current.value = "";
+                    },
+                  })
+                }
+              >
+                Discard test file
               </Button>
             </Box>
             {runError && <Alert severity="error">The run failed: {runError}</Alert>}
+            {cleanup.error && <Alert severity="error">Could not discard the test file: {formError(cleanup.error)}</Alert>}
             {run.data && <Result data={run.data.extracted_data} ms={run.data.processing_time_ms} />}
           </Stack>
         </Box>

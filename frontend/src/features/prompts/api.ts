@@ -134,3 +134,10 @@ export function useTestRun(id: string) {
       api<TestRun>(`/api/prompts/${id}/test-run`, { json: body }),
   });
 }
+
+export function useTestCleanup() {
+  return useMutation({
+    mutationFn: (tempFileId: string) =>
+      api<{ tempFileId: string }>(`/api/prompts/test-cleanup/${tempFileId}`, { method: "DELETE" }),
+  });
+}
