@@ -36,10 +36,10 @@ def upload_in_ui(page: Page, number: str, customer: str) -> None:
 
 
 def rows(page: Page) -> list[str]:
-    """The first cell of each invoice row (number, or the file's name)."""
+    """Each invoice row's number (or file name): the link to its review."""
     table = page.get_by_role("table", name="Invoices")
     expect(table).to_have_attribute("aria-busy", "false")
-    return table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.cells[0].innerText)")
+    return table.locator("tbody tr a").evaluate_all("links => links.map(a => a.innerText)")
 
 
 def test_sign_in_upload_list_and_sign_out(page: Page, users: dict[str, str], sql: Callable[..., Any]) -> None:
@@ -143,3 +143,36 @@ def test_an_expired_token_returns_to_sign_in_with_a_message(
     expect(page.get_by_text("Your session has expired. Sign in again.")).to_be_visible()
     sign_in(page, users["viewer"])
     expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+
+
+def test_delete_the_selected_invoices(page: Page, users: dict[str, str], sql: Callable[..., Any]) -> None:
+    sql(
+        "INSERT INTO invoices (invoice_number, original_filename, file_path, file_type, file_hash,"
+        " file_size, processing_status, vendor_id) SELECT 'D-' || n, 'x.pdf', 'none', 'pdf',"
+        " md5(n::text), 1, 'processed', (SELECT id FROM vendors WHERE name = 'genesys') FROM generate_series(1, 3) AS n"
+    )
+    page.goto("/invoices?sort=invoice_number")
+    sign_in(page, users["reviewer"])
+    assert rows(page) == ["D-1", "D-2", "D-3"]
+    delete = page.get_by_role("button", name=re.compile(r"^Delete selected"))
+    expect(delete).to_be_disabled()
+    page.get_by_role("checkbox", name="Select D-1").check()
+    page.get_by_role("checkbox", name="Select D-3").check()
+    expect(delete).to_have_text("Delete selected (2)")
+    delete.click()
+    dialog = page.get_by_role("dialog", name="Delete 2 invoices?")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert rows(page) == ["D-1", "D-2", "D-3"]
+    delete.click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").filter(has_text="Deleted.")).to_be_visible()
+    assert rows(page) == ["D-2"]
+    assert [r["invoice_number"] for r in sql("SELECT invoice_number FROM invoices")] == ["D-2"]
+    # select all on the page, then a viewer: no selection, no delete
+    page.get_by_role("checkbox", name="Select every invoice on this page").check()
+    expect(delete).to_have_text("Delete selected (1)")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, users["viewer"])
+    expect(page.get_by_role("table", name="Invoices").get_by_role("link", name="D-2")).to_be_visible()
+    expect(page.get_by_role("checkbox")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile(r"^Delete selected"))).to_have_count(0)

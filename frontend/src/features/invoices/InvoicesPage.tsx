@@ -1,8 +1,15 @@
 import {
   Alert,
   Box,
+  Button,
+  Checkbox,
   Chip,
   CircularProgress,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
   FormControl,
   InputLabel,
   Link,
@@ -24,7 +31,8 @@ import { useEffect, useState } from "react";
 import { Link as RouterLink, useLocation, useSearchParams } from "react-router-dom";
 import { fieldError, formError } from "../../lib/api";
 import { STATUSES } from "../../lib/types";
-import { useInvoices, useVendors, type InvoiceFilters } from "./api";
+import { useSession } from "../../lib/auth";
+import { useDeleteInvoices, useInvoices, useVendors, type InvoiceFilters } from "./api";
 import { UploadForm } from "./UploadForm";
 
 const COLUMNS = [
@@ -78,6 +86,11 @@ export function InvoicesPage() {
   const invoices = useInvoices(filters);
   const vendors = useVendors();
   const [search, setSearch] = useState(filters.search);
+  const { user } = useSession();
+  const canDelete = user?.role === "admin" || user?.role === "reviewer";
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+  const deletion = useDeleteInvoices();
 
   // typing searches after a pause, not at every key
   useEffect(() => {
@@ -93,6 +106,26 @@ export function InvoicesPage() {
   const listError = invoices.error;
   const location = useLocation();
   const listState = { ids: rows.map((r) => r.id), back: `${location.pathname}${location.search}` };
+  // the selection is of this page's rows: another page, filter or sort starts a new one
+  const pageKey = JSON.stringify(filters);
+  useEffect(() => setSelected(new Set()), [pageKey]);
+  const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  function toggle(id: string) {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }
+  function deleteSelected() {
+    deletion.mutate([...selected], {
+      onSuccess: (failures) => {
+        setSelected(new Set(failures.map((f) => f.id)));
+        setConfirming(false);
+      },
+    });
+  }
   return (
     <>
       <Typography variant="h4" component="h1" gutterBottom>
@@ -132,11 +165,36 @@ export function InvoicesPage() {
             </Select>
           </FormControl>
         </Box>
+        {canDelete && (
+          <Box sx={{ mb: 1 }}>
+            <Button color="error" variant="outlined" disabled={selected.size === 0} onClick={() => setConfirming(true)}>
+              Delete selected ({selected.size})
+            </Button>
+          </Box>
+        )}
+        <Box role="status" aria-live="polite">
+          {deletion.data && deletion.data.length === 0 && <Alert severity="success">Deleted.</Alert>}
+          {deletion.data && deletion.data.length > 0 && (
+            <Alert severity="error">
+              {deletion.data.length} could not be deleted: {deletion.data.map((f) => f.error).join("; ")}
+            </Alert>
+          )}
+        </Box>
         {listError && <Alert severity="error">Could not load the invoices: {formError(listError, ["search"])}</Alert>}
         <TableContainer>
           <Table size="small" aria-label="Invoices" aria-busy={invoices.isFetching}>
             <TableHead>
               <TableRow>
+                {canDelete && (
+                  <TableCell padding="checkbox">
+                    <Checkbox
+                      checked={allSelected}
+                      indeterminate={!allSelected && rows.some((r) => selected.has(r.id))}
+                      onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))}
+                      inputProps={{ "aria-label": "Select every invoice on this page" }}
+                    />
+                  </TableCell>
+                )}
                 {COLUMNS.map((c) => (
                   <TableCell key={c.key} align={c.numeric ? "right" : "left"} sortDirection={sortKey === c.key ? (descending ? "desc" : "asc") : false}>
                     <TableSortLabel
@@ -152,7 +210,16 @@ export function InvoicesPage() {
             </TableHead>
             <TableBody>
               {rows.map((inv) => (
-                <TableRow key={inv.id} hover>
+                <TableRow key={inv.id} hover selected={selected.has(inv.id)}>
+                  {canDelete && (
+                    <TableCell padding="checkbox">
+                      <Checkbox
+                        checked={selected.has(inv.id)}
+                        onChange={() => toggle(inv.id)}
+                        inputProps={{ "aria-label": `Select ${inv.invoice_number || inv.original_filename}` }}
+                      />
+                    </TableCell>
+                  )}
                   <TableCell>
                     <Link component={RouterLink} to={`/invoices/${inv.id}`} state={listState}>
                       {inv.invoice_number || inv.original_filename}
@@ -170,14 +237,14 @@ export function InvoicesPage() {
               ))}
               {invoices.isLoading && (
                 <TableRow>
-                  <TableCell colSpan={COLUMNS.length} align="center">
+                  <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
                     <CircularProgress size={24} aria-label="Loading invoices" />
                   </TableCell>
                 </TableRow>
               )}
               {invoices.isSuccess && rows.length === 0 && (
                 <TableRow>
-                  <TableCell colSpan={COLUMNS.length} align="center">
+                  <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
                     {filters.search || filters.status || filters.vendor_id ? "No invoice matches these filters." : "No invoices yet: upload one above."}
                   </TableCell>
                 </TableRow>
@@ -195,6 +262,18 @@ export function InvoicesPage() {
           onRowsPerPageChange={(e) => update({ limit: Number(e.target.value) })}
         />
       </Paper>
+      <Dialog open={confirming} onClose={() => setConfirming(false)} aria-labelledby="delete-invoices-title">
+        <DialogTitle id="delete-invoices-title">Delete {selected.size} invoices?</DialogTitle>
+        <DialogContent>
+          <DialogContentText>The invoices, their line items and their files are deleted for good.</DialogContentText>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirming(false)}>Cancel</Button>
+          <Button color="error" variant="contained" onClick={deleteSelected} disabled={deletion.isPending}>
+            Delete
+          </Button>
+        </DialogActions>
+      </Dialog>
     </>
   );
 }

@@ -50,3 +50,22 @@ export function useUpload() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["invoices"] }),
   });
 }
+
+/** Delete invoices one by one; the ids that could not be deleted, with why. */
+export function useDeleteInvoices() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (ids: string[]) => {
+      const failures: { id: string; error: string }[] = [];
+      for (const id of ids) {
+        try {
+          await api(`/api/invoices/${id}`, { method: "DELETE" });
+        } catch (error) {
+          failures.push({ id, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return failures;
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["invoices"] }),
+  });
+}
