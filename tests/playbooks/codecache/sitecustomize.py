@@ -21,10 +21,11 @@ one session: the checkout's modules do not change while its tests run.
 The same directory keeps Jinja's compiled templates and expressions: every forked worker of
 every run lexed, parsed, generated and compiled the same task arguments and conditions again
 (a third of a worker's own CPU). The code object is kept under the SHA-256 of the source and
-of every environment setting the compiler reads; a template object is still built from it as
-Jinja builds one, so rendering, globals and filters are as before. A syntax error is never
-kept (it is raised again by the next run). test_dns.py alternately with and without it, at
-load 6-7: 39.9 / 42.8 s of CPU with, 46.2 / 45.5 s without (about 10 % less).
+of every setting the compiler reads (the syntax options, ansible-core's compile state); a
+template object is still built from it as Jinja builds one, so rendering, globals and filters
+are as before. A syntax error is never kept (it is raised again by the next run). test_dns.py
+alternately with and without it, at load 6-7: 39.9 / 42.8 s of CPU with, 46.2 / 45.5 s
+without (about 10 % less).
 """
 
 from __future__ import annotations
@@ -108,12 +109,21 @@ if _BALLZ:
 _JINJA = _DIR
 
 
-def _embedded_templates():  # type: ignore[no-untyped-def]
-    """ansible-core's code generator writes constants that look like templates differently when allowed."""
+def _ansible_compile_state():  # type: ignore[no-untyped-def]
+    """What of ansible-core's own state the compiler reads: its code generator writes constants that
+    look like templates differently when embedded templates are allowed, and its lexer escapes
+    backslashes in expression strings only inside an explicit compile that asks for it (inline
+    templates do; ``template`` files and included templates do not)."""
     import sys
 
-    bits = sys.modules.get("ansible._internal._templating._jinja_bits")
-    return getattr(getattr(bits, "_TemplateConfig", None), "allow_embedded_templates", None)
+    bits = sys.modules.get("ansible._internal._templating._jinja_bits")  # maybe still importing
+    config = getattr(bits, "_TemplateConfig", None)
+    context_type = getattr(bits, "_TemplateCompileContext", None)
+    context = context_type.current(optional=True) if context_type is not None else None
+    return (
+        getattr(config, "allow_embedded_templates", None),
+        None if context is None else bool(context.escape_backslashes),
+    )
 
 
 def _jinja_key(env, kind, source, *extra):  # type: ignore[no-untyped-def]
@@ -124,7 +134,7 @@ def _jinja_key(env, kind, source, *extra):  # type: ignore[no-untyped-def]
         env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
         env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
         env.optimized, env.autoescape if not callable(env.autoescape) else None, tuple(sorted(env.extensions)),
-        _embedded_templates(),
+        _ansible_compile_state(),
     )  # fmt: skip
     return os.path.join(_JINJA, "j2-" + hashlib.sha256(repr(settings).encode()).hexdigest())  # type: ignore[arg-type]
 
