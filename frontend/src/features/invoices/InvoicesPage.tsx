@@ -56,6 +56,8 @@ function useFilters(): [InvoiceFilters, (change: Partial<InvoiceFilters>) => voi
     search: params.get("search") ?? "",
     status: params.get("status") ?? "",
     vendor_id: params.get("vendor_id") ?? "",
+    start_date: params.get("start_date") ?? "",
+    end_date: params.get("end_date") ?? "",
     sort: params.get("sort") ?? "-created_at",
     page: Math.max(1, Number(params.get("page")) || 1),
     limit: PAGE_SIZES.includes(limit) ? limit : 50,
@@ -66,6 +68,8 @@ function useFilters(): [InvoiceFilters, (change: Partial<InvoiceFilters>) => voi
     if (next.search) out.set("search", next.search);
     if (next.status) out.set("status", next.status);
     if (next.vendor_id) out.set("vendor_id", next.vendor_id);
+    if (next.start_date) out.set("start_date", next.start_date);
+    if (next.end_date) out.set("end_date", next.end_date);
     if (next.sort !== "-created_at") out.set("sort", next.sort);
     if (next.page > 1) out.set("page", String(next.page));
     if (next.limit !== 50) out.set("limit", String(next.limit));
@@ -104,6 +108,8 @@ export function InvoicesPage() {
   const descending = filters.sort.startsWith("-");
   const rows = invoices.data?.invoices ?? [];
   const listError = invoices.error;
+  // an error about a filter is shown next to it; any other above the table
+  const listTop = formError(listError, ["search", "start_date", "end_date"]);
   const location = useLocation();
   const listState = { ids: rows.map((r) => r.id), back: `${location.pathname}${location.search}` };
   // the selection is of this page's rows: another page, filter or sort starts a new one
@@ -164,6 +170,18 @@ export function InvoicesPage() {
               ))}
             </Select>
           </FormControl>
+          {(["start_date", "end_date"] as const).map((key) => (
+            <TextField
+              key={key}
+              label={key === "start_date" ? "Invoice date from" : "Invoice date to"}
+              type="date"
+              value={filters[key]}
+              onChange={(e) => update({ [key]: e.target.value })}
+              InputLabelProps={{ shrink: true }}
+              error={Boolean(fieldError(listError, key))}
+              helperText={fieldError(listError, key) ?? " "}
+            />
+          ))}
         </Box>
         {canDelete && (
           <Box sx={{ mb: 1 }}>
@@ -180,7 +198,7 @@ export function InvoicesPage() {
             </Alert>
           )}
         </Box>
-        {listError && <Alert severity="error">Could not load the invoices: {formError(listError, ["search"])}</Alert>}
+        {listTop && <Alert severity="error">Could not load the invoices: {listTop}</Alert>}
         <TableContainer>
           <Table size="small" aria-label="Invoices" aria-busy={invoices.isFetching}>
             <TableHead>
@@ -245,7 +263,7 @@ export function InvoicesPage() {
               {invoices.isSuccess && rows.length === 0 && (
                 <TableRow>
                   <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
-                    {filters.search || filters.status || filters.vendor_id ? "No invoice matches these filters." : "No invoices yet: upload one above."}
+                    {filters.search || filters.status || filters.vendor_id || filters.start_date || filters.end_date ? "No invoice matches these filters." : "No invoices yet: upload one above."}
                   </TableCell>
                 </TableRow>
               )}

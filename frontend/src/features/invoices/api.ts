@@ -6,6 +6,8 @@ export interface InvoiceFilters {
   search: string;
   status: string;
   vendor_id: string;
+  start_date: string;
+  end_date: string;
   sort: string;
   page: number;
   limit: number;
@@ -13,7 +15,7 @@ export interface InvoiceFilters {
 
 export function listQuery(filters: InvoiceFilters): string {
   const params = new URLSearchParams();
-  for (const key of ["search", "status", "vendor_id", "sort"] as const) {
+  for (const key of ["search", "status", "vendor_id", "start_date", "end_date", "sort"] as const) {
     if (filters[key]) params.set(key, filters[key]);
   }
   params.set("page", String(filters.page));
