@@ -21,15 +21,17 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def upload_in_ui(page: Page, number: str, customer: str) -> None:
-    """Upload one HTML invoice through the Invoices screen's form (the vendor chosen already or now)."""
+def upload_in_ui(page: Page, number: str, customer: str, extra: str = "") -> None:
+    """Upload one HTML invoice (``extra`` markup at the end of its body) through the Invoices
+    screen's form (the vendor chosen already or now)."""
     upload = page.get_by_role("region", name="Upload an invoice")
     vendor = upload.get_by_role("combobox", name="Vendor")
     if not vendor.inner_text().replace("\u200b", "").strip():  # MUI shows a zero-width space when empty
         vendor.click()
         page.get_by_role("option", name=re.compile("genesys", re.I)).click()
+    page_bytes = html_invoice(number, customer=customer, extra=extra)
     upload.get_by_label("Invoice file (PDF, HTML, PNG, JPEG)").set_input_files(
-        {"name": f"{number}.html", "mimeType": "text/html", "buffer": html_invoice(number, customer=customer)}
+        {"name": f"{number}.html", "mimeType": "text/html", "buffer": page_bytes}
     )
     upload.get_by_role("button", name="Upload").click()
     expect(upload.get_by_role("status")).to_have_text(f"Uploaded {number}.html: invoice {number}, 2 line items")

@@ -70,6 +70,7 @@ def test_an_admin_creates_versions_activates_and_tests_a_prompt(
     )
     bench.get_by_role("button", name="Upload test file").click()
     expect(page.frame_locator("iframe[title='Document sample.html']").get_by_text("WB-7")).to_be_visible()
+    expect(page.get_by_title("Document sample.html")).to_have_attribute("sandbox", "allow-same-origin")  # no scripts
     expect(bench.get_by_label("Prompt text for this run")).to_have_value("Version two.")
     bench.get_by_role("button", name="Run prompt").click()
     header = bench.get_by_role("table", name="Extracted header")

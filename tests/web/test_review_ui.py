@@ -123,13 +123,27 @@ def test_review_edit_save_approve_reject(page: Page, users: dict[str, str], sql:
     expect(counts.get_by_role("link", name="rejected 1")).to_be_visible()
 
 
+HOSTILE_SCRIPT = (
+    "<script>parent.document.title = 'pwned';"
+    " parent.sessionStorage.setItem('pwned', JSON.stringify(parent.sessionStorage));</script>"
+)
+
+
 def test_a_viewer_sees_the_review_read_only(page: Page, users: dict[str, str], sql: Callable[..., Any]) -> None:
     page.goto("/invoices")
     sign_in(page, users["reviewer"])
-    upload_in_ui(page, "V-1", "Globex Corporation")
+    # an uploaded page with a script: shown sandboxed, the script never runs (framed unsandboxed, the
+    # blob URL's origin would be the app's, and the script could read the session's token)
+    upload_in_ui(page, "V-1", "Globex Corporation", extra=HOSTILE_SCRIPT)
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, users["viewer"])
     page.get_by_role("link", name="V-1").click()
+    document = page.get_by_title("Document V-1.html")
+    expect(page.frame_locator('iframe[title="Document V-1.html"]').get_by_text("Globex Corporation")).to_be_visible()
+    expect(document).to_have_attribute("sandbox", "allow-same-origin")
+    page.wait_for_timeout(300)  # time for a script that was going to run
+    assert page.title() != "pwned"
+    assert page.evaluate("() => sessionStorage.getItem('pwned')") is None
     expect(page.get_by_label("Invoice number")).to_be_disabled()
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
     expect(page.get_by_role("button", name="Save")).to_have_count(0)

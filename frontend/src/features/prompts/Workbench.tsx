@@ -1,6 +1,7 @@
 import { Alert, Box, Button, FormControl, FormHelperText, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from "@mui/material";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { fieldError, fileUrl, formError } from "../../lib/api";
+import { baseType, frameSandbox } from "../../lib/documents";
 import { useTestCleanup, useTestRun, useTestUpload, type Extracted, type TestUpload } from "./api";
 
 const ACCEPT = ".pdf,.html,.htm,.png,.jpg,.jpeg";
@@ -35,14 +36,14 @@ function DocumentView({ file }: { file: TestUpload }) {
   if (error) return <Alert severity="error">Could not load the document: {error}</Alert>;
   if (!doc) return <Typography role="status">Loading the document…</Typography>;
   const title = `Document ${file.originalName}`;
-  if (doc.type.startsWith("image/")) return <Box component="img" src={doc.url} alt={title} sx={{ maxWidth: "100%" }} />;
-  // HTML runs sandboxed (no scripts, an origin of its own); PDFs in the browser's viewer
+  if (baseType(doc.type).startsWith("image/")) return <Box component="img" src={doc.url} alt={title} sx={{ maxWidth: "100%" }} />;
+  // anything but a PDF is sandboxed, no script runs (lib/documents.ts); PDFs in the browser's viewer
   return (
     <Box
       component="iframe"
       title={title}
       src={doc.url}
-      {...(doc.type === "text/html" ? { sandbox: "" } : {})}
+      sandbox={frameSandbox(doc.type)}
       sx={{ width: "100%", height: 480, border: 1, borderColor: "divider" }}
     />
   );
