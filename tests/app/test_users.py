@@ -120,11 +120,14 @@ def test_create_validation_names_the_field(client, auth, sql, body, field):
 
 def test_change_role_then_validation_and_404(client, auth, users, sql, audit_lines):
     viewer_id = _user_id(sql, users["viewer"])
+    # a reviewer's route (an export template; this body is refused by its validation, after the role check)
+    assert client.post("/api/exports/templates", headers=auth["viewer"], json={}).status_code == 403
     response = client.patch(f"/api/users/{viewer_id}", headers=auth["admin"], json={"role": "reviewer"})
     assert response.status_code == 200, response.text
     assert response.json()["user"]["role"] == "reviewer"
     # the role the viewer's existing token carries is not what counts: the database's is
-    assert client.post("/api/vendors", headers=auth["viewer"], json={"name": "x"}).status_code == 403  # reviewer
+    promoted = client.post("/api/exports/templates", headers=auth["viewer"], json={})
+    assert promoted.status_code == 400, promoted.text  # past the role check: a reviewer now
     assert [(line["message"], line["changes"]) for line in audit_lines()] == [("user updated", {"role": "reviewer"})]
     for body, field in (
         ({"role": "owner"}, "role"),
