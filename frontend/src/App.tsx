@@ -4,6 +4,7 @@ import { Layout } from "./components/Layout";
 import { SignIn } from "./features/auth/SignIn";
 import { BatchesPage } from "./features/batches/BatchesPage";
 import { BatchMonitor } from "./features/batches/BatchMonitor";
+import { ExportsPage } from "./features/exports/ExportsPage";
 import { ImportPage } from "./features/batches/ImportPage";
 import { InvoicesPage } from "./features/invoices/InvoicesPage";
 import { PromptDetail } from "./features/prompts/PromptDetail";
@@ -45,6 +46,7 @@ export function App() {
         <Route path="/import" element={<ImportPage />} />
         <Route path="/batches" element={<BatchesPage />} />
         <Route path="/batches/:id" element={<BatchMonitor />} />
+        <Route path="/exports" element={<ExportsPage />} />
         <Route path="/signin" element={<Navigate to={fromPath(location.state)} replace />} />
         <Route path="*" element={<Navigate to="/invoices" replace />} />
       </Route>

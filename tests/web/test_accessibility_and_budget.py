@@ -52,7 +52,7 @@ def test_screens_have_no_serious_accessibility_violation(
     expect(page.get_by_label("Invoice number")).to_have_value("A11Y-1")
     expect(page.get_by_title("Document A11Y-1.html")).to_be_visible()
     found["review invoice"] = violations(page)
-    for screen, heading in (("Review", "Review"), ("Import", "Import"), ("Batches", "Batches")):
+    for screen, heading in (("Review", "Review"), ("Import", "Import"), ("Batches", "Batches"), ("Exports", "Exports")):
         page.get_by_role("navigation", name="Screens").get_by_role("link", name=re.compile(f"^{screen}$")).click()
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         page.wait_for_load_state("networkidle")

@@ -11,6 +11,7 @@ const SCREENS: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: "/batches", label: "Batches" },
   { to: "/vendors", label: "Vendors" },
   { to: "/prompts", label: "Prompts" },
+  { to: "/exports", label: "Exports" },
   { to: "/users", label: "Users", adminOnly: true },
 ];
 

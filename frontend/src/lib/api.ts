@@ -99,6 +99,28 @@ export async function fileUrl(path: string, signal?: AbortSignal): Promise<{ url
   return { url: URL.createObjectURL(blob), type: blob.type };
 }
 
+/** A file the API sends (any method), with its headers: downloads go through this, the token in
+ * the Authorization header (never in a URL). */
+export async function apiFile(path: string, options: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null; headers: Headers }> {
+  const response = await send(path, options);
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const match = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(disposition);
+  const filename = match ? decodeURIComponent(match[1] ?? match[2]) : null;
+  return { blob: await response.blob(), filename, headers: response.headers };
+}
+
+/** Save a blob as a file through a temporary link (the browser's download). */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /** The message for a field from an error, when the API named that field. */
 export function fieldError(error: unknown, field: string): string | undefined {
   return error instanceof ApiError && error.field === field ? error.message : undefined;

@@ -28,7 +28,7 @@ import {
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
-import { Link as RouterLink, useLocation, useSearchParams } from "react-router-dom";
+import { Link as RouterLink, useLocation, useNavigate, useSearchParams } from "react-router-dom";
 import { fieldError, formError } from "../../lib/api";
 import { STATUSES } from "../../lib/types";
 import { useSession } from "../../lib/auth";
@@ -95,6 +95,7 @@ export function InvoicesPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const deletion = useDeleteInvoices();
+  const navigate = useNavigate();
 
   // typing searches after a pause, not at every key
   useEffect(() => {
@@ -122,6 +123,13 @@ export function InvoicesPage() {
       if (next.has(id)) next.delete(id);
       else next.add(id);
       return next;
+    });
+  }
+  // the Exports screen exports exactly these invoices (POST /api/exports/generate takes invoice ids)
+  function exportSelected() {
+    const chosen = rows.filter((r) => selected.has(r.id));
+    navigate("/exports", {
+      state: { selected: { ids: chosen.map((r) => r.id), rows: chosen.map((r) => ({ total_amount: r.total_amount, currency: r.currency })) } },
     });
   }
   function deleteSelected() {
@@ -184,7 +192,10 @@ export function InvoicesPage() {
           ))}
         </Box>
         {canDelete && (
-          <Box sx={{ mb: 1 }}>
+          <Box sx={{ mb: 1, display: "flex", gap: 1 }}>
+            <Button variant="outlined" disabled={selected.size === 0} onClick={exportSelected}>
+              Export selected ({selected.size})
+            </Button>
             <Button color="error" variant="outlined" disabled={selected.size === 0} onClick={() => setConfirming(true)}>
               Delete selected ({selected.size})
             </Button>
