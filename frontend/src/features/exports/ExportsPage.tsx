@@ -139,7 +139,11 @@ export function ExportsPage() {
       { template_id: templateId, format, filters: selected ? { invoice_ids: selected.ids } : filters },
       {
         onSuccess: (result) =>
-          setNotice(`Exported ${result.invoices} invoices and ${result.lineItems} line items as ${result.format.toUpperCase()}.`),
+          setNotice(
+            result.invoices === null
+              ? `Exported as ${result.format.toUpperCase()}.`
+              : `Exported ${result.invoices} invoices and ${result.lineItems} line items as ${result.format.toUpperCase()}.`,
+          ),
       },
     );
   }

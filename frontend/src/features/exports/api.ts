@@ -159,8 +159,9 @@ export function useGenerate() {
       const extension = request.format === "xlsx" ? "xlsx" : "zip";
       saveBlob(file.blob, file.filename ?? `invoices-export.${extension}`);
       return {
-        invoices: Number(file.headers.get("X-Export-Invoices") ?? 0),
-        lineItems: Number(file.headers.get("X-Export-Line-Items") ?? 0),
+        // null when the API is on another origin that does not expose these headers (CORS)
+        invoices: file.headers.has("X-Export-Invoices") ? Number(file.headers.get("X-Export-Invoices")) : null,
+        lineItems: file.headers.has("X-Export-Line-Items") ? Number(file.headers.get("X-Export-Line-Items")) : null,
         format: request.format,
       };
     },
