@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from app.auth import UserCache
 from app.logs import JsonFormatter
 from tests.app.conftest import PASSWORD, login
 
@@ -186,9 +187,21 @@ def test_deactivation_blocks_login_and_the_existing_token(client, auth, users, s
     assert len(audit_lines()) == 2
 
 
-def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql):
+def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql, monkeypatch):
     """The role is checked again under the row locks: an admin demoted a moment ago (their token,
     and this instance's cache, still say admin) cannot demote the last other admin."""
+    # This instance's cache keeps what it read first for as long as the test takes (its entries
+    # live a few seconds, and a slow run must not turn this into a test of the cache's expiry:
+    # the check under the locks is what must refuse).
+    read_first: dict[str, dict | None] = {}
+    fresh_read = UserCache.get
+
+    async def stale(self, database, user_id):
+        if user_id not in read_first:
+            read_first[user_id] = await fresh_read(self, database, user_id)
+        return read_first[user_id]
+
+    monkeypatch.setattr(UserCache, "get", stale)
     other = client.post(
         "/api/users",
         headers=auth["admin"],
