@@ -34,6 +34,7 @@ import { useLocation, useNavigate } from "react-router-dom";
 import { fieldError, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { STATUSES } from "../../lib/types";
+import { useDebouncedDraft } from "../../lib/useUrlFilters";
 import { useVendors } from "../invoices/api";
 import { TemplateDialog } from "./TemplateDialog";
 import {
@@ -81,7 +82,6 @@ export function ExportsPage() {
   const handed = (location.state as { selected?: SelectedInvoices } | null)?.selected ?? null;
   const [selected, setSelected] = useState<SelectedInvoices | null>(handed);
   const [filters, setFilters] = useState<ExportFilters>(NO_FILTERS);
-  const [search, setSearch] = useState("");
   const vendors = useVendors();
   const templates = useTemplates();
   const recent = useRecent();
@@ -95,12 +95,7 @@ export function ExportsPage() {
   const [notice, setNotice] = useState("");
   const preview = useSelectionPreview(filters, !selected);
 
-  // typing filters after a pause, not at every key
-  useEffect(() => {
-    if (search === filters.search) return;
-    const timer = window.setTimeout(() => setFilters((f) => ({ ...f, search })), 350);
-    return () => window.clearTimeout(timer);
-  }, [search, filters.search]);
+  const [search, setSearch] = useDebouncedDraft(filters.search, (value) => setFilters((f) => ({ ...f, search: value })));
   // the first template is chosen until the user chooses one
   useEffect(() => {
     const list = templates.data ?? [];
@@ -109,7 +104,6 @@ export function ExportsPage() {
 
   function setFilter(change: Partial<ExportFilters>) {
     setFilters((f) => ({ ...f, ...change }));
-    if ("search" in change) setSearch(change.search ?? "");
   }
   function clearSelection() {
     setSelected(null);

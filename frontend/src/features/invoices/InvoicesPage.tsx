@@ -28,11 +28,12 @@ import {
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
-import { Link as RouterLink, useLocation, useNavigate, useSearchParams } from "react-router-dom";
+import { Link as RouterLink, useLocation, useNavigate } from "react-router-dom";
 import { fieldError, formError } from "../../lib/api";
 import { STATUSES } from "../../lib/types";
 import { useSession } from "../../lib/auth";
-import { useDeleteInvoices, useInvoices, useVendors, type InvoiceFilters } from "./api";
+import { PAGE_SIZES, useDebouncedDraft, useUrlFilters } from "../../lib/useUrlFilters";
+import { useDeleteInvoices, useInvoices, useVendors } from "./api";
 import { UploadForm } from "./UploadForm";
 
 const COLUMNS = [
@@ -45,38 +46,9 @@ const COLUMNS = [
   { key: "created_at", label: "Uploaded", numeric: false },
 ] as const;
 
-const PAGE_SIZES = [25, 50, 100];
+/** The list's filters and sort, in the URL (lib/useUrlFilters), with their defaults. */
+const FILTERS = { search: "", status: "", vendor_id: "", start_date: "", end_date: "", sort: "-created_at" };
 const STATUS_COLOR = { pending: "warning", processed: "info", approved: "success", rejected: "error", failed: "error" } as const;
-
-/** The filters live in the URL: a reload, a shared link or Back shows the same page. */
-function useFilters(): [InvoiceFilters, (change: Partial<InvoiceFilters>) => void] {
-  const [params, setParams] = useSearchParams();
-  const limit = Number(params.get("limit")) || 50;
-  const filters: InvoiceFilters = {
-    search: params.get("search") ?? "",
-    status: params.get("status") ?? "",
-    vendor_id: params.get("vendor_id") ?? "",
-    start_date: params.get("start_date") ?? "",
-    end_date: params.get("end_date") ?? "",
-    sort: params.get("sort") ?? "-created_at",
-    page: Math.max(1, Number(params.get("page")) || 1),
-    limit: PAGE_SIZES.includes(limit) ? limit : 50,
-  };
-  function update(change: Partial<InvoiceFilters>) {
-    const next = { ...filters, page: 1, ...change };
-    const out = new URLSearchParams();
-    if (next.search) out.set("search", next.search);
-    if (next.status) out.set("status", next.status);
-    if (next.vendor_id) out.set("vendor_id", next.vendor_id);
-    if (next.start_date) out.set("start_date", next.start_date);
-    if (next.end_date) out.set("end_date", next.end_date);
-    if (next.sort !== "-created_at") out.set("sort", next.sort);
-    if (next.page > 1) out.set("page", String(next.page));
-    if (next.limit !== 50) out.set("limit", String(next.limit));
-    setParams(out);
-  }
-  return [filters, update];
-}
 
 function money(value: string | number | null, currency: string | null): string {
   if (value === null || value === "") return "";
@@ -86,24 +58,16 @@ function money(value: string | number | null, currency: string | null): string {
 }
 
 export function InvoicesPage() {
-  const [filters, update] = useFilters();
+  const [filters, update] = useUrlFilters(FILTERS);
   const invoices = useInvoices(filters);
   const vendors = useVendors();
-  const [search, setSearch] = useState(filters.search);
+  const [search, setSearch] = useDebouncedDraft(filters.search, (value) => update({ search: value }));
   const { user } = useSession();
   const canDelete = user?.role === "admin" || user?.role === "reviewer";
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const deletion = useDeleteInvoices();
   const navigate = useNavigate();
-
-  // typing searches after a pause, not at every key
-  useEffect(() => {
-    if (search === filters.search) return;
-    const timer = window.setTimeout(() => update({ search }), 350);
-    return () => window.clearTimeout(timer);
-  });
-  useEffect(() => setSearch(filters.search), [filters.search]);
 
   const sortKey = filters.sort.replace(/^-/, "");
   const descending = filters.sort.startsWith("-");

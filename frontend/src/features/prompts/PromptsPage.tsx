@@ -20,40 +20,20 @@ import {
   Typography,
 } from "@mui/material";
 import { useState } from "react";
-import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
+import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
+import { PAGE_SIZES, useUrlFilters } from "../../lib/useUrlFilters";
 import { useVendorTable as useVendors } from "../vendors/api";
 import { NewPromptDialog } from "./NewPromptDialog";
-import { usePrompts, type PromptFilters } from "./api";
+import { usePrompts } from "./api";
 
-const PAGE_SIZES = [25, 50, 100];
-
-function useFilters(): [PromptFilters, (change: Partial<PromptFilters>) => void] {
-  const [params, setParams] = useSearchParams();
-  const limit = Number(params.get("limit")) || 50;
-  const filters: PromptFilters = {
-    vendor_id: params.get("vendor_id") ?? "",
-    is_active: params.get("is_active") ?? "",
-    is_template: params.get("is_template") ?? "",
-    page: Math.max(1, Number(params.get("page")) || 1),
-    limit: PAGE_SIZES.includes(limit) ? limit : 50,
-  };
-  function update(change: Partial<PromptFilters>) {
-    const next = { ...filters, page: 1, ...change };
-    const out = new URLSearchParams();
-    for (const key of ["vendor_id", "is_active", "is_template"] as const) if (next[key]) out.set(key, next[key]);
-    if (next.page > 1) out.set("page", String(next.page));
-    if (next.limit !== 50) out.set("limit", String(next.limit));
-    setParams(out);
-  }
-  return [filters, update];
-}
+const FILTERS = { vendor_id: "", is_active: "", is_template: "" };
 
 export function PromptsPage() {
   const { user } = useSession();
   const navigate = useNavigate();
-  const [filters, update] = useFilters();
+  const [filters, update] = useUrlFilters(FILTERS);
   const prompts = usePrompts(filters);
   const vendors = useVendors();
   const [creating, setCreating] = useState(false);
