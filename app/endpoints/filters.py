@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from app import tables
 from app.responses import bad_request
-from app.validation import date_value, string, uuid_value
+from app.validation import MONEY_MAX, date_value, decimal_value, string, uuid_value
 
 STATUSES = ("pending", "processed", "approved", "rejected", "failed")
 DATE_RANGES = ("all", "today", "week", "month")
@@ -30,6 +30,7 @@ BATCH_NAME = re.compile(r"^Batch-(\d{4})-(\d{1,2})-(\d{1,2})-([0-9a-f]{8})$")
 # The same names as an OpenAPI pattern: a real month and a day every month has
 BATCH_NAME_PATTERN = "^(|Single Upload|Batch-(?!0000)[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|1[0-9]|2[0-8])-[0-9a-f]{8})$"
 
+AMOUNT_SCHEMA = {"type": "number", "minimum": -float(MONEY_MAX), "maximum": float(MONEY_MAX)}
 Bind = Callable[..., sa.BindParameter]  # bind(name, type_=None): the value, or a named parameter
 Parsed = tuple[str, dict[str, Any]] | None  # (shape, values to bind), or None: the filter is off
 
@@ -86,6 +87,19 @@ def _end_date(value: Any, query: Mapping[str, Any]) -> Parsed:
     if start and end and start > end:
         raise bad_request("start_date", "start_date must not be after end_date")
     return ("end_date", {"f_end_date": end}) if end else None
+
+
+def _min_total(value: Any, _query: Mapping[str, Any]) -> Parsed:
+    low = decimal_value(value, "min_total")
+    return ("min_total", {"f_min_total": low}) if low is not None else None
+
+
+def _max_total(value: Any, query: Mapping[str, Any]) -> Parsed:
+    high = decimal_value(value, "max_total")
+    low = decimal_value(query.get("min_total"), "min_total")  # checked already, by the row before
+    if low is not None and high is not None and low > high:
+        raise bad_request("min_total", "min_total must not be more than max_total")
+    return ("max_total", {"f_max_total": high}) if high is not None else None
 
 
 def _date_range(value: Any, _query: Mapping[str, Any]) -> Parsed:
@@ -173,6 +187,20 @@ FILTERS = (
         {"type": "string", "format": "date"},
         _end_date,
         {"end_date": lambda bind: tables.invoices.c.invoice_date <= bind("f_end_date")},
+    ),
+    Filter(
+        "min_total",
+        AMOUNT_SCHEMA,
+        _min_total,
+        {"min_total": lambda bind: tables.invoices.c.total_amount >= bind("f_min_total", tables.MONEY)},
+        description="the invoice total at least this (no currency conversion; invoices without a total never match)",
+    ),
+    Filter(
+        "max_total",
+        AMOUNT_SCHEMA,
+        _max_total,
+        {"max_total": lambda bind: tables.invoices.c.total_amount <= bind("f_max_total", tables.MONEY)},
+        description="the invoice total at most this; not below min_total",
     ),
     Filter(
         "date_range",

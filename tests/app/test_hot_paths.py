@@ -99,6 +99,9 @@ QUERIES = [
     "batch_name=Single%20Upload",
     "batch_name=Batch-2024-1-5-abcdef12",
     "date_range=month",
+    "min_total=20&max_total=60",
+    "min_total=30.005",
+    "max_total=10.5&status=processed",
     "date_range=today&status=processed",
     "limit=3&page=2",
     "limit=2&offset=5&status=processed",
@@ -143,6 +146,21 @@ def test_same_shape_with_other_values_reuses_the_statement(client, auth, varied_
         "pending": ["G-5"],
     }
     assert _list_query.cache_info().misses == 1 and _list_query.cache_info().hits == 3
+
+
+def test_amount_range_is_inclusive_and_skips_invoices_without_a_total(client, auth, varied_invoices):
+    def numbers(query: str) -> list[str]:
+        response = client.get(f"/api/invoices?{query}&sort=invoice_number", headers=auth["viewer"])
+        assert response.status_code == 200, response.text
+        return [inv["invoice_number"] for inv in response.json()["invoices"]]
+
+    assert numbers("min_total=20&max_total=60") == ["F-3", "F-4", "G-2", "G-6"]
+    assert numbers("min_total=70") == ["F-7", "G-8"]
+    assert numbers("max_total=10.50") == ["G-1"]
+    assert numbers("max_total=10.49") == []
+    assert numbers("min_total=-5&max_total=-5") == []
+    assert numbers("min_total=20&max_total=20") == ["G-2"]  # min equal to max is one value
+    assert "G-5" not in numbers("min_total=-9999999999.99")  # no total: never in a range
 
 
 def test_bad_batch_date_is_a_400_not_a_500(client, auth):

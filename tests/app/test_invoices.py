@@ -228,11 +228,17 @@ def test_list_sorts_in_sql_then_pages(client, auth, three_invoices, sql):
         ("date_range=year", "date_range"),
         ("batch_name=nope", "batch_name"),
         ("start_date=2024-05-01&end_date=2024-04-01", "start_date"),
+        ("min_total=abc", "min_total"),
+        ("max_total=12,50", "max_total"),
+        ("min_total=NaN", "min_total"),
+        ("max_total=1e400", "max_total"),
+        ("min_total=100&max_total=99.99", "min_total"),
     ],
 )
 def test_list_bad_query_names_the_field(client, auth, query, field):
     response = client.get(f"/api/invoices?{query}", headers=auth["viewer"])
     assert response.status_code == 400 and response.json()["field"] == field
+    assert field in response.json()["error"]
 
 
 def test_get_approve_reject(client, auth, three_invoices, sql):

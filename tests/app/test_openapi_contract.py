@@ -32,7 +32,7 @@ MAX_EXAMPLES = 5
 # schema allows may still be refused with a 400 naming the field, so "schema-valid data is
 # accepted" does not hold there. Every other check runs on these operations too.
 CROSS_FIELD_RULES = {
-    "GET /api/invoices": [positive_data_acceptance],  # start_date must not be after end_date
+    "GET /api/invoices": [positive_data_acceptance],  # start_date not after end_date, min_total not above max_total
     "POST /api/exports/templates": [positive_data_acceptance],  # invoice_fields must include invoice_number
     "PUT /api/exports/templates/{id}": [positive_data_acceptance],  # the same
     "POST /api/exports/generate": [positive_data_acceptance],  # template_id, template or fields; known field keys
