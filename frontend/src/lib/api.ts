@@ -126,6 +126,12 @@ export function fieldError(error: unknown, field: string): string | undefined {
   return error instanceof ApiError && error.field === field ? error.message : undefined;
 }
 
+/** A field's error state and helper text: the API's message for it, else the hint. */
+export function fieldHelp(error: unknown, field: string, hint = " "): { error: boolean; helperText: string } {
+  const message = fieldError(error, field);
+  return { error: Boolean(message), helperText: message ?? hint };
+}
+
 /** The message of an error that names no field of the given list (shown at the top of a form). */
 export function formError(error: unknown, fields: string[] = []): string | undefined {
   if (!error) return undefined;

@@ -1,18 +1,7 @@
-import {
-  Alert,
-  Button,
-  CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  FormControlLabel,
-  Stack,
-  Switch,
-  TextField,
-} from "@mui/material";
-import { useState, type FormEvent } from "react";
-import { ApiError, fieldError } from "../../lib/api";
+import { Alert, CircularProgress, FormControlLabel, Switch, TextField } from "@mui/material";
+import { useState } from "react";
+import { FormDialog } from "../../components/FormDialog";
+import { ApiError, fieldHelp } from "../../lib/api";
 import { FieldPicker } from "./FieldPicker";
 import { useCatalogue, useSaveTemplate, type ExportTemplate, type TemplateField } from "./api";
 
@@ -57,8 +46,7 @@ export function TemplateDialog({ template, onClose }: { template: ExportTemplate
     template ? catalogueKeys("line_item", template.line_item_fields) : STARTING_FIELDS.line_item_fields,
   );
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function submit() {
     save.mutate(
       {
         id: template?.id ?? null,
@@ -74,60 +62,41 @@ export function TemplateDialog({ template, onClose }: { template: ExportTemplate
     error && !known.includes((error as ApiError).field ?? "") && !listError(error, "invoice_fields") && !listError(error, "line_item_fields")
       ? error.message
       : undefined;
-  const title = template ? `Edit template ${template.name}` : "New export template";
   return (
-    <Dialog open onClose={() => onClose()} aria-labelledby="template-dialog-title" fullWidth maxWidth="lg">
-      <form onSubmit={submit} noValidate>
-        <DialogTitle id="template-dialog-title">{title}</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2} sx={{ pt: 1 }}>
-            {top && <Alert severity="error">{top}</Alert>}
-            <TextField
-              label="Template name"
-              required
-              autoFocus
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              error={Boolean(fieldError(error, "name"))}
-              helperText={fieldError(error, "name") ?? " "}
-            />
-            <TextField
-              label="Description"
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              error={Boolean(fieldError(error, "description"))}
-              helperText={fieldError(error, "description") ?? " "}
-            />
-            <FormControlLabel control={<Switch checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />} label="Shared with everyone" />
-            {catalogue.isLoading && <CircularProgress aria-label="Loading the export fields" />}
-            {catalogue.error && <Alert severity="error">Could not load the export fields: {catalogue.error.message}</Alert>}
-            {catalogue.data && (
-              <>
-                <FieldPicker
-                  title="Invoice sheet columns"
-                  catalogue={catalogue.data.invoice}
-                  chosen={invoiceFields}
-                  onChange={setInvoiceFields}
-                  error={listError(error, "invoice_fields")}
-                />
-                <FieldPicker
-                  title="Line item sheet columns"
-                  catalogue={catalogue.data.line_item}
-                  chosen={lineFields}
-                  onChange={setLineFields}
-                  error={listError(error, "line_item_fields")}
-                />
-              </>
-            )}
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => onClose()}>Cancel</Button>
-          <Button type="submit" variant="contained" disabled={save.isPending || !catalogue.data}>
-            {template ? "Save template" : "Create template"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      titleId="template-dialog-title"
+      title={template ? `Edit template ${template.name}` : "New export template"}
+      maxWidth="lg"
+      topError={top}
+      submitLabel={template ? "Save template" : "Create template"}
+      busy={save.isPending}
+      submitDisabled={!catalogue.data}
+      onSubmit={submit}
+      onCancel={() => onClose()}
+    >
+      <TextField label="Template name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} {...fieldHelp(error, "name")} />
+      <TextField label="Description" value={description} onChange={(e) => setDescription(e.target.value)} {...fieldHelp(error, "description")} />
+      <FormControlLabel control={<Switch checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />} label="Shared with everyone" />
+      {catalogue.isLoading && <CircularProgress aria-label="Loading the export fields" />}
+      {catalogue.error && <Alert severity="error">Could not load the export fields: {catalogue.error.message}</Alert>}
+      {catalogue.data && (
+        <>
+          <FieldPicker
+            title="Invoice sheet columns"
+            catalogue={catalogue.data.invoice}
+            chosen={invoiceFields}
+            onChange={setInvoiceFields}
+            error={listError(error, "invoice_fields")}
+          />
+          <FieldPicker
+            title="Line item sheet columns"
+            catalogue={catalogue.data.line_item}
+            chosen={lineFields}
+            onChange={setLineFields}
+            error={listError(error, "line_item_fields")}
+          />
+        </>
+      )}
+    </FormDialog>
   );
 }

@@ -1,22 +1,7 @@
-import {
-  Alert,
-  Button,
-  Checkbox,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  FormControl,
-  FormControlLabel,
-  FormHelperText,
-  InputLabel,
-  MenuItem,
-  Select,
-  Stack,
-  TextField,
-} from "@mui/material";
-import { useState, type FormEvent } from "react";
-import { fieldError, formError } from "../../lib/api";
+import { Checkbox, FormControl, FormControlLabel, FormHelperText, InputLabel, MenuItem, Select, TextField } from "@mui/material";
+import { useState } from "react";
+import { FormDialog } from "../../components/FormDialog";
+import { fieldError, fieldHelp, formError } from "../../lib/api";
 import { useVendorTable as useVendors } from "../vendors/api";
 import { useCreatePrompt, type Prompt } from "./api";
 
@@ -31,8 +16,7 @@ export function NewPromptDialog({ onClose }: { onClose: (created?: Prompt) => vo
   const [template, setTemplate] = useState(false);
   const [active, setActive] = useState(false);
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function submit() {
     create.mutate(
       { prompt_name: name, prompt_text: text, is_template: template, is_active: active, ...(vendorId ? { vendor_id: vendorId } : {}) },
       { onSuccess: (body) => onClose(body.prompt) },
@@ -40,59 +24,37 @@ export function NewPromptDialog({ onClose }: { onClose: (created?: Prompt) => vo
   }
 
   const error = create.error;
-  const top = formError(error, FIELDS);
   return (
-    <Dialog open onClose={() => onClose()} aria-labelledby="new-prompt-title" fullWidth maxWidth="md">
-      <form onSubmit={submit} noValidate>
-        <DialogTitle id="new-prompt-title">New prompt</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2} sx={{ pt: 1 }}>
-            {top && <Alert severity="error">{top}</Alert>}
-            <TextField
-              label="Prompt name"
-              required
-              autoFocus
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              error={Boolean(fieldError(error, "prompt_name"))}
-              helperText={fieldError(error, "prompt_name") ?? " "}
-            />
-            <FormControl error={Boolean(fieldError(error, "vendor_id"))}>
-              <InputLabel id="new-prompt-vendor-label">Vendor</InputLabel>
-              <Select labelId="new-prompt-vendor-label" label="Vendor" value={vendors.data ? vendorId : ""} onChange={(e) => setVendorId(e.target.value)}>
-                <MenuItem value="">No vendor (a template)</MenuItem>
-                {(vendors.data ?? []).map((v) => (
-                  <MenuItem key={v.id} value={v.id}>
-                    {v.display_name || v.name}
-                  </MenuItem>
-                ))}
-              </Select>
-              <FormHelperText>{fieldError(error, "vendor_id") ?? (vendors.error ? formError(vendors.error) : " ")}</FormHelperText>
-            </FormControl>
-            <TextField
-              label="Prompt text"
-              required
-              multiline
-              minRows={6}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              error={Boolean(fieldError(error, "prompt_text"))}
-              helperText={fieldError(error, "prompt_text") ?? " "}
-            />
-            <FormControlLabel control={<Checkbox checked={template} onChange={(e) => setTemplate(e.target.checked)} />} label="Template" />
-            <FormControl error={Boolean(fieldError(error, "is_active"))}>
-              <FormControlLabel control={<Checkbox checked={active} onChange={(e) => setActive(e.target.checked)} />} label="Active for the vendor" />
-              <FormHelperText>{fieldError(error, "is_active") ?? "Replaces the vendor's active prompt"}</FormHelperText>
-            </FormControl>
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => onClose()}>Cancel</Button>
-          <Button type="submit" variant="contained" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create prompt"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      titleId="new-prompt-title"
+      title="New prompt"
+      maxWidth="md"
+      topError={formError(error, FIELDS)}
+      submitLabel="Create prompt"
+      busy={create.isPending}
+      busyLabel="Creating…"
+      onSubmit={submit}
+      onCancel={() => onClose()}
+    >
+      <TextField label="Prompt name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} {...fieldHelp(error, "prompt_name")} />
+      <FormControl error={Boolean(fieldError(error, "vendor_id"))}>
+        <InputLabel id="new-prompt-vendor-label">Vendor</InputLabel>
+        <Select labelId="new-prompt-vendor-label" label="Vendor" value={vendors.data ? vendorId : ""} onChange={(e) => setVendorId(e.target.value)}>
+          <MenuItem value="">No vendor (a template)</MenuItem>
+          {(vendors.data ?? []).map((v) => (
+            <MenuItem key={v.id} value={v.id}>
+              {v.display_name || v.name}
+            </MenuItem>
+          ))}
+        </Select>
+        <FormHelperText>{fieldError(error, "vendor_id") ?? (vendors.error ? formError(vendors.error) : " ")}</FormHelperText>
+      </FormControl>
+      <TextField label="Prompt text" required multiline minRows={6} value={text} onChange={(e) => setText(e.target.value)} {...fieldHelp(error, "prompt_text")} />
+      <FormControlLabel control={<Checkbox checked={template} onChange={(e) => setTemplate(e.target.checked)} />} label="Template" />
+      <FormControl error={Boolean(fieldError(error, "is_active"))}>
+        <FormControlLabel control={<Checkbox checked={active} onChange={(e) => setActive(e.target.checked)} />} label="Active for the vendor" />
+        <FormHelperText>{fieldError(error, "is_active") ?? "Replaces the vendor's active prompt"}</FormHelperText>
+      </FormControl>
+    </FormDialog>
   );
 }

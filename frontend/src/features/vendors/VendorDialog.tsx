@@ -1,22 +1,7 @@
-import {
-  Alert,
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  FormControl,
-  FormControlLabel,
-  FormHelperText,
-  InputLabel,
-  MenuItem,
-  Select,
-  Stack,
-  Switch,
-  TextField,
-} from "@mui/material";
-import { useState, type FormEvent } from "react";
-import { fieldError, formError } from "../../lib/api";
+import { FormControl, FormControlLabel, FormHelperText, InputLabel, MenuItem, Select, Switch, TextField } from "@mui/material";
+import { useState } from "react";
+import { FormDialog } from "../../components/FormDialog";
+import { fieldError, fieldHelp, formError } from "../../lib/api";
 import { useSaveVendor, useVendorPrompts, type VendorChange, type VendorRow } from "./api";
 
 const FIELDS = ["name", "display_name", "active", "extraction_prompt_id"];
@@ -30,8 +15,7 @@ export function VendorDialog({ vendor, onClose }: { vendor: VendorRow | null; on
   const [active, setActive] = useState(vendor?.active ?? true);
   const [promptId, setPromptId] = useState(vendor?.active_prompt_id ?? "");
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function submit() {
     const change: VendorChange = {};
     if (!vendor) {
       change.name = name;
@@ -51,72 +35,51 @@ export function VendorDialog({ vendor, onClose }: { vendor: VendorRow | null; on
   }
 
   const error = save.error;
-  const top = formError(error, FIELDS);
-  const title = vendor ? `Edit ${vendor.display_name}` : "Add a vendor";
   return (
-    <Dialog open onClose={() => onClose()} aria-labelledby="vendor-dialog-title" fullWidth maxWidth="sm">
-      <form onSubmit={submit} noValidate>
-        <DialogTitle id="vendor-dialog-title">{title}</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2} sx={{ pt: 1 }}>
-            {top && <Alert severity="error">{top}</Alert>}
-            <TextField
-              label="Name"
-              required
-              autoFocus
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              error={Boolean(fieldError(error, "name"))}
-              helperText={fieldError(error, "name") ?? "Kept in lower case; unique"}
-            />
-            <TextField
-              label="Display name"
-              value={display}
-              onChange={(e) => setDisplay(e.target.value)}
-              error={Boolean(fieldError(error, "display_name"))}
-              helperText={fieldError(error, "display_name") ?? "Shown in lists; the name if empty"}
-            />
-            <FormControl error={Boolean(fieldError(error, "active"))}>
-              <FormControlLabel control={<Switch checked={active} onChange={(e) => setActive(e.target.checked)} />} label="Active" />
-              <FormHelperText>{fieldError(error, "active") ?? "Only active vendors can receive uploads"}</FormHelperText>
-            </FormControl>
-            {vendor && (
-              <FormControl error={Boolean(fieldError(error, "extraction_prompt_id") ?? prompts.error)}>
-                <InputLabel id="vendor-prompt-label">Extraction prompt</InputLabel>
-                <Select
-                  labelId="vendor-prompt-label"
-                  label="Extraction prompt"
-                  value={prompts.data ? promptId : ""}
-                  onChange={(e) => setPromptId(e.target.value)}
-                >
-                  <MenuItem value="">No prompt</MenuItem>
-                  {(prompts.data ?? []).map((p) => (
-                    <MenuItem key={p.id} value={p.id}>
-                      {p.prompt_name} v{p.version}
-                    </MenuItem>
-                  ))}
-                </Select>
-                <FormHelperText>
-                  {fieldError(error, "extraction_prompt_id") ??
-                    (prompts.error
-                      ? `Could not load the prompts: ${formError(prompts.error)}`
-                      : prompts.isLoading
-                        ? "Loading prompts…"
-                        : prompts.data?.length
-                          ? "The prompt chosen becomes the vendor's active prompt"
-                          : "This vendor has no prompts yet (see Prompts)")}
-                </FormHelperText>
-              </FormControl>
-            )}
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => onClose()}>Cancel</Button>
-          <Button type="submit" variant="contained" disabled={save.isPending}>
-            {save.isPending ? "Saving…" : vendor ? "Save" : "Add vendor"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      titleId="vendor-dialog-title"
+      title={vendor ? `Edit ${vendor.display_name}` : "Add a vendor"}
+      topError={formError(error, FIELDS)}
+      submitLabel={vendor ? "Save" : "Add vendor"}
+      busy={save.isPending}
+      busyLabel="Saving…"
+      onSubmit={submit}
+      onCancel={() => onClose()}
+    >
+      <TextField label="Name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} {...fieldHelp(error, "name", "Kept in lower case; unique")} />
+      <TextField label="Display name" value={display} onChange={(e) => setDisplay(e.target.value)} {...fieldHelp(error, "display_name", "Shown in lists; the name if empty")} />
+      <FormControl error={Boolean(fieldError(error, "active"))}>
+        <FormControlLabel control={<Switch checked={active} onChange={(e) => setActive(e.target.checked)} />} label="Active" />
+        <FormHelperText>{fieldError(error, "active") ?? "Only active vendors can receive uploads"}</FormHelperText>
+      </FormControl>
+      {vendor && (
+        <FormControl error={Boolean(fieldError(error, "extraction_prompt_id") ?? prompts.error)}>
+          <InputLabel id="vendor-prompt-label">Extraction prompt</InputLabel>
+          <Select
+            labelId="vendor-prompt-label"
+            label="Extraction prompt"
+            value={prompts.data ? promptId : ""}
+            onChange={(e) => setPromptId(e.target.value)}
+          >
+            <MenuItem value="">No prompt</MenuItem>
+            {(prompts.data ?? []).map((p) => (
+              <MenuItem key={p.id} value={p.id}>
+                {p.prompt_name} v{p.version}
+              </MenuItem>
+            ))}
+          </Select>
+          <FormHelperText>
+            {fieldError(error, "extraction_prompt_id") ??
+              (prompts.error
+                ? `Could not load the prompts: ${formError(prompts.error)}`
+                : prompts.isLoading
+                  ? "Loading prompts…"
+                  : prompts.data?.length
+                    ? "The prompt chosen becomes the vendor's active prompt"
+                    : "This vendor has no prompts yet (see Prompts)")}
+          </FormHelperText>
+        </FormControl>
+      )}
+    </FormDialog>
   );
 }
