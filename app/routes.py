@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -147,12 +148,39 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _insert(operation: dict[str, Any], key: str, value: Any, before: Callable[[str], bool]) -> None:
+    """Add ``key`` before the first key ``before`` accepts (at the end when none), keeping the
+    docstring's order: the document reads as if the docstring had declared it."""
+    items = list(operation.items())
+    at = next((i for i, (name, _) in enumerate(items) if before(name)), len(items))
+    operation.clear()
+    operation.update([*items[:at], (key, value), *items[at:]])
+
+
+def _tag(operation: dict[str, Any], endpoint: Any) -> None:
+    """An operation's tag, unless its docstring names one: its endpoint module's name
+    (app/endpoints/invoices.py: ``invoices``), after the summary and description."""
+    if "tags" not in operation and endpoint is not None:
+        tag = endpoint.__module__.rpartition(".")[2]
+        _insert(operation, "tags", [tag], lambda name: name not in ("summary", "description"))
+
+
+def _add_parameters(operation: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+    """``parameters`` before those the docstring declares (where it declares none: before its responses)."""
+    if "parameters" in operation:
+        operation["parameters"] = parameters + operation["parameters"]
+    else:
+        _insert(operation, "parameters", parameters, lambda name: name == "responses")
+
+
 def _complete(operation: dict[str, Any], path: str, endpoint: Any) -> None:
     """What holds for every operation of the kind, added so no docstring has to repeat it:
-    path parameters (UUIDs), opting out of the token on public routes, the error responses."""
-    filters = getattr(endpoint, "query_filters", None)
-    if filters is not None:  # app/endpoints/filters.py: the list filters, from their table
-        operation["parameters"] = filters() + operation.get("parameters", [])
+    its tag, path parameters (UUIDs), opting out of the token on public routes, the error responses."""
+    _tag(operation, endpoint)
+    # app/endpoints/filters.py: the list filters, from their table; app/endpoints/common.py Paging: page and limit
+    for marked in ("query_filters", "query_paging"):
+        if (declare := getattr(endpoint, marked, None)) is not None:
+            _add_parameters(operation, declare())
     names = re.findall(r"{(\w+)}", path)
     declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"}
     missing = [name for name in names if name not in declared]

@@ -70,7 +70,6 @@ async def login(request: Request) -> JSON:
       Returns a JWT (HS256, 8 h) for an existing, active account. Unknown emails never log in.
       Throttled per client address, per account and address pair, and with a growing delay
       per account (429 with Retry-After; docs/api.md "Login limits").
-    tags: [auth]
     requestBody:
       required: true
       content:
@@ -125,7 +124,6 @@ async def login(request: Request) -> JSON:
 async def me(request: Request) -> JSON:
     """
     summary: The logged-in user
-    tags: [auth]
     responses:
       200: {description: "{user}"}
       401: {description: No valid token}
@@ -143,7 +141,6 @@ async def logout(request: Request) -> JSON:
     """
     summary: Log out
     description: Revokes every token issued to this user so far (all sessions), on every instance within seconds.
-    tags: [auth]
     responses:
       200: {description: "{message}"}
     """

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,13 +8,13 @@ from starlette.requests import Request
 
 from app import ingest, tables
 from app.auth import current_user, requires
-from app.endpoints.common import db, fetch_by_id, fetch_found, settings, storage
+from app.endpoints.common import Paging, db, fetch_by_id, fetch_found, paged, settings, storage
 from app.endpoints.invoices import batch_name_expr
 from app.responses import JSON, ApiError, bad_request
-from app.validation import MAX_OFFSET, boolean, json_body, page_offset, path_id, query_int, string, uuid_value
+from app.validation import boolean, json_body, page_offset, path_id, string, uuid_value
 from app.worker import queue_changed
 
-BATCH_PAGE_MAX = 100  # batches per page at most
+PAGING = Paging(default_limit=10, max_limit=100)  # batches per page
 BATCH_STATUSES = ("pending", "processing", "completed", "failed", "partial")
 
 
@@ -54,23 +53,17 @@ async def _batch(request: Request, batch_id: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+@paged(PAGING)
 async def list_batches(request: Request) -> JSON:
     """
     summary: List batches, newest first
-    tags: [batches]
-    parameters:
-      - name: page
-        in: query
-        description: 1-based; at most 100001 (10,000,000 rows at the largest limit)
-        schema: {type: integer, default: 1, minimum: 1, maximum: 100001}
-      - {name: limit, in: query, schema: {type: integer, default: 10, minimum: 1, maximum: 100}}
+    parameters:  # after page and limit (@paged)
       - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
       - {name: status, in: query, schema: {type: string, enum: ['', pending, processing, completed, failed, partial]}}
     responses:
       200: {description: "{batches, pagination: {page, limit, total, pages}}"}
     """
-    limit = query_int(request, "limit", 10, minimum=1, maximum=BATCH_PAGE_MAX)
-    page = query_int(request, "page", 1, minimum=1, maximum=MAX_OFFSET // BATCH_PAGE_MAX + 1)
+    page, limit = PAGING.parse(request)
     where = []
     if vendor_id := uuid_value(request.query_params.get("vendor_id"), "vendor_id", required=False):
         where.append(tables.processing_batches.c.vendor_id == vendor_id)
@@ -90,7 +83,7 @@ async def list_batches(request: Request) -> JSON:
     return JSON(
         {
             "batches": [dict(r._mapping) for r in records],
-            "pagination": {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)},
+            "pagination": PAGING.pagination(page, limit, total),
         }
     )
 
@@ -98,7 +91,6 @@ async def list_batches(request: Request) -> JSON:
 async def batch_names(request: Request) -> JSON:
     """
     summary: Batch names for the invoice filter ("Single Upload" first)
-    tags: [batches]
     responses:
       200: {description: "{batches: [{name}]}"}
     """
@@ -130,7 +122,6 @@ def _files_query(batch_id: str) -> sa.Select:
 async def get_batch(request: Request) -> JSON:
     """
     summary: One batch with its files
-    tags: [batches]
     responses:
       200: {description: "{batch, files}"}
       404: {description: Unknown batch}
@@ -145,7 +136,6 @@ async def get_batch(request: Request) -> JSON:
 async def init_batch(request: Request) -> JSON:
     """
     summary: Start a new (pending) batch for a vendor
-    tags: [batches]
     requestBody:
       content:
         application/json:
@@ -182,7 +172,6 @@ async def add_files(request: Request) -> JSON:
     """
     summary: Add files to a pending batch (multipart, field `files`, repeated)
     description: All files are checked first; if one is bad nothing is stored.
-    tags: [batches]
     requestBody:
       content:
         multipart/form-data:
@@ -310,7 +299,6 @@ async def process_batch(request: Request) -> JSON:
     """
     summary: Queue a pending batch for background processing
     description: Any instance's worker picks the files up (jobs live in the database).
-    tags: [batches]
     responses:
       202: {description: "{message, batchId, status}"}
       404: {description: Unknown batch}
@@ -323,7 +311,6 @@ async def process_batch(request: Request) -> JSON:
 async def resume_batch(request: Request) -> JSON:
     """
     summary: Queue a failed or partial batch's failed files again
-    tags: [batches]
     responses:
       202: {description: "{message, batchId, status}"}
       404: {description: Unknown batch}
@@ -336,7 +323,6 @@ async def resume_batch(request: Request) -> JSON:
 async def delete_batch(request: Request) -> JSON:
     """
     summary: Delete a batch that is not processing; invoices made from it stay
-    tags: [batches]
     responses:
       200: {description: "{message}"}
       404: {description: Unknown batch}
@@ -365,7 +351,6 @@ async def delete_batch(request: Request) -> JSON:
 async def batch_progress(request: Request) -> JSON:
     """
     summary: Progress of a batch (optionally with files)
-    tags: [batches]
     parameters:
       - {name: includeFiles, in: query, schema: {type: boolean}}
     responses:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from app.auth import UserCache
 from app.responses import JSON, not_found
 from app.settings import Settings
 from app.storage import Storage
-from app.validation import path_id
+from app.validation import MAX_OFFSET, path_id, query_int
 
 if TYPE_CHECKING:
     from app.extraction.base import Extractor
@@ -100,6 +102,49 @@ def get_one(
       404: {{description: Unknown {key}}}
     """
     return endpoint
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list endpoint's ``page`` (1-based) and ``limit`` query parameters: parsed from the
+    request, answered as ``pagination``, documented (app/routes.py lists them in its OpenAPI
+    operation, before the parameters its docstring declares; see ``paged``)."""
+
+    default_limit: int
+    max_limit: int
+
+    @property
+    def max_page(self) -> int:
+        return MAX_OFFSET // self.max_limit + 1
+
+    def parse(self, request: Request) -> tuple[int, int]:
+        """``(page, limit)``; out of range is a 400 naming the parameter."""
+        limit = query_int(request, "limit", self.default_limit, minimum=1, maximum=self.max_limit)
+        return query_int(request, "page", 1, minimum=1, maximum=self.max_page), limit
+
+    @staticmethod
+    def pagination(page: int, limit: int, total: int) -> dict[str, int]:
+        return {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)}
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """The OpenAPI query parameters (fresh objects: the document generator edits them)."""
+        page = {"type": "integer", "default": 1, "minimum": 1, "maximum": self.max_page}
+        limit = {"type": "integer", "default": self.default_limit, "minimum": 1, "maximum": self.max_limit}
+        description = f"1-based; at most {self.max_page} ({MAX_OFFSET:,} rows at the largest limit)"
+        return [
+            {"name": "page", "in": "query", "description": description, "schema": page},
+            {"name": "limit", "in": "query", "schema": limit},
+        ]
+
+
+def paged[Endpoint: Callable[..., Any]](paging: Paging) -> Callable[[Endpoint], Endpoint]:
+    """Mark an endpoint that reads ``paging``'s query parameters, for its OpenAPI operation."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        endpoint.query_paging = paging.parameters  # type: ignore[attr-defined]
+        return endpoint
+
+    return mark
 
 
 def client_ip(request: Request) -> str:

@@ -47,7 +47,6 @@ def _customer_values(body: dict[str, Any], partial: bool) -> dict[str, Any]:
 async def list_customers(request: Request) -> JSON:
     """
     summary: List customers (with invoice counts)
-    tags: [customers]
     parameters:
       - {name: search, in: query, schema: {type: string, maxLength: 200}}
       - {name: limit, in: query, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
@@ -97,7 +96,6 @@ get_customer = get_one("customer", _load, "One customer")
 async def create_customer(request: Request) -> JSON:
     """
     summary: Create a customer (admin); names and aliases are normalised
-    tags: [customers]
     requestBody:
       required: true
       content:
@@ -127,7 +125,6 @@ async def update_customer(request: Request) -> JSON:
     """
     summary: Update a customer (admin)
     description: Only the fields sent change; at least one of them must be sent.
-    tags: [customers]
     requestBody:
       required: true
       content:
@@ -165,7 +162,6 @@ async def update_customer(request: Request) -> JSON:
 async def delete_customer(request: Request) -> JSON:
     """
     summary: Delete a customer (admin); its invoices keep their extracted customer name
-    tags: [customers]
     responses:
       200: {description: "{message}"}
       404: {description: Unknown customer}

@@ -78,7 +78,6 @@ def _visible(request: Request) -> sa.ColumnElement:
 async def list_templates(request: Request) -> JSON:
     """
     summary: Export templates (public ones and the user's own; admins may ask for all)
-    tags: [exports]
     parameters:
       - {name: include_admin, in: query, schema: {type: boolean}}
     responses:
@@ -120,7 +119,6 @@ def _template_values(body: dict[str, Any], partial: bool, request: Request) -> d
 async def create_template(request: Request) -> JSON:
     """
     summary: Create an export template
-    tags: [exports]
     requestBody:
       content:
         application/json:
@@ -176,7 +174,6 @@ async def _owned_template_id(request: Request) -> str:
 async def update_template(request: Request) -> JSON:
     """
     summary: Update a template (its owner, or an admin; built-in templates need an admin)
-    tags: [exports]
     responses:
       200: {description: "{success, template}"}
       404: {description: Unknown template or not yours}
@@ -195,7 +192,6 @@ async def update_template(request: Request) -> JSON:
 async def delete_template(request: Request) -> JSON:
     """
     summary: Delete a template (its owner, or an admin)
-    tags: [exports]
     responses:
       200: {description: "{success, message}"}
       404: {description: Unknown template or not yours}
@@ -212,7 +208,6 @@ def _field_json(field: ExportField) -> dict[str, Any]:
 async def fields(request: Request) -> JSON:
     """
     summary: The export field catalogue
-    tags: [exports]
     responses:
       200: {description: "{success, fields: {invoice: [...], line_item: [...]}}"}
     """
@@ -230,7 +225,6 @@ async def fields(request: Request) -> JSON:
 async def preview(request: Request) -> JSON:
     """
     summary: A template with column counts
-    tags: [exports]
     responses:
       200: {description: "{success, template}"}
       404: {description: Unknown template or not visible}
@@ -247,7 +241,6 @@ async def preview(request: Request) -> JSON:
 async def validate(request: Request) -> JSON:
     """
     summary: Check a template's field lists without saving
-    tags: [exports]
     responses:
       200: {description: "{success, validation: {success, errors, warnings}}"}
     """
@@ -412,7 +405,6 @@ async def _keep_export(request: Request, log_id: Any, path: str, fmt: str) -> No
 async def generate(request: Request) -> Response:
     """
     summary: Generate an export (XLSX with two sheets, or a zip of two CSV files), streamed
-    tags: [exports]
     requestBody:
       content:
         application/json:
@@ -497,7 +489,6 @@ async def _unlink(path: str) -> None:
 async def recent(request: Request) -> JSON:
     """
     summary: The user's recent exports
-    tags: [exports]
     parameters:
       - {name: limit, in: query, schema: {type: integer, default: 10, minimum: 1, maximum: 100}}
     responses:
@@ -530,7 +521,6 @@ async def recent(request: Request) -> JSON:
 async def download(request: Request) -> Response:
     """
     summary: Download an earlier export again (its owner only)
-    tags: [exports]
     responses:
       200: {description: The file}
       404: {description: Unknown export, not yours, or not kept}
@@ -558,7 +548,6 @@ async def download(request: Request) -> Response:
 async def stats(request: Request) -> JSON:
     """
     summary: Export statistics per format and day, last 30 days
-    tags: [exports]
     responses:
       200: {description: "{success, stats}"}
     """

@@ -64,7 +64,6 @@ async def health(request: Request) -> JSON:
       database (and pending migrations) and storage. The database is asked on every
       call; storage is probed at most every HEALTH_STORAGE_INTERVAL_SECONDS (30 s), or now with
       `deep=true`. 200 when both answer, 503 otherwise.
-    tags: [health]
     security: []
     parameters:
       - name: deep

@@ -132,7 +132,6 @@ def _list_query(shape: tuple[str, ...], sort: str = DEFAULT_SORT) -> Query:
 async def list_invoices(request: Request) -> Response:
     """
     summary: List invoices, newest first unless sorted, paged in SQL
-    tags: [invoices]
     parameters:  # after the filters (@filtered)
       - name: sort
         in: query
@@ -213,7 +212,6 @@ async def upload_invoice(request: Request) -> JSON:
       multipart/form-data with `invoice` (PDF, HTML, PNG or JPEG; the bytes must match the
       name) and `vendor_id`. Duplicates (same file, or same vendor + invoice number) get 409
       with `duplicate_of`. Nothing is stored when anything fails.
-    tags: [invoices]
     requestBody:
       content:
         multipart/form-data:
@@ -325,7 +323,6 @@ async def _set_review(request: Request, invoice_id: Any, **values: Any) -> str:
 async def approve_invoice(request: Request) -> JSON:
     """
     summary: Approve an invoice
-    tags: [invoices]
     responses:
       200: {description: "{message, invoice_number}"}
       404: {description: Unknown invoice}
@@ -347,7 +344,6 @@ async def approve_invoice(request: Request) -> JSON:
 async def reject_invoice(request: Request) -> JSON:
     """
     summary: Reject an invoice, with an optional reason
-    tags: [invoices]
     requestBody:
       content:
         application/json:
@@ -399,7 +395,6 @@ async def update_invoice(request: Request) -> JSON:
       Body `{invoice_header: {...}, line_items: [...]}`. Every header column can be set;
       only keys present are changed; empty strings clear a value. When `line_items` is
       present it replaces all line items.
-    tags: [invoices]
     requestBody:
       required: true
       content:
@@ -452,7 +447,6 @@ async def update_invoice(request: Request) -> JSON:
 async def delete_invoice(request: Request) -> JSON:
     """
     summary: Delete an invoice, its line items and its file
-    tags: [invoices]
     responses:
       200: {description: "{message, deleted_invoice}"}
       404: {description: Unknown invoice}
@@ -519,7 +513,6 @@ async def invoice_file(request: Request) -> Response:
     """
     summary: The invoice's original file (authenticated stream)
     description: The token comes in the Authorization header only (a `?token=` query is refused).
-    tags: [invoices]
     responses:
       200: {description: The file}
       404: {description: Unknown invoice or missing file}
@@ -547,7 +540,6 @@ async def invoice_file_url(request: Request) -> JSON:
     """
     summary: A short-lived URL for the invoice's file
     description: A presigned S3 URL when storage is S3; otherwise the authenticated stream path.
-    tags: [invoices]
     responses:
       200: {description: "{url, expires_in}"}
       404: {description: Unknown invoice}

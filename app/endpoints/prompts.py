@@ -69,7 +69,6 @@ async def _load(request: Request, prompt_id: str) -> dict[str, Any]:
 async def list_prompts(request: Request) -> JSON:
     """
     summary: List prompts
-    tags: [prompts]
     parameters:
       - {name: vendor_id, in: query, schema: {type: string, format: uuid}}
       - {name: is_active, in: query, schema: {type: boolean}}
@@ -110,7 +109,6 @@ async def list_prompts(request: Request) -> JSON:
 async def vendor_prompts(request: Request) -> JSON:
     """
     summary: A vendor's prompts, active first
-    tags: [prompts]
     responses:
       200: {description: "{prompts}"}
     """
@@ -141,7 +139,6 @@ async def _check_vendor(database: Database, vendor_id: str | None) -> None:
 async def create_prompt(request: Request) -> JSON:
     """
     summary: Create a prompt, or a new version of one (parent_prompt_id) (admin)
-    tags: [prompts]
     requestBody:
       content:
         application/json:
@@ -215,7 +212,6 @@ async def create_prompt(request: Request) -> JSON:
 async def update_prompt(request: Request) -> JSON:
     """
     summary: Update a prompt (admin)
-    tags: [prompts]
     responses:
       200: {description: "{message, prompt}"}
       404: {description: Unknown prompt}
@@ -258,7 +254,6 @@ async def update_prompt(request: Request) -> JSON:
 async def activate_prompt(request: Request) -> JSON:
     """
     summary: Make this prompt its vendor's active prompt (admin)
-    tags: [prompts]
     responses:
       200: {description: "{message, prompt_id}"}
       400: {description: The prompt has no vendor}
@@ -277,7 +272,6 @@ async def activate_prompt(request: Request) -> JSON:
 async def prompt_history(request: Request) -> JSON:
     """
     summary: Every version in this prompt's family, oldest first
-    tags: [prompts]
     responses:
       200: {description: "{versions}"}
       404: {description: Unknown prompt}
@@ -298,7 +292,6 @@ async def prompt_history(request: Request) -> JSON:
 async def delete_prompt(request: Request) -> JSON:
     """
     summary: Delete an inactive prompt without later versions (admin)
-    tags: [prompts]
     responses:
       200: {description: "{message, deleted_prompt}"}
       400: {description: Active, or has versions}
@@ -382,7 +375,6 @@ def _test_entry(document_type: str, document_length: int, elapsed: int) -> dict[
 async def test_prompt(request: Request) -> JSON:
     """
     summary: Run a prompt on pasted document text
-    tags: [prompts]
     requestBody:
       content:
         application/json:
@@ -438,7 +430,6 @@ async def _cleanup_expired(request: Request) -> None:
 async def test_upload(request: Request) -> JSON:
     """
     summary: Upload a sample file for the prompt sandbox (kept in storage for an hour)
-    tags: [prompts]
     requestBody:
       content:
         multipart/form-data:
@@ -517,7 +508,6 @@ async def _test_file(request: Request, temp_id: str) -> Any:
 async def test_file(request: Request) -> Response:
     """
     summary: Stream a sandbox file (the token in the Authorization header, as everywhere)
-    tags: [prompts]
     responses:
       200: {description: The file}
       404: {description: Unknown or expired}
@@ -543,7 +533,6 @@ async def test_file(request: Request) -> Response:
 async def test_run(request: Request) -> JSON:
     """
     summary: Run a prompt text on an uploaded sandbox file
-    tags: [prompts]
     requestBody:
       content:
         application/json:
@@ -588,7 +577,6 @@ async def test_run(request: Request) -> JSON:
 async def test_cleanup(request: Request) -> JSON:
     """
     summary: Delete a sandbox file now
-    tags: [prompts]
     responses:
       200: {description: "{message, tempFileId}"}
       404: {description: Unknown or expired}

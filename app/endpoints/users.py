@@ -8,7 +8,6 @@ and what changed. Passwords are never returned or logged; only their argon2id ha
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +15,9 @@ from starlette.requests import Request
 
 from app import tables
 from app.auth import ROLES, current_user, hash_password, requires
-from app.endpoints.common import db, user_cache
+from app.endpoints.common import Paging, db, paged, user_cache
 from app.responses import JSON, ApiError, bad_request, not_found, unique_or_409
-from app.validation import MAX_OFFSET, boolean, json_body, page_offset, path_id, query_int, string
+from app.validation import boolean, json_body, page_offset, path_id, string
 from app.validation import email as email_value
 
 audit = logging.getLogger("app.audit")
@@ -26,7 +25,7 @@ audit = logging.getLogger("app.audit")
 # The CLI's rule (python -m app create-user); the upper bound is login's.
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
-USERS_PAGE_MAX = 100
+PAGING = Paging(default_limit=50, max_limit=100)  # users per page
 DUPLICATE = "A user with this email already exists"
 
 _u = tables.users
@@ -81,24 +80,17 @@ def _role(value: Any) -> str:
 
 
 @requires("admin")
+@paged(PAGING)
 async def list_users(request: Request) -> JSON:
     """
     summary: List users, by email (admin)
-    tags: [users]
-    parameters:
-      - name: page
-        in: query
-        description: 1-based; at most 100001 (10,000,000 rows at the largest limit)
-        schema: {type: integer, default: 1, minimum: 1, maximum: 100001}
-      - {name: limit, in: query, schema: {type: integer, default: 50, minimum: 1, maximum: 100}}
     responses:
       200:
         description: >
           {users: [{id, email, name, role, active, created_at, last_login}],
           pagination: {page, limit, total, pages}}; last_login is null until the first login
     """
-    limit = query_int(request, "limit", 50, minimum=1, maximum=USERS_PAGE_MAX)
-    page = query_int(request, "page", 1, minimum=1, maximum=MAX_OFFSET // USERS_PAGE_MAX + 1)
+    page, limit = PAGING.parse(request)
     database = db(request)
     records = await database.fetch_all(
         sa.select(*_COLUMNS).order_by(sa.func.lower(_u.c.email), _u.c.id).limit(limit).offset(page_offset(page, limit))
@@ -107,7 +99,7 @@ async def list_users(request: Request) -> JSON:
     return JSON(
         {
             "users": [_user_json(r) for r in records],
-            "pagination": {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)},
+            "pagination": PAGING.pagination(page, limit, total),
         }
     )
 
@@ -120,7 +112,6 @@ async def create_user(request: Request) -> JSON:
       The password follows the rules of `python -m app create-user` (at least 12 characters)
       and is stored as an argon2id hash only; it is never returned or logged. The email is
       kept lower-case; name defaults to the part before the @. Audited.
-    tags: [users]
     requestBody:
       content:
         application/json:
@@ -166,7 +157,6 @@ async def update_user(request: Request) -> JSON:
       An admin cannot deactivate or demote themselves (so an active admin always remains).
       A deactivated user cannot log in and every token issued to them stops working (on
       every instance within seconds); reactivating does not revive those tokens. Audited.
-    tags: [users]
     requestBody:
       content:
         application/json:

@@ -45,7 +45,6 @@ async def load_vendor(request: Request, vendor_id: str) -> dict:
 async def list_vendors(request: Request) -> JSON:
     """
     summary: List vendors with invoice counts and the active prompt
-    tags: [vendors]
     parameters:
       - {name: active, in: query, schema: {type: boolean}}
     responses:
@@ -73,7 +72,6 @@ async def _name_taken(request: Request, name: str, exclude: str | None = None) -
 async def create_vendor(request: Request) -> JSON:
     """
     summary: Create a vendor (admin)
-    tags: [vendors]
     requestBody:
       content:
         application/json:
@@ -113,7 +111,6 @@ async def update_vendor(request: Request) -> JSON:
     """
     summary: Update a vendor (admin)
     description: Setting extraction_prompt_id activates that prompt (it must belong to the vendor); null clears it.
-    tags: [vendors]
     responses:
       200: {description: "{message, vendor}"}
       400: {description: Bad field or nothing to update}
@@ -165,7 +162,6 @@ async def update_vendor(request: Request) -> JSON:
 async def delete_vendor(request: Request) -> JSON:
     """
     summary: Delete a vendor (admin)
-    tags: [vendors]
     responses:
       200: {description: "{message, vendor_name}"}
       404: {description: Unknown vendor}
