@@ -104,6 +104,12 @@ async def list_users(request: Request) -> JSON:
     )
 
 
+def _still_admin(actor: Any) -> None:
+    """The acting user's row, read under a lock: 403 unless it is still an active admin."""
+    if actor is None or not actor["is_active"] or actor["role"] != "admin":
+        raise ApiError(403, "this action needs the admin role")
+
+
 @requires("admin")
 async def create_user(request: Request) -> JSON:
     """
@@ -138,12 +144,19 @@ async def create_user(request: Request) -> JSON:
     taken = await database.fetch_one(sa.select(_u.c.id).where(sa.func.lower(_u.c.email) == address))
     if taken is not None:
         raise ApiError(409, DUPLICATE, field="email")
-    with unique_or_409(DUPLICATE, "email"):
-        user_id = await database.execute(
-            _u.insert()
-            .values(email=address, password_hash=hash_password(password), name=name, role=role)
-            .returning(_u.c.id)
+    password_hash = hash_password(password)
+    async with database.transaction():
+        # The token's role was read up to a few seconds ago: an admin demoted or deactivated
+        # meanwhile (on any instance) must not create an account, least of all an admin's. The
+        # actor's row is held FOR SHARE until the insert commits, so a demotion waits for it.
+        actor = await database.fetch_one(
+            sa.select(_u.c.role, _u.c.is_active).where(_u.c.id == current_user(request).id).with_for_update(read=True)
         )
+        _still_admin(actor)
+        with unique_or_409(DUPLICATE, "email"):
+            user_id = await database.execute(
+                _u.insert().values(email=address, password_hash=password_hash, name=name, role=role).returning(_u.c.id)
+            )
     user = await _load(request, str(user_id))
     _audit(request, "user created", user, role=role, active=True)
     return JSON({"message": "User created successfully", "user": user}, status_code=201)
@@ -196,9 +209,7 @@ async def update_user(request: Request) -> JSON:
             .with_for_update()
         )
         found = {str(r["id"]): r for r in locked}
-        me = found.get(actor.id)
-        if me is None or not me["is_active"] or me["role"] != "admin":
-            raise ApiError(403, "this action needs the admin role")
+        _still_admin(found.get(actor.id))
         row = found.get(user_id)
         if row is None:
             raise not_found("User", "id")

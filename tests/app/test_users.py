@@ -187,12 +187,11 @@ def test_deactivation_blocks_login_and_the_existing_token(client, auth, users, s
     assert len(audit_lines()) == 2
 
 
-def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql, monkeypatch):
-    """The role is checked again under the row locks: an admin demoted a moment ago (their token,
-    and this instance's cache, still say admin) cannot demote the last other admin."""
-    # This instance's cache keeps what it read first for as long as the test takes (its entries
-    # live a few seconds, and a slow run must not turn this into a test of the cache's expiry:
-    # the check under the locks is what must refuse).
+@pytest.fixture
+def stale_user_cache(monkeypatch):
+    """This instance's user cache keeps what it read first for as long as the test takes. Its
+    entries live a few seconds, and a slow run must not turn a test of the check under the row
+    locks into a test of the cache's expiry."""
     read_first: dict[str, dict | None] = {}
     fresh_read = UserCache.get
 
@@ -202,6 +201,12 @@ def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql, mon
         return read_first[user_id]
 
     monkeypatch.setattr(UserCache, "get", stale)
+
+
+@pytest.mark.usefixtures("stale_user_cache")
+def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql):
+    """The role is checked again under the row locks: an admin demoted a moment ago (their token,
+    and this instance's cache, still say admin) cannot demote the last other admin."""
     other = client.post(
         "/api/users",
         headers=auth["admin"],
@@ -211,3 +216,19 @@ def test_an_admin_demoted_meanwhile_changes_nobody(client, auth, users, sql, mon
     response = client.patch(f"/api/users/{other['id']}", headers=auth["admin"], json={"role": "viewer"})
     assert response.status_code == 403, response.text
     assert sql("SELECT role FROM users WHERE id = $1", other["id"])[0]["role"] == "admin"
+
+
+@pytest.mark.usefixtures("stale_user_cache")
+@pytest.mark.parametrize("change", ["role = 'viewer'", "is_active = false"])
+def test_an_admin_demoted_or_deactivated_meanwhile_creates_nobody(client, auth, users, sql, change):
+    """create_user checks the actor again under a lock too: no account, least of all an admin's,
+    comes from an admin demoted or deactivated a moment ago (review finding)."""
+    assert client.get("/api/users", headers=auth["admin"]).status_code == 200  # cached as an active admin
+    sql(f"UPDATE users SET {change} WHERE email = $1", users["admin"])  # by another admin, say
+    response = client.post(
+        "/api/users",
+        headers=auth["admin"],
+        json={"email": "backdoor@example.test", "password": NEW_PASSWORD, "role": "admin"},
+    )
+    assert response.status_code == 403, response.text
+    assert sql("SELECT count(*) AS n FROM users WHERE email = 'backdoor@example.test'")[0]["n"] == 0
