@@ -189,3 +189,81 @@ def test_delete_the_selected_invoices(page: Page, users: dict[str, str], sql: Ca
     expect(page.get_by_role("table", name="Invoices").get_by_role("link", name="D-2")).to_be_visible()
     expect(page.get_by_role("checkbox")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile(r"^Delete selected"))).to_have_count(0)
+
+
+def test_customer_batch_and_amount_filters(page: Page, users: dict[str, str], sql: Callable[..., Any]) -> None:
+    customers = {
+        r["name"]: str(r["id"])
+        for r in sql(
+            "INSERT INTO customers (name, normalized_name) VALUES ('Globex Corp', 'globex corp'),"
+            " ('Initech', 'initech') RETURNING id, name"
+        )
+    }
+    batch = str(
+        sql(
+            "INSERT INTO processing_batches (vendor_id, status, created_at) SELECT id, 'completed', '2024-03-07 10:00'"
+            " FROM vendors WHERE name = 'genesys' RETURNING id"
+        )[0]["id"]
+    )
+    batch_name = f"Batch-2024-3-7-{batch[-8:]}"
+    sql(
+        "INSERT INTO invoices (invoice_number, original_filename, file_path, file_type, file_hash, file_size,"
+        " processing_status, vendor_id, customer_id, total_amount, batch_id)"
+        " SELECT v.number, 'x.pdf', 'none', 'pdf', md5(v.number), 1, 'processed',"
+        " (SELECT id FROM vendors WHERE name = 'genesys'), v.customer, v.total, v.batch"
+        " FROM (VALUES ('F-1', $1::uuid, 10.00, NULL::uuid), ('F-2', $2::uuid, 50.00, $3::uuid),"
+        " ('F-3', NULL::uuid, 100.00, NULL::uuid)) AS v (number, customer, total, batch)",
+        customers["Globex Corp"],
+        customers["Initech"],
+        batch,
+    )
+    page.goto("/invoices?sort=invoice_number")
+    sign_in(page, users["viewer"])
+    assert rows(page) == ["F-1", "F-2", "F-3"]
+
+    # the customer: found by the API as the person types, kept in the URL by id, named after a reload
+    customer = page.get_by_role("combobox", name="Customer")
+    customer.fill("glob")
+    page.get_by_role("option", name="Globex Corp").click()
+    expect(page).to_have_url(re.compile(f"customer_id={customers['Globex Corp']}"))
+    assert rows(page) == ["F-1"]
+    page.reload()
+    expect(page.get_by_role("combobox", name="Customer")).to_have_value("Globex Corp")
+    assert rows(page) == ["F-1"]
+    page.get_by_role("button", name="Clear filters").click()
+    expect(page).to_have_url(re.compile(r"/invoices\?sort=invoice_number$"))
+    expect(page.get_by_role("combobox", name="Customer")).to_have_value("")
+    assert rows(page) == ["F-1", "F-2", "F-3"]
+
+    # the batch: the API's names, "Single Upload" first
+    page.get_by_role("combobox", name="Batch").click()
+    expect(page.get_by_role("option")).to_have_text(["Any batch", "Single Upload", batch_name])
+    page.get_by_role("option", name=batch_name).click()
+    expect(page).to_have_url(re.compile(f"batch_name={batch_name}"))
+    assert rows(page) == ["F-2"]
+    page.get_by_role("combobox", name="Batch").click()
+    page.get_by_role("option", name="Single Upload").click()
+    assert rows(page) == ["F-1", "F-3"]
+    page.get_by_role("button", name="Clear filters").click()
+
+    # the total range, inclusive; the API's refusals next to the field they name
+    page.get_by_label("Total from").fill("50")
+    expect(page).to_have_url(re.compile(r"min_total=50"))
+    assert rows(page) == ["F-2", "F-3"]
+    page.get_by_label("Total to").fill("99.99")
+    expect(page).to_have_url(re.compile(r"min_total=50&max_total=99\.99"))
+    assert rows(page) == ["F-2"]
+    shot(page, "invoices-filtered")
+    page.get_by_label("Total from").fill("120")
+    expect(page.get_by_label("Total from")).to_have_accessible_description("min_total must not be more than max_total")
+    page.get_by_label("Total from").fill("")
+    page.get_by_label("Total to").fill("12,50")
+    expect(page.get_by_label("Total to")).to_have_accessible_description("max_total must be a number")
+    page.get_by_label("Total to").fill("10")
+    expect(page.get_by_label("Total to")).to_have_accessible_description("")
+    assert rows(page) == ["F-1"]
+    # every filter in one link: the API applies them together
+    page.goto(f"/invoices?customer_id={customers['Initech']}&batch_name={batch_name}&min_total=50&max_total=50")
+    assert rows(page) == ["F-2"]
+    expect(page.get_by_role("combobox", name="Customer")).to_have_value("Initech")
+    expect(page.get_by_role("combobox", name="Batch")).to_have_text(batch_name)

@@ -23,6 +23,12 @@ export interface Vendor {
   active: boolean;
 }
 
+export interface Customer {
+  id: string;
+  name: string;
+  invoice_count?: number;
+}
+
 export type Status = "pending" | "processed" | "approved" | "rejected" | "failed";
 export const STATUSES: Status[] = ["pending", "processed", "approved", "rejected", "failed"];
 

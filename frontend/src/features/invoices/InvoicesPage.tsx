@@ -10,12 +10,8 @@ import {
   DialogContent,
   DialogContentText,
   DialogTitle,
-  FormControl,
-  InputLabel,
   Link,
-  MenuItem,
   Paper,
-  Select,
   Table,
   TableBody,
   TableCell,
@@ -24,16 +20,15 @@ import {
   TablePagination,
   TableRow,
   TableSortLabel,
-  TextField,
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
 import { Link as RouterLink, useLocation, useNavigate } from "react-router-dom";
-import { fieldError, formError } from "../../lib/api";
-import { STATUSES } from "../../lib/types";
+import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
-import { PAGE_SIZES, useDebouncedDraft, useUrlFilters } from "../../lib/useUrlFilters";
-import { useDeleteInvoices, useInvoices, useVendors } from "./api";
+import { PAGE_SIZES, useUrlFilters } from "../../lib/useUrlFilters";
+import { FILTER_DEFAULTS, useDeleteInvoices, useInvoices } from "./api";
+import { FIELD_FILTERS, hasFilters, InvoiceFilterBar } from "./InvoiceFilterBar";
 import { UploadForm } from "./UploadForm";
 
 const COLUMNS = [
@@ -46,8 +41,6 @@ const COLUMNS = [
   { key: "created_at", label: "Uploaded", numeric: false },
 ] as const;
 
-/** The list's filters and sort, in the URL (lib/useUrlFilters), with their defaults. */
-const FILTERS = { search: "", status: "", vendor_id: "", start_date: "", end_date: "", sort: "-created_at" };
 const STATUS_COLOR = { pending: "warning", processed: "info", approved: "success", rejected: "error", failed: "error" } as const;
 
 function money(value: string | number | null, currency: string | null): string {
@@ -58,10 +51,8 @@ function money(value: string | number | null, currency: string | null): string {
 }
 
 export function InvoicesPage() {
-  const [filters, update] = useUrlFilters(FILTERS);
+  const [filters, update] = useUrlFilters(FILTER_DEFAULTS);
   const invoices = useInvoices(filters);
-  const vendors = useVendors();
-  const [search, setSearch] = useDebouncedDraft(filters.search, (value) => update({ search: value }));
   const { user } = useSession();
   const canDelete = user?.role === "admin" || user?.role === "reviewer";
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -74,7 +65,7 @@ export function InvoicesPage() {
   const rows = invoices.data?.invoices ?? [];
   const listError = invoices.error;
   // an error about a filter is shown next to it; any other above the table
-  const listTop = formError(listError, ["search", "start_date", "end_date"]);
+  const listTop = formError(listError, FIELD_FILTERS);
   const location = useLocation();
   const listState = { ids: rows.map((r) => r.id), back: `${location.pathname}${location.search}` };
   // the selection is of this page's rows: another page, filter or sort starts a new one
@@ -111,50 +102,7 @@ export function InvoicesPage() {
       </Typography>
       <UploadForm />
       <Paper component="section" aria-label="Invoice list" sx={{ p: 2 }}>
-        <Box role="search" sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 2 }}>
-          <TextField
-            label="Search"
-            helperText={fieldError(listError, "search") ?? "Number, customer or PO number"}
-            error={Boolean(fieldError(listError, "search"))}
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            sx={{ minWidth: 260 }}
-          />
-          <FormControl sx={{ minWidth: 160 }}>
-            <InputLabel id="filter-status-label">Status</InputLabel>
-            <Select labelId="filter-status-label" label="Status" value={filters.status} onChange={(e) => update({ status: e.target.value })}>
-              <MenuItem value="">Any status</MenuItem>
-              {STATUSES.map((s) => (
-                <MenuItem key={s} value={s}>
-                  {s}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
-          <FormControl sx={{ minWidth: 200 }}>
-            <InputLabel id="filter-vendor-label">Vendor</InputLabel>
-            <Select labelId="filter-vendor-label" label="Vendor" value={vendors.data ? filters.vendor_id : ""} onChange={(e) => update({ vendor_id: e.target.value })}>
-              <MenuItem value="">Any vendor</MenuItem>
-              {(vendors.data ?? []).map((v) => (
-                <MenuItem key={v.id} value={v.id}>
-                  {v.display_name || v.name}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
-          {(["start_date", "end_date"] as const).map((key) => (
-            <TextField
-              key={key}
-              label={key === "start_date" ? "Invoice date from" : "Invoice date to"}
-              type="date"
-              value={filters[key]}
-              onChange={(e) => update({ [key]: e.target.value })}
-              InputLabelProps={{ shrink: true }}
-              error={Boolean(fieldError(listError, key))}
-              helperText={fieldError(listError, key) ?? " "}
-            />
-          ))}
-        </Box>
+        <InvoiceFilterBar filters={filters} update={update} error={listError} />
         {canDelete && (
           <Box sx={{ mb: 1, display: "flex", gap: 1 }}>
             <Button variant="outlined" disabled={selected.size === 0} onClick={exportSelected}>
@@ -238,7 +186,7 @@ export function InvoicesPage() {
               {invoices.isSuccess && rows.length === 0 && (
                 <TableRow>
                   <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
-                    {filters.search || filters.status || filters.vendor_id || filters.start_date || filters.end_date ? "No invoice matches these filters." : "No invoices yet: upload one above."}
+                    {hasFilters(filters) ? "No invoice matches these filters." : "No invoices yet: upload one above."}
                   </TableCell>
                 </TableRow>
               )}
