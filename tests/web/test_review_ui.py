@@ -47,9 +47,12 @@ def test_review_edit_save_approve_reject(page: Page, users: dict[str, str], sql:
     page.get_by_label("Line 1 Quantity").fill("2")
     expect(page.get_by_text("2 x 450 is 900.00, not 450.00")).to_be_visible()
     page.get_by_label("Line 1 Line total").fill("900")
+    # the line has a subtotal: that is what quantity x unit price must match (as the API checks)
+    expect(page.get_by_text("2 x 450 is 900.00, not 450.00")).to_be_visible()
+    page.get_by_label("Line 1 Subtotal").fill("900")
     expect(page.get_by_text("2 x 450 is 900.00")).to_have_count(0)
     expect(page.get_by_text("The line items add up to 950.00; the subtotal is 500.00.")).to_be_visible()
-    page.get_by_label("Subtotal").fill("950")
+    page.get_by_label("Subtotal", exact=True).fill("950")
     page.get_by_label("Total amount").fill("994.75")
     expect(page.get_by_text(re.compile("add up to|plus taxes"))).to_have_count(0)
     # a line added, then removed; another added and kept

@@ -50,6 +50,8 @@ export const LINE_COLUMNS: { name: (typeof LINE_ITEM_FIELDS)[number]; label: str
   { name: "description", label: "Description", numeric: false },
   { name: "quantity", label: "Quantity", numeric: true },
   { name: "unit_price", label: "Unit price", numeric: true },
+  // quantity x unit price is checked against the subtotal when a line has one (as the API does)
+  { name: "subtotal", label: "Subtotal", numeric: true },
   { name: "tax_amount", label: "Tax", numeric: true },
   { name: "total_amount", label: "Line total", numeric: true },
 ];
