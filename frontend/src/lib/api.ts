@@ -22,6 +22,14 @@ export function setToken(token: string | null): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/** A request sent with ``token`` was refused: sign out, unless that token has been replaced since
+ * (a slow request or upload answering after the user signed in again must not end the new session). */
+function sessionExpired(token: string): void {
+  if (getToken() !== token) return;
+  setToken(null);
+  expiredListeners.forEach((listener) => listener());
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly field: string | null;
@@ -75,10 +83,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
     } catch {
       parsed = {};
     }
-    if (response.status === 401 && token) {
-      setToken(null);
-      expiredListeners.forEach((listener) => listener());
-    }
+    if (response.status === 401 && token) sessionExpired(token);
     const message = typeof parsed.error === "string" ? parsed.error : `${response.status} ${response.statusText}`;
     const field = typeof parsed.field === "string" ? parsed.field : null;
     throw new ApiError(response.status, message, field, parsed);
@@ -162,10 +167,7 @@ export function uploadWithProgress<T>(path: string, form: FormData, onProgress: 
         resolve(parsed as T);
         return;
       }
-      if (xhr.status === 401 && token) {
-        setToken(null);
-        expiredListeners.forEach((listener) => listener());
-      }
+      if (xhr.status === 401 && token) sessionExpired(token);
       const message = typeof parsed.error === "string" ? parsed.error : `${xhr.status} ${xhr.statusText}`;
       reject(new ApiError(xhr.status, message, typeof parsed.field === "string" ? parsed.field : null, parsed));
     };
