@@ -91,9 +91,8 @@ def sql(db_url: str) -> Callable[..., list[asyncpg.Record]]:
 _HASH = hash_password(PASSWORD)
 
 
-@pytest.fixture
-def users(sql: Callable[..., list[asyncpg.Record]]) -> dict[str, str]:
-    """One active user per role; returns role -> email."""
+def seed_users(sql: Callable[..., list[Any]]) -> dict[str, str]:
+    """One active user per role (password PASSWORD), through ``sql``; role -> email."""
     out = {}
     for role in ("admin", "reviewer", "viewer"):
         email = f"{role}@example.test"
@@ -106,6 +105,12 @@ def users(sql: Callable[..., list[asyncpg.Record]]) -> dict[str, str]:
         )
         out[role] = email
     return out
+
+
+@pytest.fixture
+def users(sql: Callable[..., list[asyncpg.Record]]) -> dict[str, str]:
+    """One active user per role; returns role -> email."""
+    return seed_users(sql)
 
 
 @pytest.fixture

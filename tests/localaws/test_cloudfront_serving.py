@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import boto3
 import pytest
 from moto.route53.models import FakeZone
 
+from tests.helpers import QuietHandler, http_server
 from tests.localaws.conftest import PRIVATE_IMAGE, wait_until_settled
 from tests.localaws.test_apprunner_serving import serve_with
 
@@ -34,7 +35,7 @@ APP_JS = "const app = 1;\n" * 200  # 3 kB: CloudFront compresses 1 kB - 10 MB
 ASSET = "assets/app.0123abcd.js"
 
 
-class _Api(BaseHTTPRequestHandler):
+class _Api(QuietHandler):
     """A tiny API origin: /api/health, /api/echo (method, path, Host), a 404 for the rest."""
 
     def _answer(self) -> None:
@@ -56,19 +57,11 @@ class _Api(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = _answer
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def api_origin() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_Api) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def get(url: str, method: str = "GET", headers: dict[str, str] | None = None, data: bytes | None = None) -> Any:
@@ -362,7 +355,7 @@ def test_a_response_headers_policy_of_the_endpoint_and_an_unknown_one(localaws: 
     assert b"response headers policy 00000000-0000-0000-0000-000000000000 does not exist" in body
 
 
-class _Named(BaseHTTPRequestHandler):
+class _Named(QuietHandler):
     """An origin that says which address it listens on (and the Host it was asked for)."""
 
     def do_GET(self) -> None:
@@ -372,9 +365,6 @@ class _Named(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.helpers import QuietHandler, http_server
 from tests.modules.helpers import run_tasks
 from tests.playbooks.helpers import ROOT
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
@@ -236,7 +236,7 @@ def test_migration_moves_the_api_with_no_failed_request(localaws: str, monkeypat
     assert set(figures["after"]["backends"]) == {"ecs_express"}
 
 
-class _Failing(BaseHTTPRequestHandler):
+class _Failing(QuietHandler):
     """An API whose health fails (503), as one would when the new backend breaks mid-step."""
 
     def do_GET(self) -> None:
@@ -244,19 +244,11 @@ class _Failing(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def failing_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/health"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_Failing) as port:
+        yield f"http://127.0.0.1:{port}/api/health"
 
 
 def test_a_failed_step_moves_the_traffic_back_and_names_the_step(localaws: str, failing_api: str) -> None:

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from app.db import migrate
 from app.main import create_app
 from app.settings import Settings
-from tests.app.conftest import _HASH, _admin, _fetch, _with_db
+from tests.app.conftest import _admin, _fetch, _with_db, seed_users
 from tests.app.conftest import settings as settings  # noqa: PLC0414 (the fixture, re-exported)
 from tests.conftest import free_port
 
@@ -83,18 +83,7 @@ def sql(db_url: str) -> Callable[..., list[Any]]:
 @pytest.fixture
 def users(sql: Callable[..., list[Any]]) -> dict[str, str]:
     """One active user per role; role -> email (password tests.app.conftest.PASSWORD)."""
-    out = {}
-    for role in ("admin", "reviewer", "viewer"):
-        email = f"{role}@example.test"
-        sql(
-            "INSERT INTO users (email, password_hash, name, role) VALUES ($1, $2, $3, $4)",
-            email,
-            _HASH,
-            role.title(),
-            role,
-        )
-        out[role] = email
-    return out
+    return seed_users(sql)
 
 
 class Site:
