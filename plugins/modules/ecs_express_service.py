@@ -260,6 +260,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.invoice.platform.plugins.module_utils._options import tag_options, wait_options
 from ansible_collections.invoice.platform.plugins.module_utils.apprunner import resolve_secret_map
 from ansible_collections.invoice.platform.plugins.module_utils.ecs_express import (
     apply_tag_changes,
@@ -582,10 +583,8 @@ def main():
         max_tasks=dict(type="int"),
         scaling_metric=dict(type="str", choices=["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"]),
         scaling_target_value=dict(type="int"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1200),
+        **tag_options(),
+        **wait_options(1200),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -49,12 +49,8 @@ options:
     type: path
     required: true
   database_url:
+    # type and required: invoice.platform.postgres
     description: PostgreSQL URL of the target database (this platform's, migrated by the API).
-    type: str
-    required: true
-  password:
-    description: Password of O(database_url)'s user (wins over one in the URL).
-    type: str
   bucket:
     description: The environment's files bucket.
     type: str
@@ -80,6 +76,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - invoice.platform.postgres
 """
 
 EXAMPLES = r"""

@@ -23,13 +23,6 @@ description:
 author:
   - Invoice platform team (@invoice-platform)
 options:
-  database_url:
-    description: PostgreSQL URL of the database to dump (C(postgresql://user[:password]@host:port/dbname)).
-    type: str
-    required: true
-  password:
-    description: Password of the user (wins over one in O(database_url)).
-    type: str
   bucket:
     description: Bucket to write the dump to.
     type: str
@@ -79,6 +72,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - invoice.platform.postgres
 """
 
 EXAMPLES = r"""

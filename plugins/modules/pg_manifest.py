@@ -23,14 +23,6 @@ description:
 author:
   - Invoice platform team (@invoice-platform)
 options:
-  database_url:
-    description:
-      - PostgreSQL URL of the database, C(postgresql://user[:password]@host:port/dbname[?sslmode=require]).
-    type: str
-    required: true
-  password:
-    description: Password of the user (wins over one in O(database_url)).
-    type: str
   compare:
     description:
       - A manifest to compare with (the C(database) part of a backup manifest, as this module returns it).
@@ -41,6 +33,8 @@ options:
     default: true
 requirements:
   - asyncpg
+extends_documentation_fragment:
+  - invoice.platform.postgres
 """
 
 EXAMPLES = r"""

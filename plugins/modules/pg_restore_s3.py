@@ -20,14 +20,6 @@ description:
 author:
   - Invoice platform team (@invoice-platform)
 options:
-  database_url:
-    description:
-      - PostgreSQL URL of the target database (created when missing), C(postgresql://user[:password]@host:port/dbname).
-    type: str
-    required: true
-  password:
-    description: Password of the user (wins over one in O(database_url)).
-    type: str
   maintenance_database:
     description: Database to connect to for creating the target (on the same server).
     type: str
@@ -68,6 +60,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - invoice.platform.postgres
 """
 
 EXAMPLES = r"""

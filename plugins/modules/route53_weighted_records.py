@@ -154,6 +154,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.invoice.platform.plugins.module_utils._options import wait_options
 
 ADDRESS_TYPES = ("A", "AAAA", "CNAME")
 
@@ -367,8 +368,7 @@ def main():
         hosted_zone_id=dict(type="str"),
         name=dict(type="str", required=True),
         records=dict(type="list", elements="dict", required=True, options=record_spec),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=300),
+        **wait_options(300),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
