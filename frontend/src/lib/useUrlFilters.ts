@@ -39,6 +39,17 @@ export function useUrlFilters<T extends Record<string, string>>(defaults: T): [T
   return [filters, update];
 }
 
+/** The paging of a DataTable whose page and page size are in the URL (useUrlFilters). */
+export function urlPaging(filters: Paging, update: (change: Partial<Paging>) => void, count = 0) {
+  return {
+    count,
+    page: filters.page,
+    limit: filters.limit,
+    onPage: (page: number) => update({ page }),
+    onLimit: (limit: number) => update({ limit }),
+  };
+}
+
 /**
  * A text field's draft that is committed after a pause in typing, not at every key:
  * `commit(draft)` runs 350 ms after the last change; a new `value` from elsewhere (Back,

@@ -20,17 +20,12 @@ import {
   RadioGroup,
   Select,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from "@mui/material";
 import { useEffect, useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
+import { DataTable, type Column } from "../../components/DataTable";
 import { fieldError, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { STATUSES } from "../../lib/types";
@@ -146,6 +141,29 @@ export function ExportsPage() {
     return user?.role === "admin" || (canManage && template.user_id === user?.id);
   }
 
+  const columns: Column<ExportTemplate>[] = [
+    { head: "Name", cell: (t) => t.name },
+    { head: "Description", cell: (t) => t.description },
+    { head: "Invoice columns", align: "right", cell: (t) => t.invoice_fields.length },
+    { head: "Line item columns", align: "right", cell: (t) => t.line_item_fields.length },
+    { head: "Shared", cell: (t) => (t.is_public ? "shared" : "private") },
+    { head: "Used", align: "right", cell: (t) => t.usage_count ?? 0 },
+    {
+      head: "Actions",
+      cellProps: { align: "right", sx: { whiteSpace: "nowrap" } },
+      cell: (t) =>
+        canChange(t) && (
+          <>
+            <Button size="small" aria-label={`Edit ${t.name}`} onClick={() => setEditing(t)}>
+              Edit
+            </Button>
+            <Button size="small" color="error" aria-label={`Delete ${t.name}`} onClick={() => setDeleting(t)}>
+              Delete
+            </Button>
+          </>
+        ),
+    },
+  ];
   return (
     <>
       <Typography variant="h4" component="h1" gutterBottom>
@@ -322,61 +340,14 @@ export function ExportsPage() {
             {removal.isSuccess && <Alert severity="success">The template was deleted.</Alert>}
           </Box>
           {templates.error && <Alert severity="error">Could not load the templates: {templates.error.message}</Alert>}
-          <TableContainer>
-            <Table size="small" aria-label="Export templates" aria-busy={templates.isFetching}>
-              <TableHead>
-                <TableRow>
-                  <TableCell>Name</TableCell>
-                  <TableCell>Description</TableCell>
-                  <TableCell align="right">Invoice columns</TableCell>
-                  <TableCell align="right">Line item columns</TableCell>
-                  <TableCell>Shared</TableCell>
-                  <TableCell align="right">Used</TableCell>
-                  <TableCell>
-                    Actions
-                  </TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {(templates.data ?? []).map((t) => (
-                  <TableRow key={t.id}>
-                    <TableCell>{t.name}</TableCell>
-                    <TableCell>{t.description}</TableCell>
-                    <TableCell align="right">{t.invoice_fields.length}</TableCell>
-                    <TableCell align="right">{t.line_item_fields.length}</TableCell>
-                    <TableCell>{t.is_public ? "shared" : "private"}</TableCell>
-                    <TableCell align="right">{t.usage_count ?? 0}</TableCell>
-                    <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                      {canChange(t) && (
-                        <>
-                          <Button size="small" aria-label={`Edit ${t.name}`} onClick={() => setEditing(t)}>
-                            Edit
-                          </Button>
-                          <Button size="small" color="error" aria-label={`Delete ${t.name}`} onClick={() => setDeleting(t)}>
-                            Delete
-                          </Button>
-                        </>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                ))}
-                {templates.isLoading && (
-                  <TableRow>
-                    <TableCell colSpan={7} align="center">
-                      <CircularProgress size={24} aria-label="Loading the templates" />
-                    </TableCell>
-                  </TableRow>
-                )}
-                {templates.isSuccess && templates.data.length === 0 && (
-                  <TableRow>
-                    <TableCell colSpan={7} align="center">
-                      No export template yet{canManage ? ": create one with New template." : "."}
-                    </TableCell>
-                  </TableRow>
-                )}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DataTable
+            label="Export templates"
+            loadingLabel="Loading the templates"
+            empty={`No export template yet${canManage ? ": create one with New template." : "."}`}
+            query={templates}
+            rows={templates.data ?? []}
+            columns={columns}
+          />
         </Paper>
 
         <RecentExports recent={recent} onDownload={(item) => download.mutate(item)} downloadError={download.error} downloading={download.isPending} />
@@ -424,7 +395,31 @@ function RecentExports({
   downloadError: Error | null;
   downloading: boolean;
 }) {
-  const rows = recent.data ?? [];
+  const when = (item: RecentExport) => new Date(item.created_at).toLocaleString();
+  const columns: Column<RecentExport>[] = [
+    { head: "When", cell: (item) => when(item) },
+    { head: "Template", cell: (item) => item.template_name ?? "(deleted or inline)" },
+    { head: "Format", cell: (item) => item.export_format.toUpperCase() },
+    { head: "Invoices", align: "right", cell: (item) => item.invoice_count ?? 0 },
+    { head: "Line items", align: "right", cell: (item) => item.line_item_count ?? 0 },
+    { head: "Size", align: "right", cell: (item) => size(item.file_size) },
+    { head: "Result", cell: (item) => (item.success ? "done" : `failed${item.error_message ? `: ${item.error_message}` : ""}`) },
+    {
+      head: "Download",
+      cellProps: { align: "right" },
+      cell: (item) =>
+        item.download_url && (
+          <Button
+            size="small"
+            disabled={downloading}
+            aria-label={`Download the ${item.export_format.toUpperCase()} export of ${when(item)}`}
+            onClick={() => onDownload(item)}
+          >
+            Download
+          </Button>
+        ),
+    },
+  ];
   return (
     <Paper component="section" aria-labelledby="export-recent-title" sx={{ p: 2 }}>
       <Typography id="export-recent-title" variant="h6" component="h2" gutterBottom>
@@ -432,61 +427,7 @@ function RecentExports({
       </Typography>
       {recent.error && <Alert severity="error">Could not load the recent exports: {recent.error.message}</Alert>}
       {downloadError && <Alert severity="error">The download failed: {downloadError.message}</Alert>}
-      <TableContainer>
-        <Table size="small" aria-label="Recent exports" aria-busy={recent.isFetching}>
-          <TableHead>
-            <TableRow>
-              <TableCell>When</TableCell>
-              <TableCell>Template</TableCell>
-              <TableCell>Format</TableCell>
-              <TableCell align="right">Invoices</TableCell>
-              <TableCell align="right">Line items</TableCell>
-              <TableCell align="right">Size</TableCell>
-              <TableCell>Result</TableCell>
-              <TableCell>
-                Download
-              </TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rows.map((item) => {
-              const when = new Date(item.created_at).toLocaleString();
-              return (
-                <TableRow key={item.id}>
-                  <TableCell>{when}</TableCell>
-                  <TableCell>{item.template_name ?? "(deleted or inline)"}</TableCell>
-                  <TableCell>{item.export_format.toUpperCase()}</TableCell>
-                  <TableCell align="right">{item.invoice_count ?? 0}</TableCell>
-                  <TableCell align="right">{item.line_item_count ?? 0}</TableCell>
-                  <TableCell align="right">{size(item.file_size)}</TableCell>
-                  <TableCell>{item.success ? "done" : `failed${item.error_message ? `: ${item.error_message}` : ""}`}</TableCell>
-                  <TableCell align="right">
-                    {item.download_url && (
-                      <Button size="small" disabled={downloading} aria-label={`Download the ${item.export_format.toUpperCase()} export of ${when}`} onClick={() => onDownload(item)}>
-                        Download
-                      </Button>
-                    )}
-                  </TableCell>
-                </TableRow>
-              );
-            })}
-            {recent.isLoading && (
-              <TableRow>
-                <TableCell colSpan={8} align="center">
-                  <CircularProgress size={24} aria-label="Loading the recent exports" />
-                </TableCell>
-              </TableRow>
-            )}
-            {recent.isSuccess && rows.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={8} align="center">
-                  No export yet.
-                </TableCell>
-              </TableRow>
-            )}
-          </TableBody>
-        </Table>
-      </TableContainer>
+      <DataTable label="Recent exports" loadingLabel="Loading the recent exports" empty="No export yet." query={recent} rows={recent.data ?? []} columns={columns} />
     </Paper>
   );
 }

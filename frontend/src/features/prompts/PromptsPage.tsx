@@ -3,32 +3,48 @@ import {
   Box,
   Button,
   Chip,
-  CircularProgress,
   FormControl,
   InputLabel,
   Link,
   MenuItem,
   Paper,
   Select,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TablePagination,
-  TableRow,
   Typography,
 } from "@mui/material";
 import { useState } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
+import { DataTable, type Column } from "../../components/DataTable";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
-import { PAGE_SIZES, useUrlFilters } from "../../lib/useUrlFilters";
+import { urlPaging, useUrlFilters } from "../../lib/useUrlFilters";
 import { useVendorTable as useVendors } from "../vendors/api";
 import { NewPromptDialog } from "./NewPromptDialog";
-import { usePrompts } from "./api";
+import { usePrompts, type Prompt } from "./api";
 
 const FILTERS = { vendor_id: "", is_active: "", is_template: "" };
+
+const COLUMNS: Column<Prompt>[] = [
+  {
+    head: "Name",
+    cell: (p) => (
+      <Link component={RouterLink} to={`/prompts/${p.id}`}>
+        {p.prompt_name}
+      </Link>
+    ),
+  },
+  { head: "Vendor", cell: (p) => p.vendor_display_name || p.vendor_name || "none" },
+  { head: "Version", align: "right", cell: (p) => p.version },
+  {
+    head: "Status",
+    cell: (p) => (
+      <>
+        {p.is_active && <Chip size="small" color="success" label="active" sx={{ mr: 1 }} />}
+        {p.is_template && <Chip size="small" label="template" />}
+      </>
+    ),
+  },
+  { head: "Created", cell: (p) => `${new Date(p.created_at).toLocaleString()} ${p.created_by ? `by ${p.created_by}` : ""}` },
+];
 
 export function PromptsPage() {
   const { user } = useSession();
@@ -82,61 +98,14 @@ export function PromptsPage() {
           </FormControl>
         </Box>
         {prompts.error && <Alert severity="error">Could not load the prompts: {formError(prompts.error)}</Alert>}
-        <TableContainer>
-          <Table size="small" aria-label="Prompts" aria-busy={prompts.isFetching}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Vendor</TableCell>
-                <TableCell align="right">Version</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Created</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((p) => (
-                <TableRow key={p.id} hover>
-                  <TableCell>
-                    <Link component={RouterLink} to={`/prompts/${p.id}`}>
-                      {p.prompt_name}
-                    </Link>
-                  </TableCell>
-                  <TableCell>{p.vendor_display_name || p.vendor_name || "none"}</TableCell>
-                  <TableCell align="right">{p.version}</TableCell>
-                  <TableCell>
-                    {p.is_active && <Chip size="small" color="success" label="active" sx={{ mr: 1 }} />}
-                    {p.is_template && <Chip size="small" label="template" />}
-                  </TableCell>
-                  <TableCell>
-                    {new Date(p.created_at).toLocaleString()} {p.created_by ? `by ${p.created_by}` : ""}
-                  </TableCell>
-                </TableRow>
-              ))}
-              {prompts.isLoading && (
-                <TableRow>
-                  <TableCell colSpan={5} align="center">
-                    <CircularProgress size={24} aria-label="Loading prompts" />
-                  </TableCell>
-                </TableRow>
-              )}
-              {prompts.isSuccess && rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={5} align="center">
-                    {filtered ? "No prompt matches these filters." : "No prompts yet."}
-                  </TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        <TablePagination
-          component="div"
-          count={prompts.data?.total ?? 0}
-          page={filters.page - 1}
-          rowsPerPage={filters.limit}
-          rowsPerPageOptions={PAGE_SIZES}
-          onPageChange={(_e, page) => update({ page: page + 1 })}
-          onRowsPerPageChange={(e) => update({ limit: Number(e.target.value) })}
+        <DataTable
+          label="Prompts"
+          loadingLabel="Loading prompts"
+          empty={filtered ? "No prompt matches these filters." : "No prompts yet."}
+          query={prompts}
+          rows={rows}
+          columns={COLUMNS}
+          paging={urlPaging(filters, update, prompts.data?.total)}
         />
       </Paper>
       {creating && (

@@ -3,22 +3,16 @@ import {
   Box,
   Button,
   Chip,
-  CircularProgress,
   Dialog,
   DialogActions,
   DialogContent,
   DialogContentText,
   DialogTitle,
   Paper,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
   Typography,
 } from "@mui/material";
 import { useState } from "react";
+import { DataTable, type Column } from "../../components/DataTable";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { VendorDialog } from "./VendorDialog";
@@ -35,7 +29,32 @@ export function VendorsPage() {
   const [notice, setNotice] = useState<string | null>(null);
 
   const rows = vendors.data ?? [];
-  const columns = admin ? 6 : 5;
+  const actions = (v: VendorRow) => (
+    <>
+      <Button size="small" onClick={() => setEditing(v)} aria-label={`Edit ${v.name}`}>
+        Edit
+      </Button>
+      <Button
+        size="small"
+        color="error"
+        onClick={() => {
+          remove.reset();
+          setDeleting(v);
+        }}
+        aria-label={`Delete ${v.name}`}
+      >
+        Delete
+      </Button>
+    </>
+  );
+  const columns: Column<VendorRow>[] = [
+    { head: "Name", cell: (v) => v.name },
+    { head: "Display name", cell: (v) => v.display_name },
+    { head: "Status", cell: (v) => <Chip size="small" label={v.active ? "active" : "inactive"} color={v.active ? "success" : "default"} /> },
+    { head: "Active prompt", cell: (v) => v.active_prompt_name },
+    { head: "Invoices", align: "right", cell: (v) => v.invoice_count },
+    ...(admin ? [{ head: "Actions", cell: actions }] : []),
+  ];
   return (
     <>
       <Box sx={{ display: "flex", alignItems: "center", mb: 2 }}>
@@ -57,65 +76,7 @@ export function VendorsPage() {
       </Box>
       <Paper component="section" aria-label="Vendor list" sx={{ p: 2 }}>
         {vendors.error && <Alert severity="error">Could not load the vendors: {formError(vendors.error)}</Alert>}
-        <TableContainer>
-          <Table size="small" aria-label="Vendors" aria-busy={vendors.isFetching}>
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Display name</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Active prompt</TableCell>
-                <TableCell align="right">Invoices</TableCell>
-                {admin && <TableCell>Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((v) => (
-                <TableRow key={v.id} hover>
-                  <TableCell>{v.name}</TableCell>
-                  <TableCell>{v.display_name}</TableCell>
-                  <TableCell>
-                    <Chip size="small" label={v.active ? "active" : "inactive"} color={v.active ? "success" : "default"} />
-                  </TableCell>
-                  <TableCell>{v.active_prompt_name}</TableCell>
-                  <TableCell align="right">{v.invoice_count}</TableCell>
-                  {admin && (
-                    <TableCell>
-                      <Button size="small" onClick={() => setEditing(v)} aria-label={`Edit ${v.name}`}>
-                        Edit
-                      </Button>
-                      <Button
-                        size="small"
-                        color="error"
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting(v);
-                        }}
-                        aria-label={`Delete ${v.name}`}
-                      >
-                        Delete
-                      </Button>
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-              {vendors.isLoading && (
-                <TableRow>
-                  <TableCell colSpan={columns} align="center">
-                    <CircularProgress size={24} aria-label="Loading vendors" />
-                  </TableCell>
-                </TableRow>
-              )}
-              {vendors.isSuccess && rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={columns} align="center">
-                    No vendors yet{admin ? ": add one." : "."}
-                  </TableCell>
-                </TableRow>
-              )}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <DataTable label="Vendors" loadingLabel="Loading vendors" empty={`No vendors yet${admin ? ": add one." : "."}`} query={vendors} rows={rows} columns={columns} />
       </Paper>
       {editing !== undefined && (
         <VendorDialog
