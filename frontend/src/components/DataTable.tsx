@@ -29,6 +29,9 @@ export interface QueryStatus {
   isFetching: boolean;
 }
 
+/** The status of rows that are already there (part of a resource that has loaded). */
+export const LOADED: QueryStatus = { isLoading: false, isSuccess: true, isFetching: false };
+
 export interface TablePaging {
   count: number;
   /** From 1. */
@@ -47,9 +50,9 @@ export interface DataTableProps<Row extends { id: string }> {
   rows: Row[];
   query: QueryStatus;
   /** The loading spinner's accessible name. */
-  loadingLabel: string;
-  /** What an empty list says (once it has loaded). */
-  empty: ReactNode;
+  loadingLabel?: string;
+  /** What an empty list says (once it has loaded); no line when not given. */
+  empty?: ReactNode;
   rowProps?: (row: Row) => Omit<TableRowProps, "children">;
   paging?: TablePaging;
 }
@@ -73,7 +76,7 @@ function moveBetweenRows(event: KeyboardEvent<HTMLTableSectionElement>) {
 }
 
 /** A list as a table: its columns, a spinner while loading, a line when empty, pages. */
-export function DataTable<Row extends { id: string }>({ label, columns, rows, query, loadingLabel, empty, rowProps, paging }: DataTableProps<Row>) {
+export function DataTable<Row extends { id: string }>({ label, columns, rows, query, loadingLabel = "Loading", empty, rowProps, paging }: DataTableProps<Row>) {
   return (
     <>
       <TableContainer>
@@ -104,7 +107,7 @@ export function DataTable<Row extends { id: string }>({ label, columns, rows, qu
                 </TableCell>
               </TableRow>
             )}
-            {query.isSuccess && rows.length === 0 && (
+            {query.isSuccess && rows.length === 0 && empty !== undefined && (
               <TableRow>
                 <TableCell colSpan={columns.length} align="center">
                   {empty}

@@ -3,34 +3,50 @@ import {
   Box,
   Button,
   Chip,
-  CircularProgress,
   LinearProgress,
   Link,
   Paper,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
   Typography,
 } from "@mui/material";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
+import { DataTable, LOADED, type Column } from "../../components/DataTable";
+import { QueryState } from "../../components/QueryState";
 import { formError } from "../../lib/api";
+import type { BatchFile, BatchProgress } from "../../lib/types";
 import { FINISHED, useBatchActions, useBatchProgress } from "./api";
 
 export function BatchMonitor() {
   const { id = "" } = useParams();
   const progress = useBatchProgress(id);
+  return (
+    <QueryState query={progress} loadingLabel="Loading the batch" failure="Could not load the batch">
+      {(p) => <BatchView id={id} p={p} />}
+    </QueryState>
+  );
+}
+
+function BatchView({ id, p }: { id: string; p: BatchProgress }) {
   const { resume, remove } = useBatchActions();
   const navigate = useNavigate();
-  if (progress.isLoading) return <CircularProgress aria-label="Loading the batch" />;
-  if (progress.error || !progress.data)
-    return <Alert severity="error">Could not load the batch: {formError(progress.error)}</Alert>;
-  const p = progress.data;
   const finished = FINISHED.includes(p.status);
   const files = p.files ?? [];
   const actionError = resume.error ?? remove.error;
+  const reviewing = { ids: files.filter((x) => x.invoice_id).map((x) => x.invoice_id), back: `/batches/${id}` };
+  const columns: Column<BatchFile>[] = [
+    { head: "File", cell: (f) => f.filename },
+    { head: "Status", cell: (f) => f.status },
+    {
+      head: "Invoice",
+      cell: (f) =>
+        f.invoice_id ? (
+          <Link component={RouterLink} to={`/invoices/${f.invoice_id}`} state={reviewing}>
+            Review {f.invoice_number ?? f.filename}
+          </Link>
+        ) : null,
+    },
+    { head: "Error", cell: (f) => f.error_message },
+  ];
   return (
     <>
       <Stack direction="row" spacing={2} alignItems="center" sx={{ mb: 2 }}>
@@ -63,37 +79,7 @@ export function BatchMonitor() {
           )}
         </Stack>
       </Paper>
-      <Table size="small" aria-label="Files of the batch">
-        <TableHead>
-          <TableRow>
-            <TableCell>File</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Invoice</TableCell>
-            <TableCell>Error</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {files.map((f) => (
-            <TableRow key={f.id}>
-              <TableCell>{f.filename}</TableCell>
-              <TableCell>{f.status}</TableCell>
-              <TableCell>
-                {f.invoice_id ? (
-                  <Link component={RouterLink} to={`/invoices/${f.invoice_id}`} state={{ ids: files.filter((x) => x.invoice_id).map((x) => x.invoice_id), back: `/batches/${id}` }}>
-                    Review {f.invoice_number ?? f.filename}
-                  </Link>
-                ) : null}
-              </TableCell>
-              <TableCell>{f.error_message}</TableCell>
-            </TableRow>
-          ))}
-          {files.length === 0 && (
-            <TableRow>
-              <TableCell colSpan={4}>No files in this batch.</TableCell>
-            </TableRow>
-          )}
-        </TableBody>
-      </Table>
+      <DataTable label="Files of the batch" empty="No files in this batch." query={LOADED} rows={files} columns={columns} />
       <Box sx={{ mt: 1 }} />
     </>
   );

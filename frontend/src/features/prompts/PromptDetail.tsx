@@ -3,21 +3,17 @@ import {
   Box,
   Button,
   Chip,
-  CircularProgress,
   Link,
   Paper,
   Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from "@mui/material";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
-import { fieldError, formError } from "../../lib/api";
+import { DataTable, type Column } from "../../components/DataTable";
+import { QueryState } from "../../components/QueryState";
+import { fieldHelp, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { Workbench } from "./Workbench";
 import { useActivatePrompt, useCreatePrompt, useHistory, usePrompt, useUpdatePrompt, type Prompt } from "./api";
@@ -75,8 +71,7 @@ function Editor({ prompt, admin }: { prompt: Prompt; admin: boolean }) {
           value={name}
           onChange={(e) => setName(e.target.value)}
           InputProps={{ readOnly: !admin }}
-          error={Boolean(fieldError(error, "prompt_name"))}
-          helperText={fieldError(error, "prompt_name") ?? " "}
+          {...fieldHelp(error, "prompt_name")}
         />
         <TextField
           label="Prompt text"
@@ -87,8 +82,7 @@ function Editor({ prompt, admin }: { prompt: Prompt; admin: boolean }) {
           value={text}
           onChange={(e) => setText(e.target.value)}
           InputProps={{ readOnly: !admin }}
-          error={Boolean(fieldError(error, "prompt_text"))}
-          helperText={fieldError(error, "prompt_text") ?? " "}
+          {...fieldHelp(error, "prompt_text")}
         />
         {admin && (
           <Box sx={{ display: "flex", gap: 2 }}>
@@ -109,6 +103,31 @@ function History({ prompt, admin }: { prompt: Prompt; admin: boolean }) {
   const history = useHistory(prompt.id);
   const activate = useActivatePrompt();
   const versions = history.data ?? [];
+  const columns: Column<Prompt>[] = [
+    {
+      head: "Version",
+      cell: (v) =>
+        v.id === prompt.id ? (
+          `v${v.version} (shown)`
+        ) : (
+          <Link component={RouterLink} to={`/prompts/${v.id}`}>
+            v{v.version}
+          </Link>
+        ),
+    },
+    { head: "Name", cell: (v) => v.prompt_name },
+    { head: "Status", cell: (v) => (v.is_active ? <Chip size="small" color="success" label="active" /> : "inactive") },
+    { head: "Created", cell: (v) => `${new Date(v.created_at).toLocaleString()} ${v.created_by ? `by ${v.created_by}` : ""}` },
+  ];
+  if (admin)
+    columns.push({
+      head: "Actions",
+      cell: (v) => (
+        <Button size="small" disabled={v.is_active || !v.vendor_id || activate.isPending} onClick={() => activate.mutate(v.id)} aria-label={`Activate v${v.version}`}>
+          Activate
+        </Button>
+      ),
+    });
   return (
     <Paper component="section" aria-labelledby="history-heading" sx={{ p: 2 }}>
       <Typography id="history-heading" variant="h6" component="h2" gutterBottom>
@@ -116,56 +135,7 @@ function History({ prompt, admin }: { prompt: Prompt; admin: boolean }) {
       </Typography>
       {history.error && <Alert severity="error">Could not load the versions: {formError(history.error)}</Alert>}
       {activate.error && <Alert severity="error">Could not activate: {formError(activate.error)}</Alert>}
-      <Table size="small" aria-label="Versions" aria-busy={history.isFetching}>
-        <TableHead>
-          <TableRow>
-            <TableCell>Version</TableCell>
-            <TableCell>Name</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Created</TableCell>
-            {admin && <TableCell>Actions</TableCell>}
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {versions.map((v) => (
-            <TableRow key={v.id} selected={v.id === prompt.id}>
-              <TableCell>
-                {v.id === prompt.id ? (
-                  `v${v.version} (shown)`
-                ) : (
-                  <Link component={RouterLink} to={`/prompts/${v.id}`}>
-                    v{v.version}
-                  </Link>
-                )}
-              </TableCell>
-              <TableCell>{v.prompt_name}</TableCell>
-              <TableCell>{v.is_active ? <Chip size="small" color="success" label="active" /> : "inactive"}</TableCell>
-              <TableCell>
-                {new Date(v.created_at).toLocaleString()} {v.created_by ? `by ${v.created_by}` : ""}
-              </TableCell>
-              {admin && (
-                <TableCell>
-                  <Button
-                    size="small"
-                    disabled={v.is_active || !v.vendor_id || activate.isPending}
-                    onClick={() => activate.mutate(v.id)}
-                    aria-label={`Activate v${v.version}`}
-                  >
-                    Activate
-                  </Button>
-                </TableCell>
-              )}
-            </TableRow>
-          ))}
-          {history.isLoading && (
-            <TableRow>
-              <TableCell colSpan={admin ? 5 : 4} align="center">
-                <CircularProgress size={24} aria-label="Loading versions" />
-              </TableCell>
-            </TableRow>
-          )}
-        </TableBody>
-      </Table>
+      <DataTable label="Versions" loadingLabel="Loading versions" query={history} rows={versions} columns={columns} rowProps={(v) => ({ selected: v.id === prompt.id, hover: false })} />
       {!prompt.vendor_id && <Typography variant="body2">A prompt without a vendor cannot be activated.</Typography>}
     </Paper>
   );
@@ -177,34 +147,39 @@ export function PromptDetail() {
   const prompt = usePrompt(id);
   const admin = user?.role === "admin";
   const canTest = user?.role === "admin" || user?.role === "reviewer";
-  if (prompt.isLoading) return <CircularProgress aria-label="Loading the prompt" />;
-  if (prompt.error || !prompt.data)
-    return (
-      <Alert severity="error">
-        Could not load the prompt: {formError(prompt.error)} <Link component={RouterLink} to="/prompts">Back to the prompts</Link>
-      </Alert>
-    );
-  const p = prompt.data;
   return (
-    <Stack spacing={3}>
-      <Box>
+    <QueryState
+      query={prompt}
+      loadingLabel="Loading the prompt"
+      failure="Could not load the prompt"
+      errorAction={
         <Link component={RouterLink} to="/prompts">
-          All prompts
+          Back to the prompts
         </Link>
-        <Typography variant="h4" component="h1">
-          {p.prompt_name} v{p.version}
-        </Typography>
-        <Typography variant="body2">
-          {p.vendor_display_name || p.vendor_name ? `Vendor: ${p.vendor_display_name || p.vendor_name}` : "No vendor"}
-          {p.is_active ? " · active" : " · inactive"}
-          {p.is_template ? " · template" : ""}
-        </Typography>
-      </Box>
-      <Box sx={{ display: "grid", gridTemplateColumns: { lg: "3fr 2fr" }, gap: 3, alignItems: "start" }}>
-        <Editor prompt={p} admin={admin} />
-        <History prompt={p} admin={admin} />
-      </Box>
-      {canTest && <Workbench promptId={p.id} promptText={p.prompt_text} />}
-    </Stack>
+      }
+    >
+      {(p) => (
+        <Stack spacing={3}>
+          <Box>
+            <Link component={RouterLink} to="/prompts">
+              All prompts
+            </Link>
+            <Typography variant="h4" component="h1">
+              {p.prompt_name} v{p.version}
+            </Typography>
+            <Typography variant="body2">
+              {p.vendor_display_name || p.vendor_name ? `Vendor: ${p.vendor_display_name || p.vendor_name}` : "No vendor"}
+              {p.is_active ? " · active" : " · inactive"}
+              {p.is_template ? " · template" : ""}
+            </Typography>
+          </Box>
+          <Box sx={{ display: "grid", gridTemplateColumns: { lg: "3fr 2fr" }, gap: 3, alignItems: "start" }}>
+            <Editor prompt={p} admin={admin} />
+            <History prompt={p} admin={admin} />
+          </Box>
+          {canTest && <Workbench promptId={p.id} promptText={p.prompt_text} />}
+        </Stack>
+      )}
+    </QueryState>
   );
 }
