@@ -26,7 +26,7 @@ SERVICE_BACKEND ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup frontend demo cost test up down lint lint-python lint-ansible lint-other syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
+.PHONY: help setup frontend frontend-test demo cost test up down lint lint-python lint-ansible lint-other syntax pytest molecule sanity bench clean lock pg-start pg-stop localaws-start localaws-stop
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ $(FRONTEND_DEPS): frontend/package-lock.json frontend/package.json
 
 $(FRONTEND_BUILD): $(FRONTEND_DEPS) $(FRONTEND_SRC)
 	cd frontend && npm run --silent build
+
+frontend-test: $(FRONTEND_DEPS) ## The web UI's unit tests (vitest: frontend/src/**/*.test.ts; the review form's logic), a few seconds
+	cd frontend && npm test --silent
 
 frontend: $(FRONTEND_BUILD) ## Build the web UI into frontend/dist (npm ci && npm run build; node 20 or later); only when a source changed
 
@@ -158,10 +161,10 @@ sanity: $(STAMP) ## ansible-test sanity (validate-modules) on every module
 molecule: $(STAMP) ## Only the molecule role scenarios (`make pytest` runs them too): each a test in PYTEST_WORKERS workers, against its own local endpoint
 	$(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m molecule $(PYTEST_ARGS)
 
-test: setup ## Every quality gate: lint, syntax-check and validate-modules (at once), then pytest (the molecule scenarios among its tests)
+test: setup ## Every quality gate: lint, syntax-check, validate-modules and the web UI's unit tests (at once), then pytest (the molecule scenarios among its tests)
 	@# ansible-lint spends most of its time in serial steps (one core): the other static checks
 	@# fill the second core meanwhile; each one's output is printed whole when it ends.
-	$(MAKE) --no-print-directory -j4 --output-sync=target lint syntax sanity
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint syntax sanity frontend-test
 	$(MAKE) --no-print-directory pytest
 
 bench: $(STAMP) ## Benchmarks (see bench/README.md)

@@ -27,26 +27,14 @@ import { useSession } from "../../lib/auth";
 import type { InvoiceDetail, Row } from "../../lib/types";
 import { nextToReview, useInvoice, useReviewActions } from "./api";
 import { DocumentView } from "./DocumentView";
-import { HEADER_FIELDS, LINE_COLUMNS, LINE_ITEM_FIELDS } from "./fields";
+import { HEADER_FIELDS, LINE_COLUMNS } from "./fields";
+import { addLine, approveThenNext, editLine, errorPlace, headerOf, itemsOf, neighbours, removeLine, saveBody, text } from "./form";
 import { lineProblem, lineSum, totalsProblem } from "./totals";
 
 /** What the list passed on: the ids of its page, for previous / next. */
 interface ListState {
   ids?: string[];
   back?: string;
-}
-
-function text(value: unknown): string {
-  return value === null || value === undefined ? "" : String(value);
-}
-
-function headerOf(invoice: InvoiceDetail): Row {
-  const source = invoice as unknown as Row;
-  return Object.fromEntries(HEADER_FIELDS.map((f) => [f.name, text(source[f.name])]));
-}
-
-function itemsOf(invoice: InvoiceDetail): Row[] {
-  return invoice.line_items.map((item) => Object.fromEntries(LINE_ITEM_FIELDS.map((f) => [f, item[f] ?? null])));
 }
 
 export function ReviewView() {
@@ -72,38 +60,27 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
   const [reason, setReason] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
 
-  const ids = state.ids ?? [];
-  const at = ids.indexOf(invoice.id);
+  const { previous, next } = neighbours(state.ids ?? [], invoice.id);
   const go = (target: string | undefined) => target && navigate(`/invoices/${target}`, { state });
 
   const error = save.error ?? approve.error ?? reject.error;
-  const errorField = error instanceof ApiError ? error.field : null;
-  const headerError = (name: string) => (errorField === `invoice_header.${name}` ? (error as ApiError).message : undefined);
-  const cellError = (index: number, name: string) =>
-    errorField === `line_items[${index}].${name}` ? (error as ApiError).message : undefined;
-  const known = errorField && (errorField.startsWith("invoice_header.") || errorField.startsWith("line_items["));
+  const place = errorPlace(error);
+  const message = error instanceof Error ? error.message : undefined;
+  const headerError = (name: string) => (place && "header" in place && place.header === name ? message : undefined);
+  const cellError = (index: number, name: string) => (place && "line" in place && place.line === index && place.name === name ? message : undefined);
 
   function setField(name: string, value: string) {
     setHeader((h) => ({ ...h, [name]: value }));
     setDirty(true);
   }
-  function setCell(index: number, name: string, value: string) {
-    setItems((rows) => rows.map((row, i) => (i === index ? { ...row, [name]: value } : row)));
-    setDirty(true);
-  }
-  function addLine() {
-    setItems((rows) => [...rows, Object.fromEntries(LINE_ITEM_FIELDS.map((f) => [f, null]))]);
-    setDirty(true);
-  }
-  function removeLine(index: number) {
-    setItems((rows) => rows.filter((_row, i) => i !== index));
+  function changeItems(change: (rows: Row[]) => Row[]) {
+    setItems(change);
     setDirty(true);
   }
 
   async function doSave(): Promise<boolean> {
-    const lineItems = items.map((row, i) => ({ ...row, line_number: i + 1 }));
     try {
-      const body = await save.mutateAsync({ invoice_header: header, line_items: lineItems });
+      const body = await save.mutateAsync(saveBody(header, items));
       setHeader(headerOf(body.invoice));
       setItems(itemsOf(body.invoice));
       setDirty(false);
@@ -118,11 +95,9 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
     void doSave();
   }
   async function doApprove() {
-    if (dirty && !(await doSave())) return;
-    await approve.mutateAsync();
-    const next = await nextToReview(invoice.id);
-    if (next) navigate(`/invoices/${next}`, { state: { back: state.back } });
-    else navigate("/review", { state: { notice: `Approved ${invoice.invoice_number ?? ""}. No more invoices to review.` } });
+    const steps = { dirty, save: doSave, approve: () => approve.mutateAsync(), next: () => nextToReview(invoice.id) };
+    const target = await approveThenNext(steps, invoice.invoice_number, state.back);
+    if (target) navigate(target.to, { state: target.state });
   }
   async function doReject(event: FormEvent) {
     event.preventDefault();
@@ -148,10 +123,10 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
           Invoice {invoice.invoice_number ?? invoice.original_filename}
         </Typography>
         <Chip label={invoice.processing_status} aria-label={`Status ${invoice.processing_status}`} />
-        <Button onClick={() => go(ids[at - 1])} disabled={at <= 0}>
+        <Button onClick={() => go(previous)} disabled={!previous}>
           Previous
         </Button>
-        <Button onClick={() => go(ids[at + 1])} disabled={at < 0 || at >= ids.length - 1}>
+        <Button onClick={() => go(next)} disabled={!next}>
           Next
         </Button>
       </Stack>
@@ -167,7 +142,7 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
           </Alert>
         )}
       </Box>
-      {error && !known && !rejecting && (
+      {place && "top" in place && !rejecting && (
         <Alert severity="error" sx={{ mb: 2 }}>
           {formError(error)}
         </Alert>
@@ -227,7 +202,7 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
                         <TableCell key={c.name} align={c.numeric ? "right" : "left"} sx={{ minWidth: c.numeric ? 90 : 220 }}>
                           <TextField
                             value={text(row[c.name])}
-                            onChange={(e) => setCell(index, c.name, e.target.value)}
+                            onChange={(e) => changeItems((rows) => editLine(rows, index, c.name, e.target.value))}
                             inputProps={{ "aria-label": `Line ${index + 1} ${c.label}`, inputMode: c.numeric ? "decimal" : undefined }}
                             error={Boolean(cellError(index, c.name)) || (c.name === "total_amount" && Boolean(problem))}
                             helperText={cellError(index, c.name) ?? (c.name === "total_amount" ? problem : undefined)}
@@ -238,7 +213,7 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
                         </TableCell>
                       ))}
                       <TableCell>
-                        <IconButton aria-label={`Remove line ${index + 1}`} onClick={() => removeLine(index)} disabled={!canEdit}>
+                        <IconButton aria-label={`Remove line ${index + 1}`} onClick={() => changeItems((rows) => removeLine(rows, index))} disabled={!canEdit}>
                           ×
                         </IconButton>
                       </TableCell>
@@ -253,7 +228,7 @@ function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
               </TableBody>
             </Table>
             <Stack direction="row" spacing={2} alignItems="center" sx={{ mt: 1 }}>
-              <Button onClick={addLine} disabled={!canEdit}>
+              <Button onClick={() => changeItems(addLine)} disabled={!canEdit}>
                 Add line
               </Button>
               <Typography aria-label="Line items sum" sx={{ flexGrow: 1, textAlign: "right" }}>
