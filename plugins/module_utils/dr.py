@@ -10,6 +10,9 @@ s3_files_manifest, s3_restore_versions).
 - The manifest of a database: server version, a schema hash and, per table, the row count and
   a content hash that does not depend on row order (computed by the server: the sum of the
   rows' hashes, as two 64-bit halves; the algorithm is recorded, see ROW_HASH).
+- The logical dump's compression: C(gzip) is pg_dump's own (zlib inside the custom-format
+  archive, one core); C(zstd) is an uncompressed archive (pg_dump -Z0) compressed in the module by
+  multi-threaded zstd (python ``zstandard``) and decompressed again while it is downloaded.
 - The file manifest of a versioned bucket and the plan that brings a bucket back to it (or to
   a point in time) by copying old versions forward.
 """
@@ -34,6 +37,13 @@ try:
     HAS_ASYNCPG = True
 except ImportError:  # pragma: no cover - the modules report it with missing_required_lib
     HAS_ASYNCPG = False
+
+try:
+    import zstandard
+
+    HAS_ZSTANDARD = True
+except ImportError:  # pragma: no cover - the modules report it with missing_required_lib
+    HAS_ZSTANDARD = False
 
 MIB = 1024 * 1024
 # S3 multipart: every part but the last is at least 5 MiB; at most 10000 parts.
@@ -353,6 +363,47 @@ def read_chunks(stream: Any, size: int) -> Iterator[bytes]:
         yield bytes(buf)
         if len(buf) < size:
             return
+
+
+# --- compression of the logical dump ------------------------------------------------------
+
+# How a dump is compressed (the object's metadata and tag "compression", the manifest's
+# dump.compression). A dump without it is "gzip": written before zstd existed here.
+COMPRESSIONS = ("gzip", "zstd")
+DEFAULT_COMPRESSION = "gzip"
+ARCHIVE_MAGIC = b"PGDMP"  # the start of a pg_dump custom-format archive
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # the start of a zstd frame
+
+
+def zstd_compressed(stream: Any, level: int, threads: int) -> Any:
+    """A readable file object of the zstd frame of ``stream`` (read 1 MiB at a time).
+
+    ``threads``: zstd worker threads; 0 is one per logical CPU (as ``zstd -T0``). The
+    workers compress while this thread reads, so the writer of ``stream`` keeps going.
+    """
+    compressor = zstandard.ZstdCompressor(level=level, threads=threads or -1)
+    return compressor.stream_reader(stream, read_size=MIB)
+
+
+class ZstdSink:
+    """A writable file object that decompresses a zstd stream into ``dest``; ``complete`` says
+    whether the stream so far ends with a whole frame (False: truncated). ``write`` raises
+    ValueError, naming what the data is, when it is not zstd."""
+
+    def __init__(self, dest: Any) -> None:
+        self.dest = dest
+        self.decompressor = zstandard.ZstdDecompressor().decompressobj(write_size=MIB)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.dest.write(self.decompressor.decompress(data))
+        except zstandard.ZstdError as e:
+            what = "a pg_dump archive" if data.startswith(ARCHIVE_MAGIC) else "something else"
+            raise ValueError(f"not a zstd stream ({e}): it starts like {what}") from None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.decompressor.eof)
 
 
 def stream_to_s3(

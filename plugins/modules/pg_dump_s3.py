@@ -7,13 +7,19 @@ module: pg_dump_s3
 short_description: Stream a compressed pg_dump of a PostgreSQL database to S3 (multipart, SSE-KMS, SHA-256)
 version_added: 0.2.0
 description:
-  - Runs C(pg_dump --format=custom) (compressed, one consistent snapshot of the database) and
-    streams its output straight into an S3 multipart upload, encrypted with SSE-KMS, hashing it
-    with SHA-256 on the way; nothing is written to local disk. The SHA-256 and size are stored as
-    object tags (C(sha256), C(size)) and returned.
-  - The custom format is the one that streams; it is not dumped in parallel (only the directory
-    format is, and that cannot be streamed), but M(invoice.platform.pg_restore_s3) restores it
-    in parallel.
+  - Runs C(pg_dump --format=custom) (one consistent snapshot of the database) and streams its
+    output, compressed, straight into an S3 multipart upload, encrypted with SSE-KMS, hashing the
+    stored bytes with SHA-256 on the way; nothing is written to local disk. The SHA-256, size and
+    compression are stored as object tags (C(sha256), C(size), C(compression)) and returned; the
+    compression is also the object's metadata (C(x-amz-meta-compression)).
+  - The custom format is the one that streams, and C(pg_dump) writes it in one process. With
+    O(compression=gzip) C(pg_dump) compresses it itself (zlib, O(compress_level)) on that one
+    core, which is then the backup's bottleneck. With O(compression=zstd) C(pg_dump) writes it
+    uncompressed (C(--compress=0)) and the module compresses the stream with multi-threaded
+    zstd (O(zstd_level), O(zstd_threads)), in parallel on every core beside C(pg_dump); the
+    object is then a zstd frame of the archive (key it C(.dump.zst)). By hand -
+    C(zstd -d -c x.dump.zst | pg_restore ...). Either way M(invoice.platform.pg_restore_s3)
+    restores it in parallel.
   - Idempotent by key - when the object already exists (with its C(sha256) tag) nothing is
     dumped and its recorded size and SHA-256 are returned.
   - A failed or interrupted dump aborts the multipart upload, so no partial object is left.
@@ -42,11 +48,28 @@ options:
         next one is read, so the module holds up to four parts in memory.
     type: int
     default: 16
+  compression:
+    description:
+      - V(gzip) - C(pg_dump --compress=)O(compress_level) (zlib inside the archive, one core).
+      - V(zstd) - C(pg_dump --compress=0) piped through multi-threaded zstd in the module
+        (needs the python C(zstandard) library).
+    type: str
+    choices: [gzip, zstd]
+    default: gzip
   compress_level:
-    description: C(pg_dump --compress) level, 0 (none) to 9.
+    description: C(pg_dump --compress) level, 0 (none) to 9, with O(compression=gzip).
     type: int
     default: 6
     choices: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  zstd_level:
+    description: zstd level with O(compression=zstd), 1 (fastest) to 22; 3 is zstd's own default.
+    type: int
+    default: 3
+  zstd_threads:
+    description:
+      - zstd worker threads with O(compression=zstd); V(0) is one per logical CPU (as C(zstd -T0)).
+    type: int
+    default: 0
   pg_dump_path:
     description:
       - Path of C(pg_dump). Default - the newest C(/usr/lib/postgresql/<major>/bin/pg_dump), else
@@ -68,6 +91,7 @@ options:
 requirements:
   - pg_dump (PostgreSQL client)
   - asyncpg (for O(manifest))
+  - zstandard (for O(compression=zstd))
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -84,6 +108,14 @@ EXAMPLES = r"""
     key: backups/shop-prod-db-20260101030000/invoices.dump
     kms_key_id: alias/shop-prod-storage
   no_log: false
+
+- name: Dump it with multi-threaded zstd (pg_dump itself then only writes the archive)
+  invoice.platform.pg_dump_s3:
+    database_url: postgresql://invoice_admin@127.0.0.1:15432/invoices
+    password: "{{ master_password }}"
+    bucket: shop-prod-backups
+    key: backups/shop-prod-db-20260101030000/invoices.dump.zst
+    compression: zstd
 """
 
 RETURN = r"""
@@ -100,7 +132,12 @@ size:
   returned: always
   type: int
 sha256:
-  description: SHA-256 of the dump (empty in check mode when it would be dumped).
+  description: SHA-256 of the dump as stored (empty in check mode when it would be dumped).
+  returned: always
+  type: str
+compression:
+  description:
+    - How the stored dump is compressed, V(gzip) or V(zstd) (for an existing dump, as recorded; V(gzip) when not).
   returned: always
   type: str
 version_id:
@@ -112,7 +149,7 @@ seconds:
   returned: always
   type: float
 mb_per_second:
-  description: Throughput of the dump in MiB (of compressed output) per second.
+  description: Throughput of the dump in MiB (of stored, compressed output) per second.
   returned: always
   type: float
 manifest:
@@ -148,7 +185,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 from ansible_collections.invoice.platform.plugins.module_utils._options import database_options
 from ansible_collections.invoice.platform.plugins.module_utils.dr import (
+    COMPRESSIONS,
+    DEFAULT_COMPRESSION,
     HAS_ASYNCPG,
+    HAS_ZSTANDARD,
     MIB,
     ConnectionSettingsError,
     describe_target,
@@ -158,13 +198,14 @@ from ansible_collections.invoice.platform.plugins.module_utils.dr import (
     read_manifest,
     stream_to_s3,
     with_exported_snapshot,
+    zstd_compressed,
 )
 
 MANIFEST_SUFFIX = ".manifest.json"
 
 
 def existing_dump(client, bucket, key):
-    """The object's {size, sha256, version_id}, or None when there is none (or it has no sha256 tag)."""
+    """The object's {size, sha256, compression, version_id}, or None when there is none (or it has no sha256 tag)."""
     try:
         head = client.head_object(Bucket=bucket, Key=key, aws_retry=True)
     except is_boto3_error_code(["404", "NoSuchKey", "NotFound"]):
@@ -172,7 +213,12 @@ def existing_dump(client, bucket, key):
     tags = boto3_tag_list_to_ansible_dict(client.get_object_tagging(Bucket=bucket, Key=key, aws_retry=True)["TagSet"])
     if "sha256" not in tags:
         return None
-    found = {"size": int(head["ContentLength"]), "sha256": tags["sha256"], "version_id": head.get("VersionId") or ""}
+    found = {
+        "size": int(head["ContentLength"]),
+        "sha256": tags["sha256"],
+        "compression": tags.get("compression", DEFAULT_COMPRESSION),
+        "version_id": head.get("VersionId") or "",
+    }
     try:
         body = client.get_object(Bucket=bucket, Key=key + MANIFEST_SUFFIX, aws_retry=True)["Body"].read()
         found["manifest"] = json.loads(body)
@@ -186,10 +232,16 @@ def dump(module, client, settings, snapshot=None):
     binary = find_pg_binary("pg_dump", params["pg_dump_path"])
     if not binary:
         module.fail_json(msg="pg_dump not found: install the PostgreSQL client or set pg_dump_path")
-    extra = {"ServerSideEncryption": "aws:kms", "ContentType": "application/octet-stream"}
+    compression = params["compression"]
+    extra = {
+        "ServerSideEncryption": "aws:kms",
+        "ContentType": "application/zstd" if compression == "zstd" else "application/octet-stream",
+        "Metadata": {"compression": compression},
+    }
     if params["kms_key_id"]:
         extra["SSEKMSKeyId"] = params["kms_key_id"]
-    argv = [binary, "--format=custom", f"--compress={params['compress_level']}", "--no-password"]
+    level = params["compress_level"] if compression == "gzip" else 0
+    argv = [binary, "--format=custom", f"--compress={level}", "--no-password"]
     if snapshot:
         argv.append(f"--snapshot={snapshot}")
     started = time.monotonic()
@@ -201,9 +253,12 @@ def dump(module, client, settings, snapshot=None):
     errors = []
     reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
     reader.start()
+    stream = proc.stdout
+    if compression == "zstd":  # pg_dump's output, compressed by zstd's workers while this thread reads it
+        stream = zstd_compressed(proc.stdout, params["zstd_level"], params["zstd_threads"])
     try:
         size, sha, version = stream_to_s3(
-            client, proc.stdout, params["bucket"], params["key"], part_size=params["part_size_mb"] * MIB, extra=extra
+            client, stream, params["bucket"], params["key"], part_size=params["part_size_mb"] * MIB, extra=extra
         )
         rc = proc.wait()
         reader.join()
@@ -217,7 +272,7 @@ def dump(module, client, settings, snapshot=None):
         proc.wait()
         raise
     seconds = time.monotonic() - started
-    tags = dict(params["tags"], sha256=sha, size=str(size))
+    tags = dict(params["tags"], sha256=sha, size=str(size), compression=compression)
     client.put_object_tagging(
         Bucket=params["bucket"],
         Key=params["key"],
@@ -225,7 +280,28 @@ def dump(module, client, settings, snapshot=None):
         Tagging={"TagSet": ansible_dict_to_boto3_tag_list(tags)},
         aws_retry=True,
     )
-    return {"size": size, "sha256": sha, "version_id": version, "seconds": round(seconds, 3)}
+    return {
+        "size": size,
+        "sha256": sha,
+        "compression": compression,
+        "version_id": version,
+        "seconds": round(seconds, 3),
+    }
+
+
+def check_options(module):
+    """Fail, naming the option, on what the argument spec cannot say."""
+    params = module.params
+    if params["manifest"] and not HAS_ASYNCPG:
+        module.fail_json(msg=missing_required_lib("asyncpg"))
+    if params["compression"] == "zstd" and not HAS_ZSTANDARD:
+        module.fail_json(msg=missing_required_lib("zstandard (for compression=zstd)"))
+    if params["part_size_mb"] < 5:
+        module.fail_json(msg=f"part_size_mb must be at least 5 (S3's minimum part size), got {params['part_size_mb']}")
+    if not 1 <= params["zstd_level"] <= 22:
+        module.fail_json(msg=f"zstd_level must be 1 to 22, got {params['zstd_level']}")
+    if params["zstd_threads"] < 0:
+        module.fail_json(msg=f"zstd_threads must be 0 (one per CPU) or more, got {params['zstd_threads']}")
 
 
 def main():
@@ -235,18 +311,16 @@ def main():
         key=dict(type="str", required=True, no_log=False),
         kms_key_id=dict(type="str", no_log=False),
         part_size_mb=dict(type="int", default=16),
+        compression=dict(type="str", choices=list(COMPRESSIONS), default="gzip"),
         compress_level=dict(type="int", default=6, choices=list(range(10))),
+        zstd_level=dict(type="int", default=3),
+        zstd_threads=dict(type="int", default=0),
         pg_dump_path=dict(type="path"),
         tags=dict(type="dict", default={}),
         manifest=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    if module.params["manifest"] and not HAS_ASYNCPG:
-        module.fail_json(msg=missing_required_lib("asyncpg"))
-    if module.params["part_size_mb"] < 5:
-        module.fail_json(
-            msg=f"part_size_mb must be at least 5 (S3's minimum part size), got {module.params['part_size_mb']}"
-        )
+    check_options(module)
     try:
         settings = parse_database_url(module.params["database_url"], module.params["password"])
     except ConnectionSettingsError as e:
@@ -256,12 +330,20 @@ def main():
     result = dict(bucket=bucket, key=key, target=describe_target(settings), seconds=0.0, mb_per_second=0.0)
     try:
         found = existing_dump(client, bucket, key)
+        if found and found["compression"] != module.params["compression"]:
+            module.fail_json(
+                msg=f"s3://{bucket}/{key} already holds a dump compressed with {found['compression']}, "
+                f"not {module.params['compression']}: choose another key",
+                **result,
+            )
         if found:
             module.exit_json(changed=False, **result, **found)
         if module.check_mode:
             if module.params["manifest"]:
                 result["manifest"] = read_manifest(settings)
-            module.exit_json(changed=True, size=0, sha256="", version_id="", **result)
+            module.exit_json(
+                changed=True, size=0, sha256="", version_id="", compression=module.params["compression"], **result
+            )
         if module.params["manifest"]:
             done, result["manifest"] = with_exported_snapshot(
                 settings, lambda snap: dump(module, client, settings, snap)

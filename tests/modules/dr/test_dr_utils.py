@@ -9,15 +9,13 @@ import io
 import os
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 import pytest
 from ansible_collections.invoice.platform.plugins.module_utils import dr
 
-from tests.app.conftest import _admin, _with_db
+from tests.modules.dr.conftest import run_sql
 
 UTC = dt.UTC
 
@@ -68,27 +66,6 @@ def test_libpq_env_carries_the_connection_and_drops_inherited_pg_settings(monkey
     assert "PGSERVICE" not in env
 
 
-@pytest.fixture
-def two_databases(pg_url: str) -> Iterator[tuple[str, str]]:
-    names = [f"dr_m_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    for name in names:
-        asyncio.run(_admin(pg_url, f"CREATE DATABASE {name}"))
-    yield _with_db(pg_url, names[0]), _with_db(pg_url, names[1])
-    for name in names:
-        asyncio.run(_admin(pg_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-def _run(url: str, sql: str) -> None:
-    async def go() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
-
-
 SCHEMA = (
     "CREATE TABLE t (id int PRIMARY KEY, v text, s varchar(10) CHECK (s IN ('a', 'b'))); CREATE SCHEMA other;"
     " CREATE TABLE other.u (x int)"
@@ -97,22 +74,22 @@ SCHEMA = (
 
 def test_manifest_is_order_independent_and_names_what_differs(two_databases: tuple[str, str]) -> None:
     a, b = two_databases
-    _run(a, SCHEMA + "; INSERT INTO t SELECT g, md5(g::text), 'a' FROM generate_series(1, 500) g")
-    _run(b, SCHEMA + "; INSERT INTO t SELECT g, md5(g::text), 'a' FROM generate_series(500, 1, -1) g")
-    _run(b, "UPDATE t SET v = v WHERE id % 7 = 0")  # same rows, another physical order
+    run_sql(a, SCHEMA + "; INSERT INTO t SELECT g, md5(g::text), 'a' FROM generate_series(1, 500) g")
+    run_sql(b, SCHEMA + "; INSERT INTO t SELECT g, md5(g::text), 'a' FROM generate_series(500, 1, -1) g")
+    run_sql(b, "UPDATE t SET v = v WHERE id % 7 = 0")  # same rows, another physical order
     ma = dr.read_manifest(dr.parse_database_url(a))
     mb = dr.read_manifest(dr.parse_database_url(b))
     assert ma["tables"] == mb["tables"] and ma["schema_hash"] == mb["schema_hash"]
     assert ma["tables"]["t"]["rows"] == 500 and ma["tables"]["other.u"] == mb["tables"]["other.u"]
     assert dr.compare_manifests(ma, mb) == []
 
-    _run(b, "UPDATE t SET v = 'x' WHERE id = 42; INSERT INTO other.u VALUES (1)")
+    run_sql(b, "UPDATE t SET v = 'x' WHERE id = 42; INSERT INTO other.u VALUES (1)")
     mb = dr.read_manifest(dr.parse_database_url(b))
     assert dr.compare_manifests(ma, mb) == [
         "table other.u has 1 rows, the backup 0",
         "table t content differs (same 500 rows, different hash)",
     ]
-    _run(b, "ALTER TABLE t ADD COLUMN w int; DROP TABLE other.u")
+    run_sql(b, "ALTER TABLE t ADD COLUMN w int; DROP TABLE other.u")
     assert dr.compare_manifests(ma, dr.read_manifest(dr.parse_database_url(b)))[:2] == [
         "schema differs (schema hash)",
         "table other.u is missing",
@@ -121,10 +98,10 @@ def test_manifest_is_order_independent_and_names_what_differs(two_databases: tup
 
 def test_manifest_matches_a_pg_dump_taken_in_its_exported_snapshot(two_databases: tuple[str, str]) -> None:
     a, _ = two_databases
-    _run(a, SCHEMA + "; INSERT INTO t SELECT g, 'v', 'b' FROM generate_series(1, 10) g")
+    run_sql(a, SCHEMA + "; INSERT INTO t SELECT g, 'v', 'b' FROM generate_series(1, 10) g")
 
     def write_meanwhile(snapshot: str | None) -> str:
-        _run(a, "INSERT INTO t VALUES (11, 'late', 'a')")  # committed after the snapshot
+        run_sql(a, "INSERT INTO t VALUES (11, 'late', 'a')")  # committed after the snapshot
         return str(snapshot)
 
     snapshot, manifest = dr.with_exported_snapshot(dr.parse_database_url(a), write_meanwhile)
@@ -158,7 +135,7 @@ def _old_manifest(url: str, tables: list[str]) -> dict[str, Any]:
 def test_manifest_records_its_row_hash_and_verifies_old_md5_manifests(two_databases: tuple[str, str]) -> None:
     a, b = two_databases
     for url in (a, b):
-        _run(
+        run_sql(
             url,
             "CREATE TABLE t (id int PRIMARY KEY, v text, n numeric(8,2), j jsonb, at timestamptz);"
             " INSERT INTO t SELECT g, md5(g::text), g / 3.0, jsonb_build_object('g', g), '2026-01-01'::timestamptz"
@@ -176,7 +153,7 @@ def test_manifest_records_its_row_hash_and_verifies_old_md5_manifests(two_databa
     assert dr.compare_manifests(old, dr.read_manifest(dr.parse_database_url(b), like=old)) == []
     assert dr.compare_manifests(new, dr.read_manifest(dr.parse_database_url(b), like=new)) == []
     # ... and both see one changed value (the old one only because it hashes t with md5 again).
-    _run(b, "UPDATE t SET n = n + 0.01 WHERE id = 7")
+    run_sql(b, "UPDATE t SET n = n + 0.01 WHERE id = 7")
     changed = ["table t content differs (same 300 rows, different hash)"]
     assert dr.compare_manifests(old, dr.read_manifest(dr.parse_database_url(b), like=old)) == changed
     assert dr.compare_manifests(new, dr.read_manifest(dr.parse_database_url(b), like=new)) == changed
@@ -345,3 +322,33 @@ def test_download_with_sha256_writes_and_hashes_in_order() -> None:
     assert dest.getvalue() == data
     assert dr.object_sha256(Objects(), "b", "k", "v7") == hashlib.sha256(data).hexdigest()
     assert [a.get("VersionId") for a in asked] == [None, "v7"]
+
+
+def test_zstd_stream_round_trip_through_s3_parts() -> None:
+    """What pg_dump_s3 stores for compression=zstd (the parts are the compressed stream, hashed as
+    stored) decompresses on download into the archive again; a cut or foreign stream is named."""
+    archive = dr.ARCHIVE_MAGIC + os.urandom(2 * dr.MIB) + b"row\n" * (3 * dr.MIB)
+    client = FakeS3()
+    size, sha, _ = dr.stream_to_s3(
+        client, dr.zstd_compressed(io.BytesIO(archive), 3, 2), "b", "k", part_size=dr.MIN_PART_SIZE, extra={}
+    )
+    stored = client.completed
+    assert stored.startswith(dr.ZSTD_MAGIC) and len(stored) < len(archive) // 2
+    assert (size, sha) == (len(stored), hashlib.sha256(stored).hexdigest())
+
+    class Objects:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def get_object(self, **kwargs: Any) -> dict[str, Any]:
+            return {"Body": io.BytesIO(self.body)}
+
+    out = io.BytesIO()
+    sink = dr.ZstdSink(out)
+    assert dr.download_with_sha256(Objects(stored), "b", "k", sink, chunk=dr.MIB) == (size, sha)
+    assert sink.complete and out.getvalue() == archive
+    cut = dr.ZstdSink(io.BytesIO())
+    dr.download_with_sha256(Objects(stored[: len(stored) // 2]), "b", "k", cut)
+    assert not cut.complete
+    with pytest.raises(ValueError, match=r"not a zstd stream .*: it starts like a pg_dump archive"):
+        dr.download_with_sha256(Objects(archive), "b", "k", dr.ZstdSink(io.BytesIO()))
