@@ -21,7 +21,8 @@ description:
     C(zstd -d -c x.dump.zst | pg_restore ...). Either way M(invoice.platform.pg_restore_s3)
     restores it in parallel.
   - Idempotent by key - when the object already exists (with its C(sha256) tag) nothing is
-    dumped and its recorded size and SHA-256 are returned.
+    dumped and its recorded size, SHA-256 and compression are returned; one compressed otherwise
+    than O(compression) asks for makes the module fail, naming both.
   - A failed or interrupted dump aborts the multipart upload, so no partial object is left.
   - The connection goes to C(pg_dump) through libpq environment variables (C(PGHOST),
     C(PGPASSWORD), ...), never its command line.
