@@ -49,12 +49,14 @@ def put_alarm(name: str, **fields: Any) -> None:
 
 
 @contextmanager
-def session_dirs(tmp_path_factory: pytest.TempPathFactory, dirs: dict[str, str]) -> Iterator[None]:
-    """Each environment variable of ``dirs`` names a new directory of the test session (its
-    value: the directory's base name) until the block ends; the variables are restored then."""
-    before = {env: os.environ.get(env) for env in dirs}
-    for env, name in dirs.items():
-        os.environ[env] = str(tmp_path_factory.mktemp(name))
+def environ(changes: dict[str, str | None]) -> Iterator[None]:
+    """os.environ with ``changes`` (None: the variable removed) until the block ends, then as it was."""
+    before = {env: os.environ.get(env) for env in changes}
+    for env, value in changes.items():
+        if value is None:
+            os.environ.pop(env, None)
+        else:
+            os.environ[env] = value
     try:
         yield
     finally:
@@ -63,6 +65,14 @@ def session_dirs(tmp_path_factory: pytest.TempPathFactory, dirs: dict[str, str])
                 os.environ.pop(env, None)
             else:
                 os.environ[env] = value
+
+
+@contextmanager
+def session_dirs(tmp_path_factory: pytest.TempPathFactory, dirs: dict[str, str]) -> Iterator[None]:
+    """Each environment variable of ``dirs`` names a new directory of the test session (its
+    value: the directory's base name) until the block ends; the variables are restored then."""
+    with environ({env: str(tmp_path_factory.mktemp(name)) for env, name in dirs.items()}):
+        yield
 
 
 def require_in_process_endpoint() -> None:

@@ -1,7 +1,17 @@
 """Browser tests of the web UI (frontend/dist, as `make frontend` builds it): headless Debian
-Chromium driven by Playwright, against the real API (app.main.create_app) on a fresh
-PostgreSQL database, both served on one loopback origin as the local CloudFront serves
-them (the files, index.html for any other path, /api/* to the API).
+Chromium driven by Playwright, through the local CloudFront, against the real API
+(app.main.create_app) on a fresh PostgreSQL database.
+
+Every test goes through CloudFront, as production does (the one-origin imitation of it is gone):
+one distribution per test process on the local endpoint, made as roles/storage and roles/cdn make
+it (tests/web/cdn.py: the frontend bucket and its OAC policy statement, frontend/dist and the
+role's config.js uploaded by s3_site_sync with the role's cache rules, the OAC, the distribution
+with the default root object, the SPA fallback (403/404 -> /index.html 200), /api/* to a custom
+origin, the SecurityHeadersPolicy), made again after a reset of the endpoint; per test the API on
+its own uvicorn port and database, the distribution's /api/* origin pointed at it (~0.1 s).
+Why every test: measured at load 5-10 on 2 cores, making the distribution costs ~2 s once per
+process (and deleting it ~1.6 s), repointing it ~0.1 s per test, and the pages load through the
+edge about as fast as through the imitation (see the closing note of this change).
 
 The database fixtures are tests/app's, run in a thread of their own: Playwright's sync API
 keeps an event loop running in the test's thread, where asyncio.run() is refused."""
@@ -11,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import mimetypes
-import shutil
 import threading
 import time
 import uuid
@@ -31,6 +39,7 @@ from app.settings import Settings
 from tests.app.conftest import _admin, _fetch, _with_db, seed_users
 from tests.app.conftest import settings as settings  # noqa: PLC0414 (the fixture, re-exported)
 from tests.conftest import free_port
+from tests.web import cdn
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
@@ -86,33 +95,6 @@ def users(sql: Callable[..., list[Any]]) -> dict[str, str]:
     return seed_users(sql)
 
 
-class Site:
-    """The UI's files and the API on one origin: /api/* to the API, a file of dist when one
-    has the path, index.html for every other path (the SPA fallback)."""
-
-    def __init__(self, api: Any, root: Path) -> None:
-        self.api = api
-        self.root = root.resolve()
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/api/"):
-            await self.api(scope, receive, send)
-            return
-        path = (self.root / scope["path"].lstrip("/")).resolve()
-        if not path.is_file() or self.root not in path.parents:
-            path = self.root / "index.html"
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        body = path.read_bytes()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Chromium for one test file. Not for the session: Playwright's sync API keeps an event loop
@@ -128,15 +110,33 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def cdn_sites() -> Iterator[list[cdn.CdnSite]]:
+    """The distribution of this test process, once made (deleted at the end if still there)."""
+    made: list[cdn.CdnSite] = []
+    yield made
+    if made and made[-1].exists():
+        cdn.delete_site(made[-1])
+
+
 @pytest.fixture
-def web(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """The site's loopback URL (the real API on this test's database, its batch worker running)."""
-    site = tmp_path / "site"
-    shutil.copytree(DIST, site)
+def cdn_site(localaws_server: str, cdn_sites: list[cdn.CdnSite]) -> cdn.CdnSite:
+    """One distribution in front of frontend/dist for the whole test process (tests/web/cdn.py: the
+    roles' configuration, made by the collection's modules), made again when a test elsewhere
+    has reset the endpoint since (the ``localaws`` fixture does, before each of its tests)."""
+    if not cdn_sites or not cdn_sites[-1].exists():
+        cdn_sites.append(cdn.create_site(localaws_server, f"web-{uuid.uuid4().hex[:8]}", "127.0.0.1:9"))
+    return cdn_sites[-1]
+
+
+@pytest.fixture
+def api_origin(settings: Settings) -> Iterator[str]:
+    """The real API on this test's database (``127.0.0.1:<port>``, uvicorn, its batch worker running):
+    the distribution's /api/* origin."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            Site(create_app(dataclasses.replace(settings, run_worker=True)), site),
+            create_app(dataclasses.replace(settings, run_worker=True)),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -148,11 +148,18 @@ def web(settings: Settings, tmp_path: Path) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the site did not start")
+            pytest.fail("the API did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def web(api_origin: str, cdn_site: cdn.CdnSite) -> str:
+    """The distribution's loopback URL, its /api/* origin this test's API."""
+    cdn_site.point_api_at(api_origin)
+    return cdn_site.url
 
 
 @pytest.fixture
