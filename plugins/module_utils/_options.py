@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Argument-spec blocks that several modules declare alike (each module's DOCUMENTATION still
-describes them: ``amazon.aws.tags`` the tag options, its own ``options`` the wait and database
-options)."""
+"""Argument-spec blocks that several modules declare alike. Their documentation: the doc fragments
+``amazon.aws.tags`` (the tag options) and ``invoice.platform.postgres`` (the database options);
+the wait options in each module's own ``options``, since what is waited for, and how long by
+default, is the module's."""
 
 
 def tag_options():

@@ -79,31 +79,34 @@ def _share_ansiballz_cache(module_common):  # type: ignore[no-untyped-def]
             pass
 
 
-if _BALLZ:
+def _after_import(name, hook):  # type: ignore[no-untyped-def]
+    """Runs ``hook(module)`` once module ``name`` is imported (by whoever imports it first)."""
     import importlib.abc
     import importlib.machinery
     import sys
 
-    class _AfterModuleCommon(importlib.abc.MetaPathFinder):
-        """Runs ``_share_ansiballz_cache`` once the controller has imported module_common (modules never do)."""
-
-        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
-            if name != "ansible.executor.module_common":
+    class _After(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
+            if fullname != name:
                 return None
             sys.meta_path.remove(self)
-            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
             if spec is None or spec.loader is None:
                 return spec
             exec_module = spec.loader.exec_module
 
-            def exec_and_share(module):  # type: ignore[no-untyped-def]
+            def exec_and_hook(module):  # type: ignore[no-untyped-def]
                 exec_module(module)
-                _share_ansiballz_cache(module)
+                hook(module)
 
-            spec.loader.exec_module = exec_and_share  # type: ignore[method-assign]
+            spec.loader.exec_module = exec_and_hook  # type: ignore[method-assign]
             return spec
 
-    sys.meta_path.insert(0, _AfterModuleCommon())
+    sys.meta_path.insert(0, _After())
+
+
+if _BALLZ:  # the controller imports module_common (modules never do)
+    _after_import("ansible.executor.module_common", _share_ansiballz_cache)
 
 
 _JINJA = _DIR
@@ -203,27 +206,4 @@ def _cache_jinja(environment_module):  # type: ignore[no-untyped-def]
 
 
 if _JINJA:
-    import importlib.abc as _abc
-    import importlib.machinery as _machinery
-    import sys as _sys
-
-    class _AfterJinja(_abc.MetaPathFinder):
-        """Runs ``_cache_jinja`` once jinja2.environment is imported."""
-
-        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
-            if name != "jinja2.environment":
-                return None
-            _sys.meta_path.remove(self)
-            spec = _machinery.PathFinder.find_spec(name, path)
-            if spec is None or spec.loader is None:
-                return spec
-            exec_module = spec.loader.exec_module
-
-            def exec_and_cache(module):  # type: ignore[no-untyped-def]
-                exec_module(module)
-                _cache_jinja(module)
-
-            spec.loader.exec_module = exec_and_cache  # type: ignore[method-assign]
-            return spec
-
-    _sys.meta_path.insert(0, _AfterJinja())
+    _after_import("jinja2.environment", _cache_jinja)
