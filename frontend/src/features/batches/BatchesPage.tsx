@@ -1,14 +1,7 @@
-import {
-  Alert,
-  Button,
-  LinearProgress,
-  Link,
-  Paper,
-  Stack,
-  Typography,
-} from "@mui/material";
+import { Alert, Button, LinearProgress, Link, Paper } from "@mui/material";
 import { Link as RouterLink } from "react-router-dom";
 import { DataTable, usePaging, type Column } from "../../components/DataTable";
+import { PageHeader } from "../../components/PageHeader";
 import { formError } from "../../lib/api";
 import type { Batch } from "../../lib/types";
 import { FINISHED, useBatchActions, useBatches } from "./api";
@@ -55,14 +48,14 @@ export function BatchesPage() {
   ];
   return (
     <>
-      <Stack direction="row" alignItems="center" sx={{ mb: 2 }}>
-        <Typography variant="h4" component="h1" sx={{ flexGrow: 1 }}>
-          Batches
-        </Typography>
-        <Button variant="contained" component={RouterLink} to="/import">
-          New import
-        </Button>
-      </Stack>
+      <PageHeader
+        title="Batches"
+        action={
+          <Button variant="contained" component={RouterLink} to="/import">
+            New import
+          </Button>
+        }
+      />
       {batches.error && <Alert severity="error">Could not load the batches: {formError(batches.error)}</Alert>}
       {remove.error && <Alert severity="error">{formError(remove.error)}</Alert>}
       <Paper>

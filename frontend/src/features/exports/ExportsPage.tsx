@@ -26,6 +26,7 @@ import {
 import { useEffect, useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { DataTable, type Column } from "../../components/DataTable";
+import { VendorSelect } from "../../components/VendorSelect";
 import { fieldError, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { STATUSES } from "../../lib/types";
@@ -194,23 +195,15 @@ export function ExportsPage() {
                   </Select>
                   <FormHelperText>{filterError("status") ?? " "}</FormHelperText>
                 </FormControl>
-                <FormControl sx={{ minWidth: 200 }} error={Boolean(filterError("vendor_id"))}>
-                  <InputLabel id="export-vendor-label">Vendor</InputLabel>
-                  <Select
-                    labelId="export-vendor-label"
-                    label="Vendor"
-                    value={vendors.data ? filters.vendor_id : ""}
-                    onChange={(e) => setFilter({ vendor_id: e.target.value })}
-                  >
-                    <MenuItem value="">Any vendor</MenuItem>
-                    {(vendors.data ?? []).map((v) => (
-                      <MenuItem key={v.id} value={v.id}>
-                        {v.display_name || v.name}
-                      </MenuItem>
-                    ))}
-                  </Select>
-                  <FormHelperText>{filterError("vendor_id") ?? (vendors.error ? `Vendors could not be loaded: ${vendors.error.message}` : " ")}</FormHelperText>
-                </FormControl>
+                <VendorSelect
+                  labelId="export-vendor-label"
+                  vendors={vendors}
+                  value={filters.vendor_id}
+                  onChange={(vendor_id) => setFilter({ vendor_id })}
+                  error={Boolean(filterError("vendor_id"))}
+                  helperText={filterError("vendor_id") ?? (vendors.error ? `Vendors could not be loaded: ${vendors.error.message}` : " ")}
+                  sx={{ minWidth: 200 }}
+                />
                 <TextField
                   label="Search"
                   value={search}

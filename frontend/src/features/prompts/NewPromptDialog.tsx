@@ -1,6 +1,7 @@
-import { Checkbox, FormControl, FormControlLabel, FormHelperText, InputLabel, MenuItem, Select, TextField } from "@mui/material";
+import { Checkbox, FormControl, FormControlLabel, FormHelperText, TextField } from "@mui/material";
 import { useState } from "react";
 import { FormDialog } from "../../components/FormDialog";
+import { VendorSelect } from "../../components/VendorSelect";
 import { fieldError, fieldHelp, formError } from "../../lib/api";
 import { useVendorTable as useVendors } from "../vendors/api";
 import { useCreatePrompt, type Prompt } from "./api";
@@ -37,18 +38,15 @@ export function NewPromptDialog({ onClose }: { onClose: (created?: Prompt) => vo
       onCancel={() => onClose()}
     >
       <TextField label="Prompt name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} {...fieldHelp(error, "prompt_name")} />
-      <FormControl error={Boolean(fieldError(error, "vendor_id"))}>
-        <InputLabel id="new-prompt-vendor-label">Vendor</InputLabel>
-        <Select labelId="new-prompt-vendor-label" label="Vendor" value={vendors.data ? vendorId : ""} onChange={(e) => setVendorId(e.target.value)}>
-          <MenuItem value="">No vendor (a template)</MenuItem>
-          {(vendors.data ?? []).map((v) => (
-            <MenuItem key={v.id} value={v.id}>
-              {v.display_name || v.name}
-            </MenuItem>
-          ))}
-        </Select>
-        <FormHelperText>{fieldError(error, "vendor_id") ?? (vendors.error ? formError(vendors.error) : " ")}</FormHelperText>
-      </FormControl>
+      <VendorSelect
+        labelId="new-prompt-vendor-label"
+        vendors={vendors}
+        value={vendorId}
+        onChange={setVendorId}
+        emptyLabel="No vendor (a template)"
+        error={Boolean(fieldError(error, "vendor_id"))}
+        helperText={fieldError(error, "vendor_id") ?? (vendors.error ? formError(vendors.error) : " ")}
+      />
       <TextField label="Prompt text" required multiline minRows={6} value={text} onChange={(e) => setText(e.target.value)} {...fieldHelp(error, "prompt_text")} />
       <FormControlLabel control={<Checkbox checked={template} onChange={(e) => setTemplate(e.target.checked)} />} label="Template" />
       <FormControl error={Boolean(fieldError(error, "is_active"))}>

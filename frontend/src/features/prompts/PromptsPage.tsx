@@ -1,19 +1,9 @@
-import {
-  Alert,
-  Box,
-  Button,
-  Chip,
-  FormControl,
-  InputLabel,
-  Link,
-  MenuItem,
-  Paper,
-  Select,
-  Typography,
-} from "@mui/material";
+import { Alert, Box, Button, Chip, FormControl, InputLabel, Link, MenuItem, Paper, Select } from "@mui/material";
 import { useState } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { DataTable, type Column } from "../../components/DataTable";
+import { PageHeader } from "../../components/PageHeader";
+import { VendorSelect } from "../../components/VendorSelect";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { urlPaging, useUrlFilters } from "../../lib/useUrlFilters";
@@ -57,29 +47,19 @@ export function PromptsPage() {
   const filtered = Boolean(filters.vendor_id || filters.is_active || filters.is_template);
   return (
     <>
-      <Box sx={{ display: "flex", alignItems: "center", mb: 2 }}>
-        <Typography variant="h4" component="h1" sx={{ flexGrow: 1 }}>
-          Prompts
-        </Typography>
-        {user?.role === "admin" && (
-          <Button variant="contained" onClick={() => setCreating(true)}>
-            New prompt
-          </Button>
-        )}
-      </Box>
+      <PageHeader
+        title="Prompts"
+        action={
+          user?.role === "admin" && (
+            <Button variant="contained" onClick={() => setCreating(true)}>
+              New prompt
+            </Button>
+          )
+        }
+      />
       <Paper component="section" aria-label="Prompt list" sx={{ p: 2 }}>
         <Box role="search" sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 2 }}>
-          <FormControl sx={{ minWidth: 200 }}>
-            <InputLabel id="prompt-vendor-label">Vendor</InputLabel>
-            <Select labelId="prompt-vendor-label" label="Vendor" value={vendors.data ? filters.vendor_id : ""} onChange={(e) => update({ vendor_id: e.target.value })}>
-              <MenuItem value="">Any vendor</MenuItem>
-              {(vendors.data ?? []).map((v) => (
-                <MenuItem key={v.id} value={v.id}>
-                  {v.display_name || v.name}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
+          <VendorSelect labelId="prompt-vendor-label" vendors={vendors} value={filters.vendor_id} onChange={(vendor_id) => update({ vendor_id })} sx={{ minWidth: 200 }} />
           <FormControl sx={{ minWidth: 160 }}>
             <InputLabel id="prompt-active-label">Active</InputLabel>
             <Select labelId="prompt-active-label" label="Active" value={filters.is_active} onChange={(e) => update({ is_active: e.target.value })}>

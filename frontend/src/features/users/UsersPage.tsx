@@ -1,20 +1,7 @@
-import {
-  Alert,
-  Box,
-  Button,
-  Chip,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-  MenuItem,
-  Paper,
-  Select,
-  Typography,
-} from "@mui/material";
+import { Alert, Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, MenuItem, Paper, Select } from "@mui/material";
 import { useState } from "react";
 import { DataTable, usePaging, type Column } from "../../components/DataTable";
+import { PageHeader, SuccessNotice } from "../../components/PageHeader";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import type { Role } from "../../lib/types";
@@ -83,21 +70,15 @@ export function UsersPage() {
   ];
   return (
     <>
-      <Box sx={{ display: "flex", alignItems: "center", mb: 2 }}>
-        <Typography variant="h4" component="h1" sx={{ flexGrow: 1 }}>
-          Users
-        </Typography>
-        <Button variant="contained" onClick={() => setCreating(true)}>
-          Add user
-        </Button>
-      </Box>
-      <Box role="status" aria-live="polite">
-        {notice && (
-          <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNotice(null)}>
-            {notice}
-          </Alert>
-        )}
-      </Box>
+      <PageHeader
+        title="Users"
+        action={
+          <Button variant="contained" onClick={() => setCreating(true)}>
+            Add user
+          </Button>
+        }
+      />
+      <SuccessNotice notice={notice} onClose={() => setNotice(null)} />
       {failed && (
         <Alert severity="error" sx={{ mb: 2 }} onClose={() => update.reset()}>
           {failed}

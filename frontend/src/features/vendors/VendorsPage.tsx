@@ -1,18 +1,7 @@
-import {
-  Alert,
-  Box,
-  Button,
-  Chip,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-  Paper,
-  Typography,
-} from "@mui/material";
+import { Alert, Button, Chip, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Paper } from "@mui/material";
 import { useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
+import { PageHeader, SuccessNotice } from "../../components/PageHeader";
 import { formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import { VendorDialog } from "./VendorDialog";
@@ -57,23 +46,17 @@ export function VendorsPage() {
   ];
   return (
     <>
-      <Box sx={{ display: "flex", alignItems: "center", mb: 2 }}>
-        <Typography variant="h4" component="h1" sx={{ flexGrow: 1 }}>
-          Vendors
-        </Typography>
-        {admin && (
-          <Button variant="contained" onClick={() => setEditing(null)}>
-            Add vendor
-          </Button>
-        )}
-      </Box>
-      <Box role="status" aria-live="polite">
-        {notice && (
-          <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNotice(null)}>
-            {notice}
-          </Alert>
-        )}
-      </Box>
+      <PageHeader
+        title="Vendors"
+        action={
+          admin && (
+            <Button variant="contained" onClick={() => setEditing(null)}>
+              Add vendor
+            </Button>
+          )
+        }
+      />
+      <SuccessNotice notice={notice} onClose={() => setNotice(null)} />
       <Paper component="section" aria-label="Vendor list" sx={{ p: 2 }}>
         {vendors.error && <Alert severity="error">Could not load the vendors: {formError(vendors.error)}</Alert>}
         <DataTable label="Vendors" loadingLabel="Loading vendors" empty={`No vendors yet${admin ? ": add one." : "."}`} query={vendors} rows={rows} columns={columns} />
