@@ -7,17 +7,29 @@ Everything runs on loopback: a throwaway PostgreSQL 15 (scripts/pg.sh on a free 
 local AWS endpoint in its own process (python -m tools.localaws on a free port: S3 with versioning and a KMS
 key, as the storage role makes them). In the same run, on the same database:
 
-- baseline backup: ``pg_dump --format=custom --compress=6 > /dev/null``;
-- the toolkit's backup: invoice.platform.pg_dump_s3 run by ansible (the same dump streamed to
-  S3 by multipart upload with SHA-256, SSE-KMS), once with the manifest (row counts and
-  content hashes of every table, read in the dump's snapshot) and once without;
-- baseline restore: ``pg_restore --jobs=2`` of that dump from a local file into a new database;
-- the toolkit's restore: invoice.platform.pg_restore_s3 (download with SHA-256 check, then
-  the same ``pg_restore --jobs=2``) into a new database.
+- baseline backups: ``pg_dump --format=custom --compress=6 > /dev/null`` (the issue's baseline:
+  pg_dump's own zlib, one core) and ``pg_dump -Fc -Z0 | zstd -T0 -3 > /dev/null`` (the same
+  format as the toolkit's zstd dump, by the CLIs);
+- the toolkit's backup, for each compression (gzip: pg_dump -Z6; zstd: pg_dump -Z0 compressed by
+  multi-threaded zstd in the module): invoice.platform.pg_dump_s3 run by ansible (the dump
+  streamed to S3 by multipart upload with SHA-256, SSE-KMS), once with the manifest (row counts
+  and content hashes of every table, read in the dump's snapshot) and once without;
+- baseline restores: ``pg_restore --jobs=2`` from a local file of the same archive the
+  toolkit's restore ends up restoring (the -Z6 archive; for zstd the uncompressed -Z0 one,
+  decompression not counted);
+- the toolkit's restore: invoice.platform.pg_restore_s3 (download with SHA-256 check, a zstd
+  dump decompressed on the way, then the same ``pg_restore --jobs=2``) into a new database.
 
-Throughput is the database size (pg_database_size) over the seconds each took; the ratios are
-baseline seconds over the toolkit's (1.0 = as fast as the bare tool; target >= 0.8). Results
-are printed and written to bench/results/dr-<timestamp>.json with the load average.
+The archives of the baseline restores are written first, which also reads every table once:
+no timed step is the first read after seeding. Throughput is the database size
+(pg_database_size) over the seconds each took; the ratios are baseline seconds over the
+toolkit's (1.0 = as fast as the bare tool; target >= 0.8): ``backup_ratio`` against the
+``-Z6`` baseline, ``backup_ratio_same_format`` against the same format's, ``restore_ratio``
+against pg_restore of the same archive; zstd's carry a ``zstd_`` prefix. CPU seconds of each
+backup step (this process's children: ansible, the module, pg_dump, zstd; not the PostgreSQL
+server's backends) are recorded too: on a loaded machine they move far less than seconds.
+Results are printed and written to bench/results/dr-<timestamp>.json with the load average;
+exit 0 when the default compression (zstd) meets the target on both ratios.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -220,14 +233,88 @@ def write_results(name: str, results: dict[str, Any], output: str | None) -> Pat
     return out
 
 
+ZSTD = "/usr/bin/zstd"
+COMPRESSIONS = ("gzip", "zstd")
+DEFAULT_COMPRESSION = "zstd"  # roles/backup/defaults/main.yml backup_dump_compression
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and their descendants:
+    a step's CPU cost, which load on a shared machine moves far less than its seconds."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pg_dump_zstd(source: str, out: Any) -> float:
+    """``pg_dump -Fc -Z0 | zstd -T0 -3 > out`` (what pg_dump_s3 compression=zstd stores, by the CLIs); seconds."""
+    started = time.monotonic()
+    dump = subprocess.Popen([str(PG_BIN / "pg_dump"), "-Fc", "-Z0", "-d", source], stdout=subprocess.PIPE)
+    assert dump.stdout is not None
+    zstd = subprocess.run([ZSTD, "-q", "-T0", "-3", "-c"], stdin=dump.stdout, stdout=out, check=False)
+    dump.stdout.close()
+    if dump.wait() or zstd.returncode:
+        raise RuntimeError(f"pg_dump | zstd failed: pg_dump {dump.returncode}, zstd {zstd.returncode}")
+    return time.monotonic() - started
+
+
+def pg_restore(base: str, name: str, archive: Path, jobs: int) -> float:
+    """``pg_restore --jobs`` of the archive file into a new database ``name``; seconds."""
+    target = create_database(base, name)
+    argv = [str(PG_BIN / "pg_restore"), "--no-owner", "--no-acl", f"--jobs={jobs}", "-d", target, str(archive)]
+    return timed(argv)
+
+
+def measure(compression: str, *, source: str, base: str, env: dict[str, str], key_id: str, jobs: int) -> dict[str, Any]:
+    """The toolkit's backup (without and with the manifest) and restore with this compression."""
+    suffix = ".dump.zst" if compression == "zstd" else ".dump"
+    args = {"database_url": source, "bucket": BUCKET, "kms_key_id": key_id, "compression": compression}
+    out: dict[str, Any] = {}
+    log(f"toolkit backup ({compression}): pg_dump_s3 without the manifest")
+    cpu, endpoint = children_cpu(), endpoint_cpu_seconds()
+    out["backup_seconds_without_manifest"], plain = module(
+        "pg_dump_s3", {**args, "key": f"plain-{compression}{suffix}", "manifest": False}, env
+    )
+    out["cpu_seconds_backup_without_manifest"] = children_cpu() - cpu
+    out["endpoint_cpu_seconds_without_manifest"] = endpoint_cpu_seconds() - endpoint
+    log(f"toolkit backup ({compression}): pg_dump_s3 with the manifest")
+    cpu, endpoint = children_cpu(), endpoint_cpu_seconds()
+    out["backup_seconds"], full = module("pg_dump_s3", {**args, "key": f"full-{compression}{suffix}"}, env)
+    out["cpu_seconds_backup"] = children_cpu() - cpu
+    out["endpoint_cpu_seconds_backup"] = endpoint_cpu_seconds() - endpoint
+    log(f"toolkit restore ({compression}): pg_restore_s3 --jobs={jobs}")
+    endpoint = endpoint_cpu_seconds()
+    out["restore_seconds"], restored = module(
+        "pg_restore_s3",
+        {
+            "database_url": f"{base}/bench_ours_restore_{compression}",
+            "bucket": BUCKET,
+            "key": f"full-{compression}{suffix}",
+            "sha256": full["sha256"],
+            "jobs": jobs,
+        },
+        env,
+    )
+    out["endpoint_cpu_seconds_restore"] = endpoint_cpu_seconds() - endpoint
+    assert restored["compression"] == compression, restored
+    out.update(
+        dump_mib=full["size"] / 1024**2,
+        restore_pg_restore_seconds=restored["restore_seconds"],
+        # Inside the modules (without ansible-playbook's start-up, about 2 CPU seconds):
+        module_dump_seconds=plain["seconds"],
+        module_dump_seconds_with_manifest=full["seconds"],
+        module_restore_seconds=restored["seconds"],
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gib", type=float, default=1.05, help="database size to seed (GiB, default 1.05)")
-    parser.add_argument("--jobs", type=int, default=2, help="pg_restore --jobs for both restores")
+    parser.add_argument("--jobs", type=int, default=2, help="pg_restore --jobs for every restore")
     parser.add_argument("--output", help="result file (default bench/results/dr-<timestamp>.json)")
     args = parser.parse_args(argv)
 
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"cpus": os.cpu_count()}
     with local_services("dr", results) as (base, env):
         versioned_buckets(BUCKET)
         key_id = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
@@ -239,85 +326,62 @@ def main(argv: list[str] | None = None) -> int:
         log(f"database: {mib:.0f} MiB")
 
         with tempfile.TemporaryDirectory(prefix="bench-dr-") as tmp:
-            dump_file = Path(tmp) / "source.dump"
-            log("baseline backup: pg_dump > /dev/null")
-            with open(os.devnull, "wb") as devnull:
-                base_backup = timed([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=devnull)
-            with open(dump_file, "wb") as out:
+            archives = {"gzip": Path(tmp) / "source.dump", "zstd": Path(tmp) / "source-z0.dump"}
+            # The archives the baseline restores use, written first: this also reads every table
+            # once, so that no timed step is the first read after seeding.
+            log("archives for the baseline restores: pg_dump -Z6, pg_dump -Z0 | zstd, zstd -d")
+            with open(archives["gzip"], "wb") as out:
                 subprocess.run([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=out, check=True)
-            log("toolkit backup: pg_dump_s3 without the manifest")
-            cpu = endpoint_cpu_seconds()
-            plain, plain_result = module(
-                "pg_dump_s3",
-                {
-                    "database_url": source,
-                    "bucket": BUCKET,
-                    "key": "plain.dump",
-                    "kms_key_id": key_id,
-                    "manifest": False,
-                },
-                env,
-            )
-            endpoint_plain, cpu = endpoint_cpu_seconds() - cpu, endpoint_cpu_seconds()
-            log("toolkit backup: pg_dump_s3 with the manifest")
-            ours_backup, backup_result = module(
-                "pg_dump_s3", {"database_url": source, "bucket": BUCKET, "key": "full.dump", "kms_key_id": key_id}, env
-            )
-            endpoint_backup = endpoint_cpu_seconds() - cpu
-            log(f"baseline restore: pg_restore --jobs={args.jobs}")
-            restore_target = create_database(base, "bench_base_restore")
-            base_restore = timed(
-                [
-                    str(PG_BIN / "pg_restore"),
-                    "--no-owner",
-                    "--no-acl",
-                    f"--jobs={args.jobs}",
-                    "-d",
-                    restore_target,
-                    str(dump_file),
-                ]
-            )
-        log(f"toolkit restore: pg_restore_s3 --jobs={args.jobs}")
-        cpu = endpoint_cpu_seconds()
-        ours_restore, restore_result = module(
-            "pg_restore_s3",
-            {
-                "database_url": f"{base}/bench_ours_restore",
-                "bucket": BUCKET,
-                "key": "full.dump",
-                "sha256": backup_result["sha256"],
-                "jobs": args.jobs,
-            },
-            env,
-        )
-        endpoint_restore = endpoint_cpu_seconds() - cpu
+            with open(f"{archives['zstd']}.zst", "wb") as out:
+                pg_dump_zstd(source, out)
+            unzstd = timed([ZSTD, "-q", "-d", "-f", f"{archives['zstd']}.zst", "-o", str(archives["zstd"])])
+            archive_size = archives["zstd"].stat().st_size
+            log("baseline backups: pg_dump -Fc -Z6 > /dev/null; pg_dump -Fc -Z0 | zstd -T0 -3 > /dev/null")
+            baseline: dict[str, float] = {}
+            with open(os.devnull, "wb") as devnull:
+                cpu = children_cpu()
+                baseline["gzip"] = timed([str(PG_BIN / "pg_dump"), "-Fc", "-Z6", "-d", source], stdout=devnull)
+                baseline["gzip_cpu"] = children_cpu() - cpu
+                baseline["zstd"] = pg_dump_zstd(source, devnull)
+                baseline["zstd_cpu"] = children_cpu() - cpu - baseline["gzip_cpu"]
+            for compression in COMPRESSIONS:
+                log(f"baseline restore ({compression} archive): pg_restore --jobs={args.jobs}")
+                baseline[f"{compression}_restore"] = pg_restore(
+                    base, f"bench_base_restore_{compression}", archives[compression], args.jobs
+                )
         results.update(
-            dump_mib=round(backup_result["size"] / 1024**2, 1),
-            baseline_backup_seconds=round(base_backup, 2),
-            backup_seconds_without_manifest=round(plain, 2),
-            backup_seconds=round(ours_backup, 2),
-            baseline_restore_seconds=round(base_restore, 2),
-            restore_seconds=round(ours_restore, 2),
-            restore_pg_restore_seconds=restore_result["restore_seconds"],
-            baseline_backup_mib_per_s=round(mib / base_backup, 1),
-            backup_mib_per_s_without_manifest=round(mib / plain, 1),
-            backup_mib_per_s=round(mib / ours_backup, 1),
-            baseline_restore_mib_per_s=round(mib / base_restore, 1),
-            restore_mib_per_s=round(mib / ours_restore, 1),
-            backup_ratio_without_manifest=round(base_backup / plain, 3),
-            backup_ratio=round(base_backup / ours_backup, 3),
-            restore_ratio=round(base_restore / ours_restore, 3),
-            # Inside the modules (without ansible-playbook's start-up, about 2 CPU seconds):
-            module_dump_seconds=plain_result["seconds"],
-            module_dump_seconds_with_manifest=backup_result["seconds"],
-            module_restore_seconds=restore_result["seconds"],
-            # The local S3's own CPU during each toolkit step (the endpoint process; on AWS, not these cores):
-            endpoint_cpu_seconds_without_manifest=round(endpoint_plain, 2),
-            endpoint_cpu_seconds_backup=round(endpoint_backup, 2),
-            endpoint_cpu_seconds_restore=round(endpoint_restore, 2),
+            baseline_backup_seconds=round(baseline["gzip"], 2),
+            baseline_backup_cpu_seconds=round(baseline["gzip_cpu"], 2),
+            baseline_zstd_backup_seconds=round(baseline["zstd"], 2),
+            baseline_zstd_backup_cpu_seconds=round(baseline["zstd_cpu"], 2),
+            baseline_restore_seconds=round(baseline["gzip_restore"], 2),
+            baseline_zstd_restore_seconds=round(baseline["zstd_restore"], 2),
+            zstd_decompress_seconds=round(unzstd, 2),
+            # the uncompressed archive (pg_dump -Z0) that a zstd restore decompresses to disk
+            archive_mib=round(archive_size / 1024**2, 1),
+            baseline_backup_mib_per_s=round(mib / baseline["gzip"], 1),
+            baseline_zstd_backup_mib_per_s=round(mib / baseline["zstd"], 1),
         )
+        for compression in COMPRESSIONS:
+            ours = measure(compression, source=source, base=base, env=env, key_id=key_id, jobs=args.jobs)
+            same_backup = baseline[compression]
+            ratios = {
+                # against the issue's baseline, pg_dump -Fc (zlib -6) > /dev/null
+                "backup_ratio_without_manifest": baseline["gzip"] / ours["backup_seconds_without_manifest"],
+                "backup_ratio": baseline["gzip"] / ours["backup_seconds"],
+                # against the bare tools writing the same format (for gzip, the same baseline)
+                "backup_ratio_same_format": same_backup / ours["backup_seconds"],
+                # against pg_restore --jobs of the same archive from a local file
+                "restore_ratio": baseline[f"{compression}_restore"] / ours["restore_seconds"],
+                "backup_mib_per_s": mib / ours["backup_seconds"],
+                "restore_mib_per_s": mib / ours["restore_seconds"],
+            }
+            prefix = "" if compression == "gzip" else "zstd_"  # gzip keeps the names of earlier results
+            for name, value in {**ours, **ratios}.items():
+                results[prefix + name] = round(value, 3)
     write_results("dr", results, args.output)
-    target = results.get("backup_ratio", 0) >= 0.8 and results.get("restore_ratio", 0) >= 0.8
+    default = "" if DEFAULT_COMPRESSION == "gzip" else "zstd_"
+    target = results[default + "backup_ratio"] >= 0.8 and results[default + "restore_ratio"] >= 0.8
     return 0 if target else 1
 
 
