@@ -3,7 +3,6 @@ import {
   Box,
   Button,
   Chip,
-  CircularProgress,
   Dialog,
   DialogActions,
   DialogContent,
@@ -22,6 +21,7 @@ import {
 } from "@mui/material";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useLocation, useNavigate, useParams } from "react-router-dom";
+import { QueryState } from "../../components/QueryState";
 import { ApiError, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
 import type { InvoiceDetail, Row } from "../../lib/types";
@@ -40,10 +40,11 @@ interface ListState {
 export function ReviewView() {
   const { id = "" } = useParams();
   const invoice = useInvoice(id);
-  if (invoice.isLoading) return <CircularProgress aria-label="Loading the invoice" />;
-  if (invoice.error || !invoice.data)
-    return <Alert severity="error">Could not load the invoice: {formError(invoice.error)}</Alert>;
-  return <ReviewForm key={id} invoice={invoice.data} />;
+  return (
+    <QueryState query={invoice} loadingLabel="Loading the invoice" failure="Could not load the invoice">
+      {(data) => <ReviewForm key={id} invoice={data} />}
+    </QueryState>
+  );
 }
 
 function ReviewForm({ invoice }: { invoice: InvoiceDetail }) {
