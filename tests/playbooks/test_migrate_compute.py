@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.helpers import QuietHandler, http_server
 from tests.modules.helpers import run_tasks
-from tests.playbooks.helpers import ROOT
+from tests.playbooks.helpers import ROOT, run_playbook
 from tests.playbooks.stack_helpers import converge, mutating, noop_calls
 from tests.playbooks.test_service import NAME, SECRETS
 from tools.localaws.client import calls, reset_calls
@@ -189,7 +189,25 @@ def test_migration_moves_the_api_with_no_failed_request(localaws: str, monkeypat
         )
         assert records() == [cname]
 
-        # Without the confirmation: created, smoke-tested, shifted 50 then 100 %, App Runner kept.
+        # A step that fails (its soak finds nothing at the URL): the service is created, the name goes
+        # back to 100/0 App Runner. The plan of the re-run reads both backends' health (read-only GETs,
+        # in check mode too) and plans the steps again, still with no mutating call.
+        load.enter("failed step")
+        dead = {**migrate, "migrate_soak_url": "http://127.0.0.1:9/api/health"}
+        failed = run_playbook("playbooks/migrate_compute.yml", extra_vars=dead)
+        assert failed.rc != 0
+        assert failed.task("Fail the migration at this step")["msg"].startswith("Step 50 % (ECS Express) failed")
+        assert {r["SetIdentifier"]: r["Weight"] for r in records()} == {IDS["apprunner"]: 100, IDS["ecs_express"]: 0}
+        reset_calls(localaws)
+        replan = timed(
+            "migrate --check again", "playbooks/migrate_compute.yml", check=True, diff=True, extra_vars=migrate
+        )
+        assert mutating(calls(localaws)) == []
+        assert replan.task("Smoke-test the ECS Express service")["json"]["build"] == "b-0042"
+        assert "would be 100 % on ECS Express" in replan.task("Keep App Runner until the migration is confirmed")["msg"]
+        assert {r["SetIdentifier"]: r["Weight"] for r in records()} == {IDS["apprunner"]: 100, IDS["ecs_express"]: 0}
+
+        # Without the confirmation: smoke-tested, shifted 50 then 100 %, App Runner kept.
         load.enter("shift")
         shifted = timed("migrate", "playbooks/migrate_compute.yml", extra_vars=migrate)
         soaks = shifted.task("Report the soaks")["msg"]
@@ -251,9 +269,11 @@ def failing_api() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/api/health"
 
 
-def test_a_failed_step_moves_the_traffic_back_and_names_the_step(localaws: str, failing_api: str) -> None:
-    """The step's task file alone: the 50 % change is written, the soak fails, the name goes back to
-    100/0 App Runner and the run fails naming the step (no migration needed to see it)."""
+@pytest.mark.parametrize("soak", ["through the name", "of the service's own URL"])
+def test_a_failed_step_moves_the_traffic_back_and_names_the_step(localaws: str, failing_api: str, soak: str) -> None:
+    """The step's task file alone: the 50 % change is written, a soak fails (the ECS Express
+    service's own URL, or the name's), the name goes back to 100/0 App Runner and the run fails
+    naming the step (no migration needed to see it)."""
     route53 = boto3.client("route53")
     zone = route53.create_hosted_zone(Name=ZONE, CallerReference="migrate-step")["HostedZone"]["Id"].rsplit("/", 1)[-1]
     simple = {
@@ -278,6 +298,12 @@ def test_a_failed_step_moves_the_traffic_back_and_names_the_step(localaws: str, 
         "migrate_soak_seconds": 0,
         "migrate_max_error_rate": 0,
     }
+    if soak == "of the service's own URL":
+        facts |= {
+            "__migrate_ecs_url": failing_api.removesuffix("/api/health"),
+            "__migrate_health_path": "/api/health",
+            "migrate_direct_soak_requests": 2,
+        }
     reset_calls(localaws)
     run = run_tasks(
         [
@@ -292,12 +318,65 @@ def test_a_failed_step_moves_the_traffic_back_and_names_the_step(localaws: str, 
     )
     assert run.rc != 0
     (failed,) = [r for r in run.failed if r["_task"] == "Fail the migration at this step"]
-    assert failed["msg"].startswith("Step 50 % (ECS Express) failed: 3 of 3 requests to")
     assert "back on App Runner (weights 100/0)" in failed["msg"]
-    soak = run.result("Soak the API, % on ECS Express 50")
-    assert (soak["requests"], soak["errors"], soak["statuses"]) == (3, 3, {"503": 3})
+    if soak == "through the name":
+        assert failed["msg"].startswith("Step 50 % (ECS Express) failed: 3 of 3 requests to")
+        result = run.result("Soak the API, % on ECS Express 50")
+        assert (result["requests"], result["errors"], result["statuses"]) == (3, 3, {"503": 3})
+    else:  # the new backend fails first, before any request through the name
+        assert failed["msg"].startswith("Step 50 % (ECS Express) failed: 2 of 2 requests to")
+        result = run.result("Soak the ECS Express service's own URL, % on ECS Express 50")
+        assert (result["requests"], result["errors"]) == (2, 2)
     changes = [c for c in calls(localaws) if c["operation"] == "ChangeResourceRecordSets"]
     assert len(changes) == 2  # the step's 50/50, then back to 100/0
     found = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     weights = {r["SetIdentifier"]: r["Weight"] for r in found if r["Name"] == f"{DOMAIN}." and r["Type"] == "CNAME"}
     assert weights == {IDS["apprunner"]: 100, IDS["ecs_express"]: 0}
+
+
+def test_app_runner_is_kept_while_cloudfront_sends_requests_to_it(localaws: str) -> None:
+    """Retiring refuses while a CloudFront origin is App Runner's own URL (the cdn role's default
+    without cdn_api_origin_domain): it names the distribution and the setting, and changes nothing."""
+    apprunner = "abcd.us-east-1.awsapprunner.com"
+    origin = {
+        "Id": "api",
+        "DomainName": apprunner,
+        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+    }
+    config = {
+        "CallerReference": "migrate-retire",
+        "Comment": "the web UI",
+        "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "api",
+            "ViewerProtocolPolicy": "https-only",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",  # AWS's managed CachingDisabled
+        },
+    }
+    distribution = boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    facts = {
+        "__migrate_service": {"service_url": apprunner},
+        "__migrate_done": False,
+        "__migrate_domain": DOMAIN,
+        "__migrate_zone_id": "Z0000000000",
+        "__migrate_lb": {"dns_name": "ecsx-api-1.us-east-1.elb.amazonaws.com", "zone_id": "Z35SXDOTRQ7X7K"},
+        "migrate_retire_wait": 0,
+    }
+    reset_calls(localaws)
+    run = run_tasks(
+        [
+            {"name": "Set the retirement's inputs", "ansible.builtin.set_fact": facts},
+            {
+                "name": "Retire App Runner",
+                "ansible.builtin.include_tasks": str(ROOT / "playbooks" / "tasks" / "migrate_retire.yml"),
+            },
+        ],
+        allow_failure=True,
+    )
+    assert run.rc != 0
+    (failed,) = run.failed
+    assert failed["_task"] == "Refuse to retire App Runner while a CloudFront distribution sends requests to it"
+    assert f"CloudFront distribution {distribution} has App Runner's own URL ({apprunner})" in failed["msg"]
+    assert f"cdn_api_origin_domain: {DOMAIN}" in failed["msg"] and "App Runner is kept" in failed["msg"]
+    assert mutating(calls(localaws)) == []
