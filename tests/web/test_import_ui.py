@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -75,3 +76,48 @@ def test_import_a_batch_and_watch_it_finish(page: Page, users: dict[str, str], s
     expect(page.get_by_text("No batches yet: start an import.")).to_be_visible()
     assert sql("SELECT count(*) AS n FROM processing_batches")[0]["n"] == 0
     assert sql("SELECT count(*) AS n FROM invoices")[0]["n"] == 3
+
+
+def test_a_chosen_folder_and_dropped_files_skip_what_is_not_an_invoice(
+    page: Page, users: dict[str, str], sql: Callable[..., Any], tmp_path: Path
+) -> None:
+    folder = tmp_path / "march"
+    (folder / "site-b").mkdir(parents=True)
+    (folder / "F-1.html").write_bytes(html_invoice("F-1"))
+    (folder / "site-b" / "F-2.HTML").write_bytes(html_invoice("F-2"))
+    (folder / "notes.txt").write_text("not an invoice")
+    (folder / ".DS_Store").write_bytes(b"\0\0")
+    page.goto("/import")
+    sign_in(page, users["reviewer"])
+    page.get_by_role("combobox", name="Vendor").click()
+    page.get_by_role("option", name=re.compile("genesys", re.I)).click()
+
+    # a folder through "Choose folder" (<input webkitdirectory>): its invoices, at any depth, by path
+    page.get_by_label("Invoice folder").set_input_files(folder)
+    files = page.get_by_role("list", name="Files to import")
+    expect(files.get_by_role("listitem")).to_have_count(2)
+    expect(files.get_by_role("listitem").filter(has_text="march/site-b/F-2.HTML")).to_have_count(1)
+    note = page.get_by_role("status").filter(has_text="Skipped")
+    expect(note).to_contain_text("Skipped 2 files that are not PDF, HTML, PNG or JPEG:")
+    expect(note).to_contain_text("march/notes.txt")
+    expect(note).to_contain_text("march/.DS_Store")
+    # the same folder again adds nothing twice
+    page.get_by_label("Invoice folder").set_input_files(folder)
+    expect(files.get_by_role("listitem")).to_have_count(2)
+
+    # dropped files: the same rule
+    transfer = page.evaluate_handle(
+        """(pages) => {
+            const transfer = new DataTransfer();
+            for (const [name, text] of pages) transfer.items.add(new File([text], name, { type: "text/html" }));
+            return transfer;
+        }""",
+        [["F-3.html", html_invoice("F-3").decode()], ["readme.txt", "hello"]],
+    )
+    page.get_by_role("region", name="Drop invoice files here").dispatch_event("drop", {"dataTransfer": transfer})
+    expect(files.get_by_role("listitem")).to_have_count(3)
+    expect(note).to_have_text(re.compile(r"Skipped 1 file that is not PDF, HTML, PNG or JPEG: readme\.txt"))
+    page.get_by_role("button", name="Import 3 files").click()
+    expect(page).to_have_url(re.compile(r"/batches/[0-9a-f-]{36}$"))
+    names = sorted(r["filename"] for r in sql("SELECT filename FROM batch_files"))
+    assert names == ["F-1.html", "F-2.HTML", "F-3.html"]

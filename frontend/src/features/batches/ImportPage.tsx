@@ -20,11 +20,9 @@ import { Link as RouterLink, useNavigate } from "react-router-dom";
 import { api, fieldError, formError, uploadWithProgress } from "../../lib/api";
 import type { Batch } from "../../lib/types";
 import { useVendors } from "../invoices/api";
+import { ACCEPT, chosenFiles, droppedFiles, invoiceFiles, type Picked } from "./folders";
 
-const ACCEPT = ".pdf,.html,.htm,.png,.jpg,.jpeg";
-
-interface Item {
-  file: File;
+interface Item extends Picked {
   progress: number;
   error: string | null;
 }
@@ -41,18 +39,28 @@ export function ImportPage() {
   const [error, setError] = useState<unknown>(null);
   // the batch started while some files were refused: those stay listed with their error
   const [started, setStarted] = useState<{ id: string; refused: number } | null>(null);
+  // the files of the last drop or folder that are not invoices (by name), not added
+  const [skipped, setSkipped] = useState<string[]>([]);
   const input = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement | null>(null);
 
-  function add(files: FileList | null) {
-    if (!files) return;
-    const known = new Set(items.map((i) => `${i.file.name}:${i.file.size}`));
-    const fresh = Array.from(files).filter((f) => !known.has(`${f.name}:${f.size}`));
-    setItems((list) => [...list, ...fresh.map((file) => ({ file, progress: 0, error: null }))]);
+  function add(picked: Picked[]) {
+    setItems((list) => {
+      const known = new Set(list.map((i) => `${i.path}:${i.file.size}`));
+      const fresh = picked.filter((p) => !known.has(`${p.path}:${p.file.size}`));
+      return [...list, ...fresh.map((p) => ({ ...p, progress: 0, error: null }))];
+    });
+  }
+  /** Dropped files and folders, and chosen folders: only invoice files are added; the rest are named. */
+  function addInvoices(picked: Picked[]) {
+    const { files, skipped: others } = invoiceFiles(picked);
+    setSkipped(others);
+    add(files);
   }
   function drop(event: DragEvent) {
     event.preventDefault();
     setOver(false);
-    add(event.dataTransfer.files);
+    droppedFiles(event.dataTransfer).then(addInvoices, (err: unknown) => setError(err));
   }
   const update = (index: number, change: Partial<Item>) =>
     setItems((list) => list.map((item, i) => (i === index ? { ...item, ...change } : item)));
@@ -65,7 +73,8 @@ export function ImportPage() {
       let failed = 0;
       for (const [index, item] of items.entries()) {
         const form = new FormData();
-        form.append("files", item.file);
+        // the name alone: a file from a chosen folder would be sent as "folder/sub/name" (refused as unsafe)
+        form.append("files", item.file, item.file.name);
         try {
           await uploadWithProgress(`/api/batches/${batch.id}/files`, form, (share) => update(index, { progress: share }));
         } catch (err) {
@@ -124,7 +133,7 @@ export function ImportPage() {
             bgcolor: over ? "action.hover" : undefined,
           }}
         >
-          <Typography gutterBottom>Drop PDF, HTML, PNG or JPEG files here, or</Typography>
+          <Typography gutterBottom>Drop PDF, HTML, PNG or JPEG files or folders of them here, or</Typography>
           <Button variant="outlined" component="label" disabled={busy}>
             Choose files
             <input
@@ -135,17 +144,43 @@ export function ImportPage() {
               accept={ACCEPT}
               aria-label="Invoice files"
               onChange={(e) => {
-                add(e.target.files);
+                add(chosenFiles(e.target.files));
                 if (input.current) input.current.value = "";
               }}
             />
+          </Button>{" "}
+          <Button variant="outlined" component="label" disabled={busy}>
+            Choose folder
+            <input
+              ref={(element) => {
+                folderInput.current = element;
+                element?.setAttribute("webkitdirectory", ""); // React knows no such prop
+              }}
+              type="file"
+              hidden
+              multiple
+              aria-label="Invoice folder"
+              onChange={(e) => {
+                addInvoices(chosenFiles(e.target.files));
+                if (folderInput.current) folderInput.current.value = "";
+              }}
+            />
           </Button>
+        </Box>
+        <Box role="status" aria-live="polite">
+          {skipped.length > 0 && (
+            <Alert severity="info" sx={{ mt: 2 }} onClose={() => setSkipped([])}>
+              Skipped {skipped.length} file{skipped.length === 1 ? "" : "s"} that {skipped.length === 1 ? "is" : "are"} not PDF, HTML, PNG or JPEG:{" "}
+              {skipped.slice(0, 10).join(", ")}
+              {skipped.length > 10 ? ` and ${skipped.length - 10} more` : ""}
+            </Alert>
+          )}
         </Box>
         {items.length > 0 && (
           <List aria-label="Files to import" dense>
             {items.map((item, index) => (
               <ListItem
-                key={`${item.file.name}:${item.file.size}`}
+                key={`${item.path}:${item.file.size}`}
                 secondaryAction={
                   !busy && (
                     <Button size="small" onClick={() => setItems((list) => list.filter((_x, i) => i !== index))}>
@@ -155,7 +190,7 @@ export function ImportPage() {
                 }
               >
                 <ListItemText
-                  primary={item.file.name}
+                  primary={item.path}
                   secondary={
                     item.error ? (
                       <Typography component="span" color="error" variant="body2">
