@@ -9,9 +9,14 @@ role's config.js uploaded by s3_site_sync with the role's cache rules, the OAC, 
 with the default root object, the SPA fallback (403/404 -> /index.html 200), /api/* to a custom
 origin, the SecurityHeadersPolicy), made again after a reset of the endpoint; per test the API on
 its own uvicorn port and database, the distribution's /api/* origin pointed at it (~0.1 s).
-Why every test: measured at load 5-10 on 2 cores, making the distribution costs ~2 s once per
-process (and deleting it ~1.6 s), repointing it ~0.1 s per test, and the pages load through the
-edge about as fast as through the imitation (see the closing note of this change).
+Cost, measured on 2 shared cores at load 10-15 (noisy): making the distribution ~2 s once per
+process, after the endpoint's first S3 and CloudFront calls of the process (20-30 s at that load),
+deleting it ~1.6 s; repointing the origin ~0.1 s per test. The pages' requests go through the edge,
+which runs in this process beside the API: test_invoices_ui + test_vendors_ui (4 comparable tests)
+took 43 s of calls through the old one-origin imitation at load ~11 and 69 s through CloudFront
+at load ~14; load alone does not explain all of it, so the extra may be more than 1 s per test.
+Every test goes through CloudFront anyway, to prove the production shape; if CI time says
+otherwise, a one-origin site for the screen tests is the way back (git history: class Site).
 
 The database fixtures are tests/app's, run in a thread of their own: Playwright's sync API
 keeps an event loop running in the test's thread, where asyncio.run() is refused."""
