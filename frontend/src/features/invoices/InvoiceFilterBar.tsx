@@ -1,5 +1,6 @@
 import { Autocomplete, Box, Button, FormControl, FormHelperText, InputLabel, MenuItem, Select, TextField } from "@mui/material";
 import { useState } from "react";
+import { VendorSelect } from "../../components/VendorSelect";
 import { fieldError } from "../../lib/api";
 import { STATUSES, type Customer } from "../../lib/types";
 import { useDebouncedDraft } from "../../lib/useUrlFilters";
@@ -91,17 +92,7 @@ export function InvoiceFilterBar(props: Props) {
           ))}
         </Select>
       </FormControl>
-      <FormControl sx={{ minWidth: 200 }}>
-        <InputLabel id="filter-vendor-label">Vendor</InputLabel>
-        <Select labelId="filter-vendor-label" label="Vendor" value={vendors.data ? filters.vendor_id : ""} onChange={(e) => update({ vendor_id: e.target.value })}>
-          <MenuItem value="">Any vendor</MenuItem>
-          {(vendors.data ?? []).map((v) => (
-            <MenuItem key={v.id} value={v.id}>
-              {v.display_name || v.name}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
+      <VendorSelect labelId="filter-vendor-label" vendors={vendors} value={filters.vendor_id} onChange={(vendor_id) => update({ vendor_id })} sx={{ minWidth: 200 }} />
       <CustomerFilter {...props} />
       <FormControl sx={{ minWidth: 240 }} error={Boolean(batchError) || batches.isError}>
         <InputLabel id="filter-batch-label">Batch</InputLabel>
