@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -16,6 +17,8 @@ from app.auth import current_user, requires
 from app.endpoints.common import db, extractor, fetch_by_id, fetch_found, get_one, row_dict, settings, storage
 from app.endpoints.invoices import file_headers
 from app.extraction import ExtractionResult
+from app.extraction.base import ExtractionError
+from app.extraction.text import document_text
 from app.responses import JSON, ApiError, bad_request, unique_or_409
 from app.storage import StorageError
 from app.validation import MAX_OFFSET, boolean, json_body, path_id, query_int, string, uuid_value
@@ -24,6 +27,7 @@ JSON_COLUMNS = ("test_results",)
 MAX_PROMPT = 100_000
 MAX_DOCUMENT = 200_000
 TEST_FILE_TTL = dt.timedelta(hours=1)
+MAX_EXTRACTED_TEXT = 200_000  # characters of a test file's text the upload returns
 KEEP_TEST_RESULTS = 20
 
 
@@ -439,7 +443,12 @@ async def test_upload(request: Request) -> JSON:
             properties:
               testFile: {type: string, format: binary}
     responses:
-      200: {description: "{message, tempFileId, originalName, contentType}"}
+      200:
+        description: >
+          {message, tempFileId, originalName, contentType, size, expiresInSeconds, extractedText,
+          extractedTextNote}: extractedText is the text extraction reads from the file (PDF, HTML;
+          at most 200,000 characters), null for an image or an unreadable file, with
+          extractedTextNote saying why (or that the text was cut)
       404: {description: Unknown prompt}
       413: {description: File too large}
       415: {description: Unsupported file type or content does not match the name}
@@ -458,6 +467,8 @@ async def test_upload(request: Request) -> JSON:
         if size > conf.max_upload_bytes:
             raise ApiError(413, f"testFile is larger than {conf.max_upload_bytes} bytes", field="testFile")
         media_type = ingest.check_content(filename, await upload.read(ingest.SNIFF_BYTES), "testFile")
+        await upload.seek(0)
+        extracted = await _extracted_text(bytes(await ingest.read_file_async(upload.file, size)), media_type)
         await upload.seek(0)
         key = ingest.storage_key("prompt-tests", prompt_id, ingest.FILE_TYPES[media_type])
         store = storage(request)
@@ -489,8 +500,24 @@ async def test_upload(request: Request) -> JSON:
             "contentType": media_type,
             "size": size,
             "expiresInSeconds": int(TEST_FILE_TTL.total_seconds()),
+            **extracted,
         }
     )
+
+
+async def _extracted_text(content: bytes, media_type: str) -> dict[str, str | None]:
+    """The file's text as extraction reads it, for the workbench to show beside the document."""
+    try:
+        text = await asyncio.to_thread(document_text, content, media_type)  # pypdf and html.parser are CPU-bound
+    except ExtractionError as exc:
+        return {"extractedText": None, "extractedTextNote": f"No text could be read: {exc}"}
+    if text is None:
+        note = "An image has no text layer: no text is read here (Claude reads the image itself)"
+        return {"extractedText": None, "extractedTextNote": note}
+    if len(text) > MAX_EXTRACTED_TEXT:
+        note = f"The first {MAX_EXTRACTED_TEXT:,} of {len(text):,} characters"
+        return {"extractedText": text[:MAX_EXTRACTED_TEXT], "extractedTextNote": note}
+    return {"extractedText": text, "extractedTextNote": None}
 
 
 async def _test_file(request: Request, temp_id: str) -> Any:

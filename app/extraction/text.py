@@ -14,6 +14,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from app.extraction import media
 from app.extraction.base import ExtractionError
 
 log = logging.getLogger(__name__)
@@ -160,3 +161,13 @@ def pdf_text(content: bytes) -> str:
     except Exception as exc:  # pypdf raises many exception types on damaged files
         log.info("pdf text extraction failed: %s", exc)
         raise ExtractionError("the PDF could not be read (damaged or not a PDF)") from None
+
+
+def document_text(content: bytes, media_type: str) -> str | None:
+    """The text extraction reads from a file (the offline extractor's input, the text Claude is
+    given for HTML); None for an image, which has no text layer (no OCR here)."""
+    if media_type == media.PDF:
+        return pdf_text(content)
+    if media_type == media.HTML:
+        return html_text(content)
+    return None

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests.app.conftest import html_invoice
+from tests.extraction.samples import sample_bytes
 
 
 def test_vendor_crud_and_conflicts(client, auth, vendor_id):
@@ -296,3 +297,29 @@ def test_template_ownership(client, auth):
     )
     assert validation.json()["validation"]["success"] is False
     assert client.delete(f"/api/exports/templates/{template_id}", headers=auth["admin"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected", "note"),
+    [
+        ("t.html", html_invoice("T-9"), ["Invoice #\tT-9", "Business fiber 1 Gbps\t1\t$450.00\t$450.00"], None),
+        ("acme.pdf", sample_bytes("acme_us.pdf"), ["ACME Cloud Services Inc.", "INV-2024-0042"], None),
+        ("scan.png", sample_bytes("scan.png"), None, "An image has no text layer"),
+        ("broken.pdf", b"%PDF-1.4\nnot really a pdf", None, "No text could be read: the PDF could not be read"),
+    ],
+)
+def test_prompt_sandbox_upload_returns_the_extracted_text(client, auth, sql, name, content, expected, note):  # noqa: PLR0917 (fixtures and parameters)
+    template_id = str(sql("SELECT id FROM extraction_prompts WHERE is_template")[0]["id"])
+    uploaded = client.post(
+        f"/api/prompts/{template_id}/test-upload", headers=auth["reviewer"], files={"testFile": (name, content)}
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    body = uploaded.json()
+    if expected is None:
+        assert body["extractedText"] is None
+    else:
+        assert all(part in body["extractedText"] for part in expected), body["extractedText"]
+    if note is None:
+        assert body["extractedTextNote"] is None
+    else:
+        assert body["extractedTextNote"].startswith(note)

@@ -76,6 +76,10 @@ def test_an_admin_creates_versions_activates_and_tests_a_prompt(
     bench.get_by_role("button", name="Upload test file").click()
     expect(page.frame_locator("iframe[title='Document sample.html']").get_by_text("WB-7")).to_be_visible()
     expect(page.get_by_title("Document sample.html")).to_have_attribute("sandbox", "allow-same-origin")  # no scripts
+    # the text extraction reads from it, beside the document
+    extracted = bench.get_by_role("region", name="Extracted text")
+    expect(extracted).to_contain_text("Invoice #\tWB-7")
+    expect(extracted).to_contain_text("Globex Corporation")
     expect(bench.get_by_label("Prompt text for this run")).to_have_value("Version two.")
     bench.get_by_role("button", name="Run prompt").click()
     header = bench.get_by_role("table", name="Extracted header")

@@ -171,6 +171,21 @@ export function Workbench({ promptId, promptText }: { promptId: string; promptTe
               {sample.originalName} ({sample.contentType}, {sample.size} bytes)
             </Typography>
             <DocumentView file={sample} />
+            <Typography variant="subtitle1" component="h3" id="workbench-text-heading" sx={{ mt: 2 }}>
+              Extracted text
+            </Typography>
+            {sample.extractedTextNote && <Typography variant="body2" color="text.secondary">{sample.extractedTextNote}</Typography>}
+            {sample.extractedText !== null && (
+              <Box
+                component="pre"
+                role="region"
+                aria-labelledby="workbench-text-heading"
+                tabIndex={0}
+                sx={{ m: 0, p: 1, maxHeight: 320, overflow: "auto", whiteSpace: "pre-wrap", fontSize: 12, bgcolor: "action.hover", borderRadius: 1 }}
+              >
+                {sample.extractedText || "(the file holds no text)"}
+              </Box>
+            )}
           </Box>
           <Stack spacing={2}>
             <TextField

@@ -48,6 +48,10 @@ export interface TestUpload {
   contentType: string;
   size: number;
   expiresInSeconds: number;
+  /** the text extraction reads from the file (PDF, HTML), null for an image or an unreadable file */
+  extractedText: string | null;
+  /** why there is no text, or that it was cut */
+  extractedTextNote: string | null;
 }
 
 export interface TestRun {
