@@ -59,4 +59,17 @@ def test_screens_have_no_serious_accessibility_violation(
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         page.wait_for_load_state("networkidle")
         found[screen.lower()] = violations(page)
+    # the admin's screens
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, users["admin"])
+    for screen in ("Vendors", "Users", "Prompts"):
+        page.get_by_role("navigation", name="Screens").get_by_role("link", name=screen, exact=True).click()
+        expect(page.get_by_role("heading", name=screen, exact=True)).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        found[screen.lower()] = violations(page)
+    # a prompt's page: its versions and the test workbench
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("region", name="Test workbench")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    found["prompt"] = violations(page)
     assert {screen: v for screen, v in found.items() if v} == {}
