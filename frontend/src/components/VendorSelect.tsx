@@ -1,5 +1,7 @@
-import { FormControl, FormHelperText, InputLabel, MenuItem, Select, type SxProps, type Theme } from "@mui/material";
+import type { SxProps, Theme } from "@mui/material";
 import type { ReactNode } from "react";
+import { STATUSES } from "../lib/types";
+import { ChoiceSelect } from "./ChoiceSelect";
 
 export interface VendorOption {
   id: string;
@@ -7,34 +9,26 @@ export interface VendorOption {
   display_name: string | null;
 }
 
-export interface VendorSelectProps {
-  /** The id of its label (the select's accessible name is "Vendor"). */
+interface FilterSelectProps {
+  /** The id of its label. */
   labelId: string;
-  /** The vendors' query: the value shows once they are loaded. */
-  vendors: { data?: VendorOption[] };
   value: string;
-  onChange: (vendorId: string) => void;
-  /** The choice of no vendor. */
-  emptyLabel?: string;
+  onChange: (value: string) => void;
   helperText?: ReactNode;
   error?: boolean;
   sx?: SxProps<Theme>;
 }
 
-/** A vendor picker: "Vendor", a first choice of none, then each vendor by its display name. */
-export function VendorSelect({ labelId, vendors, value, onChange, emptyLabel = "Any vendor", helperText, error, sx }: VendorSelectProps) {
-  return (
-    <FormControl sx={sx} error={error}>
-      <InputLabel id={labelId}>Vendor</InputLabel>
-      <Select labelId={labelId} label="Vendor" value={vendors.data ? value : ""} onChange={(e) => onChange(e.target.value)}>
-        <MenuItem value="">{emptyLabel}</MenuItem>
-        {(vendors.data ?? []).map((v) => (
-          <MenuItem key={v.id} value={v.id}>
-            {v.display_name || v.name}
-          </MenuItem>
-        ))}
-      </Select>
-      {helperText !== undefined && <FormHelperText>{helperText}</FormHelperText>}
-    </FormControl>
-  );
+/** A vendor picker: "Vendor", a first choice of none, then each vendor by its display name; the
+ * value shows once the vendors' query has loaded. */
+export function VendorSelect({ vendors, value, emptyLabel = "Any vendor", ...props }: FilterSelectProps & { vendors: { data?: VendorOption[] }; emptyLabel?: string }) {
+  const choices = (vendors.data ?? []).map((v) => ({ value: v.id, label: v.display_name || v.name }));
+  return <ChoiceSelect label="Vendor" value={vendors.data ? value : ""} choices={choices} emptyLabel={emptyLabel} {...props} />;
+}
+
+const STATUS_CHOICES = STATUSES.map((s) => ({ value: s, label: s }));
+
+/** An invoice status picker: "Status", "Any status", then each processing status. */
+export function StatusSelect(props: FilterSelectProps) {
+  return <ChoiceSelect label="Status" choices={STATUS_CHOICES} emptyLabel="Any status" {...props} />;
 }

@@ -26,10 +26,9 @@ import {
 import { useEffect, useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { DataTable, type Column } from "../../components/DataTable";
-import { VendorSelect } from "../../components/VendorSelect";
+import { StatusSelect, VendorSelect } from "../../components/VendorSelect";
 import { fieldError, formError } from "../../lib/api";
 import { useSession } from "../../lib/auth";
-import { STATUSES } from "../../lib/types";
 import { useDebouncedDraft } from "../../lib/useUrlFilters";
 import { useVendors } from "../invoices/api";
 import { TemplateDialog } from "./TemplateDialog";
@@ -183,18 +182,14 @@ export function ExportsPage() {
           ) : (
             <>
               <Box role="search" aria-label="Export filters" sx={{ display: "flex", gap: 2, flexWrap: "wrap", mb: 1 }}>
-                <FormControl sx={{ minWidth: 160 }} error={Boolean(filterError("status"))}>
-                  <InputLabel id="export-status-label">Status</InputLabel>
-                  <Select labelId="export-status-label" label="Status" value={filters.status} onChange={(e) => setFilter({ status: e.target.value })}>
-                    <MenuItem value="">Any status</MenuItem>
-                    {STATUSES.map((s) => (
-                      <MenuItem key={s} value={s}>
-                        {s}
-                      </MenuItem>
-                    ))}
-                  </Select>
-                  <FormHelperText>{filterError("status") ?? " "}</FormHelperText>
-                </FormControl>
+                <StatusSelect
+                  labelId="export-status-label"
+                  value={filters.status}
+                  onChange={(status) => setFilter({ status })}
+                  error={Boolean(filterError("status"))}
+                  helperText={filterError("status") ?? " "}
+                  sx={{ minWidth: 160 }}
+                />
                 <VendorSelect
                   labelId="export-vendor-label"
                   vendors={vendors}

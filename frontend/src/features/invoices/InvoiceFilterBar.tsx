@@ -1,8 +1,8 @@
 import { Autocomplete, Box, Button, FormControl, FormHelperText, InputLabel, MenuItem, Select, TextField } from "@mui/material";
 import { useState } from "react";
-import { VendorSelect } from "../../components/VendorSelect";
+import { StatusSelect, VendorSelect } from "../../components/VendorSelect";
 import { fieldError } from "../../lib/api";
-import { STATUSES, type Customer } from "../../lib/types";
+import type { Customer } from "../../lib/types";
 import { useDebouncedDraft } from "../../lib/useUrlFilters";
 import { FILTER_KEYS, useBatchNames, useCustomer, useCustomers, useVendors, type FilterKey, type InvoiceFilters } from "./api";
 
@@ -81,17 +81,7 @@ export function InvoiceFilterBar(props: Props) {
         onChange={(e) => setSearch(e.target.value)}
         sx={{ minWidth: 260 }}
       />
-      <FormControl sx={{ minWidth: 160 }}>
-        <InputLabel id="filter-status-label">Status</InputLabel>
-        <Select labelId="filter-status-label" label="Status" value={filters.status} onChange={(e) => update({ status: e.target.value })}>
-          <MenuItem value="">Any status</MenuItem>
-          {STATUSES.map((s) => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
+      <StatusSelect labelId="filter-status-label" value={filters.status} onChange={(status) => update({ status })} sx={{ minWidth: 160 }} />
       <VendorSelect labelId="filter-vendor-label" vendors={vendors} value={filters.vendor_id} onChange={(vendor_id) => update({ vendor_id })} sx={{ minWidth: 200 }} />
       <CustomerFilter {...props} />
       <FormControl sx={{ minWidth: 240 }} error={Boolean(batchError) || batches.isError}>
