@@ -103,16 +103,17 @@ export function InvoicesPage() {
       <UploadForm />
       <Paper component="section" aria-label="Invoice list" sx={{ p: 2 }}>
         <InvoiceFilterBar filters={filters} update={update} error={listError} />
-        {canDelete && (
-          <Box sx={{ mb: 1, display: "flex", gap: 1 }}>
-            <Button variant="outlined" disabled={selected.size === 0} onClick={exportSelected}>
-              Export selected ({selected.size})
-            </Button>
+        {/* every role exports (the API lets viewers); deleting is for reviewers and admins */}
+        <Box sx={{ mb: 1, display: "flex", gap: 1 }}>
+          <Button variant="outlined" disabled={selected.size === 0} onClick={exportSelected}>
+            Export selected ({selected.size})
+          </Button>
+          {canDelete && (
             <Button color="error" variant="outlined" disabled={selected.size === 0} onClick={() => setConfirming(true)}>
               Delete selected ({selected.size})
             </Button>
-          </Box>
-        )}
+          )}
+        </Box>
         <Box role="status" aria-live="polite">
           {deletion.data && deletion.data.length === 0 && <Alert severity="success">Deleted.</Alert>}
           {deletion.data && deletion.data.length > 0 && (
@@ -126,16 +127,14 @@ export function InvoicesPage() {
           <Table size="small" aria-label="Invoices" aria-busy={invoices.isFetching}>
             <TableHead>
               <TableRow>
-                {canDelete && (
-                  <TableCell padding="checkbox">
-                    <Checkbox
-                      checked={allSelected}
-                      indeterminate={!allSelected && rows.some((r) => selected.has(r.id))}
-                      onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))}
-                      inputProps={{ "aria-label": "Select every invoice on this page" }}
-                    />
-                  </TableCell>
-                )}
+                <TableCell padding="checkbox">
+                  <Checkbox
+                    checked={allSelected}
+                    indeterminate={!allSelected && rows.some((r) => selected.has(r.id))}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))}
+                    inputProps={{ "aria-label": "Select every invoice on this page" }}
+                  />
+                </TableCell>
                 {COLUMNS.map((c) => (
                   <TableCell key={c.key} align={c.numeric ? "right" : "left"} sortDirection={sortKey === c.key ? (descending ? "desc" : "asc") : false}>
                     <TableSortLabel
@@ -152,15 +151,13 @@ export function InvoicesPage() {
             <TableBody>
               {rows.map((inv) => (
                 <TableRow key={inv.id} hover selected={selected.has(inv.id)}>
-                  {canDelete && (
-                    <TableCell padding="checkbox">
-                      <Checkbox
-                        checked={selected.has(inv.id)}
-                        onChange={() => toggle(inv.id)}
-                        inputProps={{ "aria-label": `Select ${inv.invoice_number || inv.original_filename}` }}
-                      />
-                    </TableCell>
-                  )}
+                  <TableCell padding="checkbox">
+                    <Checkbox
+                      checked={selected.has(inv.id)}
+                      onChange={() => toggle(inv.id)}
+                      inputProps={{ "aria-label": `Select ${inv.invoice_number || inv.original_filename}` }}
+                    />
+                  </TableCell>
                   <TableCell>
                     <Link component={RouterLink} to={`/invoices/${inv.id}`} state={listState}>
                       {inv.invoice_number || inv.original_filename}
@@ -178,14 +175,14 @@ export function InvoicesPage() {
               ))}
               {invoices.isLoading && (
                 <TableRow>
-                  <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
+                  <TableCell colSpan={COLUMNS.length + 1} align="center">
                     <CircularProgress size={24} aria-label="Loading invoices" />
                   </TableCell>
                 </TableRow>
               )}
               {invoices.isSuccess && rows.length === 0 && (
                 <TableRow>
-                  <TableCell colSpan={COLUMNS.length + (canDelete ? 1 : 0)} align="center">
+                  <TableCell colSpan={COLUMNS.length + 1} align="center">
                     {hasFilters(filters) ? "No invoice matches these filters." : "No invoices yet: upload one above."}
                   </TableCell>
                 </TableRow>
