@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,14 +90,23 @@ def _end_date(value: Any, query: Mapping[str, Any]) -> Parsed:
     return ("end_date", {"f_end_date": end}) if end else None
 
 
+def _amount_bound(value: Any, field: str) -> Decimal | None:
+    """An amount bound in cents: one with more decimals is refused, not rounded (rounded, an
+    inclusive bound of 10.499 would take in 10.50)."""
+    amount = decimal_value(value, field)
+    if amount is not None and Decimal(str(value).strip()) != amount:
+        raise bad_request(field, f"{field} must have at most 2 decimal places")
+    return amount
+
+
 def _min_total(value: Any, _query: Mapping[str, Any]) -> Parsed:
-    low = decimal_value(value, "min_total")
+    low = _amount_bound(value, "min_total")
     return ("min_total", {"f_min_total": low}) if low is not None else None
 
 
 def _max_total(value: Any, query: Mapping[str, Any]) -> Parsed:
-    high = decimal_value(value, "max_total")
-    low = decimal_value(query.get("min_total"), "min_total")  # checked already, by the row before
+    high = _amount_bound(value, "max_total")
+    low = _amount_bound(query.get("min_total"), "min_total")  # checked already, by the row before
     if low is not None and high is not None and low > high:
         raise bad_request("min_total", "min_total must not be more than max_total")
     return ("max_total", {"f_max_total": high}) if high is not None else None
@@ -193,14 +203,14 @@ FILTERS = (
         AMOUNT_SCHEMA,
         _min_total,
         {"min_total": lambda bind: tables.invoices.c.total_amount >= bind("f_min_total", tables.MONEY)},
-        description="the invoice total at least this (no currency conversion; invoices without a total never match)",
+        description="the invoice total at least this, at most 2 decimal places (no currency conversion; invoices without a total never match)",
     ),
     Filter(
         "max_total",
         AMOUNT_SCHEMA,
         _max_total,
         {"max_total": lambda bind: tables.invoices.c.total_amount <= bind("f_max_total", tables.MONEY)},
-        description="the invoice total at most this; not below min_total",
+        description="the invoice total at most this, at most 2 decimal places; not below min_total",
     ),
     Filter(
         "date_range",

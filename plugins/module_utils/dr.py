@@ -381,25 +381,40 @@ def zstd_compressed(stream: Any, level: int, threads: int) -> Any:
     ``threads``: zstd worker threads; 0 is one per logical CPU (as ``zstd -T0``). The
     workers compress while this thread reads, so the writer of ``stream`` keeps going.
     """
-    compressor = zstandard.ZstdCompressor(level=level, threads=threads or -1)
+    # write_checksum: the frame carries an XXH64 of its content, checked by every decompressor
+    # (this module's, the zstd CLI's), since an uncompressed archive (-Z0) has no checksum of its own.
+    compressor = zstandard.ZstdCompressor(level=level, threads=threads or -1, write_checksum=True)
     return compressor.stream_reader(stream, read_size=MIB)
 
 
 class ZstdSink:
-    """A writable file object that decompresses a zstd stream into ``dest``; ``complete`` says
-    whether the stream so far ends with a whole frame (False: truncated). ``write`` raises
-    ValueError, naming what the data is, when it is not zstd."""
+    """A writable file object that decompresses a zstd stream into ``dest``: one frame or several
+    (as ``pzstd`` or concatenated ``zstd`` output has them); ``complete`` says whether the stream
+    so far ends with a whole frame (False: truncated). ``write`` raises ValueError when the data
+    is not zstd (naming what it looks like) or is damaged (a frame's checksum does not match)."""
 
     def __init__(self, dest: Any) -> None:
         self.dest = dest
-        self.decompressor = zstandard.ZstdDecompressor().decompressobj(write_size=MIB)
+        self.decompressor = self._frame()
+        self.started = False
+
+    @staticmethod
+    def _frame() -> Any:
+        return zstandard.ZstdDecompressor().decompressobj(write_size=MIB)
 
     def write(self, data: bytes) -> None:
-        try:
-            self.dest.write(self.decompressor.decompress(data))
-        except zstandard.ZstdError as e:
-            what = "a pg_dump archive" if data.startswith(ARCHIVE_MAGIC) else "something else"
-            raise ValueError(f"not a zstd stream ({e}): it starts like {what}") from None
+        while data:
+            if self.decompressor.eof:  # the previous frame ended: the next one starts here
+                self.decompressor = self._frame()
+            try:
+                self.dest.write(self.decompressor.decompress(data))
+            except zstandard.ZstdError as e:
+                if self.started or data.startswith(ZSTD_MAGIC):
+                    raise ValueError(f"a damaged zstd stream ({e})") from None
+                what = "a pg_dump archive" if data.startswith(ARCHIVE_MAGIC) else "something else"
+                raise ValueError(f"not a zstd stream ({e}): it starts like {what}") from None
+            self.started = True
+            data = self.decompressor.unused_data if self.decompressor.eof else b""
 
     @property
     def complete(self) -> bool:

@@ -100,7 +100,7 @@ QUERIES = [
     "batch_name=Batch-2024-1-5-abcdef12",
     "date_range=month",
     "min_total=20&max_total=60",
-    "min_total=30.005",
+    "min_total=30.01",
     "max_total=10.5&status=processed",
     "date_range=today&status=processed",
     "limit=3&page=2",

@@ -233,6 +233,8 @@ def test_list_sorts_in_sql_then_pages(client, auth, three_invoices, sql):
         ("min_total=NaN", "min_total"),
         ("max_total=1e400", "max_total"),
         ("min_total=100&max_total=99.99", "min_total"),
+        ("max_total=10.499", "max_total"),  # cents: refused, not rounded to 10.50
+        ("min_total=10.004&max_total=10.001", "min_total"),
     ],
 )
 def test_list_bad_query_names_the_field(client, auth, query, field):

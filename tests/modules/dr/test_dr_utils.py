@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import zstandard
 from ansible_collections.invoice.platform.plugins.module_utils import dr
 
 from tests.modules.dr.conftest import run_sql
@@ -352,3 +353,15 @@ def test_zstd_stream_round_trip_through_s3_parts() -> None:
     assert not cut.complete
     with pytest.raises(ValueError, match=r"not a zstd stream .*: it starts like a pg_dump archive"):
         dr.download_with_sha256(Objects(archive), "b", "k", dr.ZstdSink(io.BytesIO()))
+    # the frame carries a checksum of its content: a flipped bit is an error, not other bytes
+    damaged = bytearray(stored)
+    damaged[len(damaged) // 2] ^= 0x10
+    with pytest.raises(ValueError, match=r"a damaged zstd stream .*checksum"):
+        dr.download_with_sha256(Objects(bytes(damaged)), "b", "k", dr.ZstdSink(io.BytesIO()))
+    # several frames (pzstd, concatenated zstd output), a boundary inside a chunk or between two
+    two = stored + zstandard.ZstdCompressor().compress(b"and more")
+    for chunk in (7, len(stored), dr.MIB):
+        out = io.BytesIO()
+        sink = dr.ZstdSink(out)
+        dr.download_with_sha256(Objects(two), "b", "k", sink, chunk=chunk)
+        assert sink.complete and out.getvalue() == archive + b"and more"
