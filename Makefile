@@ -48,13 +48,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt | $(STAMP)
 	@touch $(CHECKOV_STAMP)
 
 $(FRONTEND_DEPS): frontend/package-lock.json frontend/package.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error </dev/null
 
 $(FRONTEND_BUILD): $(FRONTEND_DEPS) $(FRONTEND_SRC)
-	cd frontend && npm run --silent build
+	cd frontend && npm run --silent build </dev/null
 
 frontend-test: $(FRONTEND_DEPS) ## The web UI's unit tests (vitest: frontend/src/**/*.test.ts; the review form's logic), a few seconds
-	cd frontend && npm test --silent
+	@# stdin from /dev/null: node makes an inherited stdin non-blocking, and ansible-playbook (the
+	@# syntax target, run beside this one) refuses to start on a non-blocking stdin
+	cd frontend && npm test --silent </dev/null
 
 frontend: $(FRONTEND_BUILD) ## Build the web UI into frontend/dist (npm ci && npm run build; node 20 or later); only when a source changed
 
@@ -136,7 +138,7 @@ lint-other: $(STAMP) $(CHECKOV_STAMP)
 
 syntax: $(STAMP) ## ansible-playbook --syntax-check of every playbook
 	@for p in site.yml playbooks/*.yml; do \
-	  ansible-playbook --syntax-check -i inventories/local "$$p" >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
+	  ansible-playbook --syntax-check -i inventories/local "$$p" </dev/null >/dev/null || { echo "syntax-check failed: $$p" >&2; exit 1; }; \
 	  echo "syntax ok: $$p"; done
 
 pytest: $(STAMP) $(FRONTEND_BUILD) ## pytest in PYTEST_WORKERS xdist workers (default 2; each starts its own local endpoint and PostgreSQL on free ports; longest files first: tests/conftest.py SLOW_FILES), and beside them one lane for the tests marked sleep_bound
