@@ -203,7 +203,10 @@ FILTERS = (
         AMOUNT_SCHEMA,
         _min_total,
         {"min_total": lambda bind: tables.invoices.c.total_amount >= bind("f_min_total", tables.MONEY)},
-        description="the invoice total at least this, at most 2 decimal places (no currency conversion; invoices without a total never match)",
+        description=(
+            "the invoice total at least this, at most 2 decimal places"
+            " (no currency conversion; invoices without a total never match)"
+        ),
     ),
     Filter(
         "max_total",
